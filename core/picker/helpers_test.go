@@ -8,7 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func seeded(seed uint64) Option { return WithRand(rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))) }
+func seeded(seed uint64) Option {
+	return WithRand(rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)))
+}
 
 func bf(n int, set ...int) bitfield.Bitfield {
 	b := bitfield.New(n)

@@ -10,8 +10,8 @@ func TestValidateRejectsInconsistentGeometry(t *testing.T) {
 	require.NoError(t, Validate(1, 100, 1))
 	require.NoError(t, Validate(3, 1<<18, 2<<18+1))
 	require.Error(t, Validate(0, 1<<18, 1))
-	require.Error(t, Validate(2, 1<<18, 1<<18))   // last piece empty
-	require.Error(t, Validate(2, 1<<18, 3<<18))   // last piece too long
+	require.Error(t, Validate(2, 1<<18, 1<<18)) // last piece empty
+	require.Error(t, Validate(2, 1<<18, 3<<18)) // last piece too long
 	require.Error(t, Validate(1, -1, 10))
 	require.Panics(t, func() { New(2, 10, 100) })
 }

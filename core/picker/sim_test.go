@@ -161,4 +161,3 @@ func simulate(t *testing.T, seed uint64) {
 	}
 	require.Zero(t, p.Left())
 }
-
