@@ -1,0 +1,30 @@
+package disk
+
+// Backend is the seam between Storage and the operating system: positional
+// I/O on a torrent's files by index. Storage does the offset arithmetic, pad
+// files and error wrapping; a Backend only touches files. Tests wrap the OS
+// backend (StorageOptions.WrapBackend) to inject faults or delays; the
+// planned block cache will sit above this seam, unchanged.
+//
+// Implementations must be safe for concurrent use: disk workers call them in
+// parallel, for different files and for disjoint ranges of one file.
+type Backend interface {
+	// ReadAt reads len(p) bytes of file f at off. A missing file returns an
+	// error wrapping fs.ErrNotExist; a short file returns n < len(p) and
+	// io.EOF.
+	ReadAt(f FileIndex, p []byte, off int64) (int, error)
+	// WriteAt writes bufs back to back at off in file f, creating the file
+	// and its parent directories on first use. With no bytes to write it
+	// only makes sure the file exists.
+	WriteAt(f FileIndex, bufs [][]byte, off int64) (int, error)
+	// Size returns the on-disk size of file f, or an error wrapping
+	// fs.ErrNotExist when it does not exist.
+	Size(f FileIndex) (int64, error)
+	// Remove deletes file f (a missing file is not an error) and then every
+	// parent directory of f below the save directory that is now empty.
+	Remove(f FileIndex) error
+	// Sync flushes written data of the files it has open for writing.
+	Sync() error
+	// Close closes every open file. Further calls fail with ErrClosed.
+	Close() error
+}

@@ -1,0 +1,276 @@
+package disk
+
+import (
+	"crypto/sha1"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Defaults for IOOptions.
+const (
+	DefaultMaxQueuedWriteBytes = 64 << 20
+	// maxChunk bounds one read when hashing: pieces up to this size are read
+	// whole (one pread per file), larger ones in chunks of this size.
+	maxChunk = 16 << 20
+)
+
+// IOOptions tunes NewIO.
+type IOOptions struct {
+	// Workers is the number of disk goroutines. 0 means NumCPU clamped to
+	// [2, 4].
+	Workers int
+	// MaxQueuedWriteBytes is the write back-pressure limit: once the bytes
+	// of submitted but unfinished writes exceed it, WriteQueueFull reports
+	// true and the session should stop reading from peer sockets. Writes
+	// are still accepted. 0 means DefaultMaxQueuedWriteBytes.
+	MaxQueuedWriteBytes int64
+	// OnWriteQueueLow, if set, is called (on a disk goroutine; must not
+	// block) when the write queue drops to half the limit after having
+	// been over it: the signal to resume reading sockets.
+	OnWriteQueueLow func()
+}
+
+// IO is the asynchronous disk service. See the package documentation for
+// its threading and ordering rules.
+type IO struct {
+	workers  int
+	maxWrite int64
+	onLow    func()
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	ready   [numPrio][]*job // FIFO per priority
+	pending int             // submitted, not finished
+	closed  bool
+	wg      sync.WaitGroup
+
+	queuedWrite atomic.Int64
+	over        atomic.Bool
+}
+
+// worker is the per-goroutine state: a scratch buffer for hashing.
+type worker struct {
+	scratch []byte
+}
+
+// NewIO starts the disk goroutines.
+func NewIO(opts IOOptions) *IO {
+	n := opts.Workers
+	if n <= 0 {
+		n = min(max(runtime.NumCPU(), 2), 4)
+	}
+	d := &IO{workers: n, maxWrite: opts.MaxQueuedWriteBytes, onLow: opts.OnWriteQueueLow}
+	if d.maxWrite <= 0 {
+		d.maxWrite = DefaultMaxQueuedWriteBytes
+	}
+	d.cond = sync.NewCond(&d.mu)
+	d.wg.Add(n)
+	for range n {
+		go d.loop()
+	}
+	return d
+}
+
+// Workers returns the number of disk goroutines.
+func (d *IO) Workers() int { return d.workers }
+
+// Close stops accepting work, waits for every submitted job (writes
+// included) to finish and their callbacks to return, then stops the disk
+// goroutines. Work submitted after Close fails with ErrClosed. Close must
+// not be called from a done callback.
+func (d *IO) Close() {
+	d.mu.Lock()
+	d.closed = true
+	d.cond.Broadcast()
+	d.mu.Unlock()
+	d.wg.Wait()
+}
+
+func (d *IO) loop() {
+	defer d.wg.Done()
+	w := &worker{}
+	for {
+		d.mu.Lock()
+		var j *job
+		for {
+			for p := range d.ready {
+				if q := d.ready[p]; len(q) > 0 {
+					j = q[0]
+					q[0] = nil
+					d.ready[p] = q[1:]
+					break
+				}
+			}
+			if j != nil || (d.closed && d.pending == 0) {
+				break
+			}
+			d.cond.Wait()
+		}
+		d.mu.Unlock()
+		if j == nil {
+			return
+		}
+		j.run(w)
+		d.finish(j)
+	}
+}
+
+// submit queues j, or calls fail(ErrClosed) on a new goroutine if the IO is
+// closed (never synchronously: the caller may hold its own locks).
+func (d *IO) submit(j *job, fail func(error)) {
+	d.mu.Lock()
+	if d.closed {
+		d.mu.Unlock()
+		go fail(ErrClosed)
+		return
+	}
+	d.pending++
+	d.mu.Unlock()
+	if j.st.sched.add(j) {
+		d.push(j)
+	}
+}
+
+func (d *IO) push(jobs ...*job) {
+	if len(jobs) == 0 {
+		return
+	}
+	d.mu.Lock()
+	for _, j := range jobs {
+		d.ready[j.prio] = append(d.ready[j.prio], j)
+	}
+	if len(jobs) == 1 {
+		d.cond.Signal()
+	} else {
+		d.cond.Broadcast()
+	}
+	d.mu.Unlock()
+}
+
+func (d *IO) finish(j *job) {
+	d.push(j.st.sched.finish(j)...)
+	d.mu.Lock()
+	d.pending--
+	if d.pending == 0 && d.closed {
+		d.cond.Broadcast()
+	}
+	d.mu.Unlock()
+}
+
+// QueuedWriteBytes is the number of bytes of writes submitted and not yet
+// finished.
+func (d *IO) QueuedWriteBytes() int64 { return d.queuedWrite.Load() }
+
+// WriteQueueFull reports whether QueuedWriteBytes exceeds
+// IOOptions.MaxQueuedWriteBytes.
+func (d *IO) WriteQueueFull() bool { return d.queuedWrite.Load() > d.maxWrite }
+
+// Write writes data at torrent offset off of st, then calls done. The
+// caller must not modify data until done is called; done may hand a pooled
+// buffer back with ReleaseBuffer.
+func (d *IO) Write(st *Storage, off int64, data []byte, done func(err error)) {
+	n := int64(len(data))
+	if d.queuedWrite.Add(n) > d.maxWrite {
+		d.over.Store(true)
+	}
+	j := &job{st: st, off: off, end: off + n, excl: true, prio: prioWrite}
+	j.run = func(*worker) {
+		_, err := st.WriteAt(data, off)
+		d.writeDone(n)
+		done(err)
+	}
+	d.submit(j, func(err error) { d.writeDone(n); done(err) })
+}
+
+func (d *IO) writeDone(n int64) {
+	left := d.queuedWrite.Add(-n)
+	if left <= d.maxWrite/2 && d.over.Load() && d.over.CompareAndSwap(true, false) && d.onLow != nil {
+		d.onLow()
+	}
+}
+
+// Read reads length bytes at off of st and passes them to done. For
+// lengths up to BlockSize the data is a pooled buffer: give it back with
+// ReleaseBuffer once consumed. On error data is nil.
+func (d *IO) Read(st *Storage, off int64, length int, done func(data []byte, err error)) {
+	if length < 0 {
+		go done(nil, fmt.Errorf("disk: read of negative length %d", length))
+		return
+	}
+	j := &job{st: st, off: off, end: off + int64(length), prio: prioRead}
+	j.run = func(*worker) {
+		var buf []byte
+		if length <= BlockSize {
+			buf = GetBuffer()[:length]
+		} else {
+			buf = make([]byte, length)
+		}
+		if _, err := st.ReadAt(buf, off); err != nil {
+			ReleaseBuffer(buf)
+			done(nil, err)
+			return
+		}
+		done(buf, nil)
+	}
+	d.submit(j, func(err error) { done(nil, err) })
+}
+
+// HashPiece computes the SHA-1 of [off, off+length) of st. A range whose
+// data is not on disk fails with an error wrapping ErrNotFound.
+func (d *IO) HashPiece(st *Storage, off int64, length int64, done func(sum [20]byte, err error)) {
+	j := &job{st: st, off: off, end: off + length, prio: prioRead}
+	j.run = func(w *worker) {
+		sum, err := w.hashRange(st, off, length)
+		done(sum, err)
+	}
+	d.submit(j, func(err error) { done([20]byte{}, err) })
+}
+
+// hashRange reads [off, off+length) in chunks of at most maxChunk into the
+// worker's scratch buffer (one pread per file per chunk) and hashes it.
+func (w *worker) hashRange(st *Storage, off, length int64) ([20]byte, error) {
+	if length < 0 {
+		return [20]byte{}, fmt.Errorf("%w: negative length %d", ErrOutOfRange, length)
+	}
+	chunk := min(length, maxChunk)
+	if int64(cap(w.scratch)) < chunk {
+		w.scratch = make([]byte, chunk)
+	}
+	h := sha1.New()
+	for length > 0 {
+		n := min(length, chunk)
+		buf := w.scratch[:n]
+		if _, err := st.ReadAt(buf, off); err != nil {
+			return [20]byte{}, err
+		}
+		h.Write(buf)
+		off += n
+		length -= n
+	}
+	var sum [20]byte
+	h.Sum(sum[:0])
+	return sum, nil
+}
+
+// barrier runs fn on st after every job submitted before it on st and
+// before any submitted after it.
+func (d *IO) barrier(st *Storage, fn func() error, done func(err error)) {
+	j := &job{st: st, off: 0, end: barrierEnd, excl: true, prio: prioWrite}
+	j.run = func(*worker) { done(fn()) }
+	d.submit(j, done)
+}
+
+// SyncStorage flushes st's written data to stable storage once every
+// earlier job on st has finished.
+func (d *IO) SyncStorage(st *Storage, done func(err error)) { d.barrier(st, st.Sync, done) }
+
+// CloseStorage closes st once every earlier job on st has finished.
+func (d *IO) CloseStorage(st *Storage, done func(err error)) { d.barrier(st, st.Close, done) }
+
+// RemoveStorage deletes st's files (see Storage.Remove) once every earlier
+// job on st has finished.
+func (d *IO) RemoveStorage(st *Storage, done func(err error)) {
+	d.barrier(st, st.Remove, done)
+}

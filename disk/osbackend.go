@@ -1,0 +1,238 @@
+package disk
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// osBackend is the default Backend: files under saveDir, opened through an
+// os.Root so that no path (including symlinks created after OpenStorage) can
+// reach outside the save directory, with a bounded LRU pool of handles.
+type osBackend struct {
+	saveDir string
+	rel     []string // per file, relative to saveDir
+	abs     []string // per file, for error messages
+	pool    *filePool
+
+	rootMu sync.Mutex
+	root   *os.Root // opened lazily: the save directory may not exist yet
+	closed bool
+}
+
+func newOSBackend(saveDir string, rel, abs []string, maxOpen int) *osBackend {
+	return &osBackend{saveDir: saveDir, rel: rel, abs: abs, pool: newFilePool(maxOpen)}
+}
+
+// getRoot opens the save directory, creating it first if create is set.
+func (b *osBackend) getRoot(create bool) (*os.Root, error) {
+	b.rootMu.Lock()
+	defer b.rootMu.Unlock()
+	if b.closed {
+		return nil, ErrClosed
+	}
+	if b.root != nil {
+		return b.root, nil
+	}
+	if create {
+		if err := os.MkdirAll(b.saveDir, 0o755); err != nil {
+			return nil, &FileError{Path: b.saveDir, Op: "mkdir", Err: err}
+		}
+	}
+	r, err := os.OpenRoot(b.saveDir)
+	if err != nil {
+		return nil, &FileError{Path: b.saveDir, Op: "open", Err: err}
+	}
+	b.root = r
+	return r, nil
+}
+
+func (b *osBackend) open(i FileIndex, write bool) (*os.File, error) {
+	root, err := b.getRoot(write)
+	if err != nil {
+		return nil, err
+	}
+	if !write {
+		f, err := root.OpenFile(b.rel[i], os.O_RDONLY, 0)
+		if err != nil {
+			return nil, &FileError{Path: b.abs[i], Op: "open", Err: err}
+		}
+		return f, nil
+	}
+	f, err := root.OpenFile(b.rel[i], os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		if dir := filepath.Dir(b.rel[i]); dir != "." {
+			if err := root.MkdirAll(dir, 0o755); err != nil {
+				return nil, &FileError{Path: filepath.Join(b.saveDir, dir), Op: "mkdir", Err: err}
+			}
+		}
+		// Created empty and left to grow: the on-disk size then tells
+		// verification how far data can possibly be present.
+		f, err = root.OpenFile(b.rel[i], os.O_RDWR|os.O_CREATE, 0o644)
+	}
+	if err != nil {
+		return nil, &FileError{Path: b.abs[i], Op: "open", Err: err}
+	}
+	return f, nil
+}
+
+func (b *osBackend) acquire(i FileIndex, write bool) (*openFile, error) {
+	return b.pool.acquire(i, write, func(write bool) (*os.File, error) { return b.open(i, write) })
+}
+
+func (b *osBackend) ReadAt(i FileIndex, p []byte, off int64) (int, error) {
+	e, err := b.acquire(i, false)
+	if err != nil {
+		return 0, err
+	}
+	defer b.pool.release(e)
+	n, err := e.f.ReadAt(p, off)
+	if err != nil && err != io.EOF {
+		err = &FileError{Path: b.abs[i], Op: "read", Err: err}
+	}
+	return n, err
+}
+
+func (b *osBackend) WriteAt(i FileIndex, bufs [][]byte, off int64) (int, error) {
+	e, err := b.acquire(i, true)
+	if err != nil {
+		return 0, err
+	}
+	defer b.pool.release(e)
+	var n int
+	switch len(bufs) {
+	case 0:
+	case 1:
+		n, err = e.f.WriteAt(bufs[0], off)
+	default:
+		n, err = pwritevFile(e.f, bufs, off)
+	}
+	if err != nil {
+		err = &FileError{Path: b.abs[i], Op: "write", Err: err}
+	}
+	return n, err
+}
+
+// maxIovec bounds one pwritev call (IOV_MAX on Linux is 1024).
+const maxIovec = 1024
+
+// pwritevFile writes all of bufs at off with pwritev, retrying short writes.
+func pwritevFile(f *os.File, bufs [][]byte, off int64) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	var werr error
+	cerr := rc.Write(func(fd uintptr) bool {
+		for len(bufs) > 0 {
+			chunk := bufs[:min(len(bufs), maxIovec)]
+			n, err := unix.Pwritev(int(fd), chunk, off)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				werr = err
+				return true
+			}
+			if n == 0 {
+				werr = io.ErrShortWrite
+				return true
+			}
+			total += n
+			off += int64(n)
+			// Drop what was written, keeping bufs aliasing the caller's
+			// memory only by reslicing (no copies).
+			for n > 0 && len(bufs) > 0 {
+				if n >= len(bufs[0]) {
+					n -= len(bufs[0])
+					bufs = bufs[1:]
+					continue
+				}
+				rest := make([][]byte, len(bufs))
+				copy(rest, bufs)
+				rest[0] = rest[0][n:]
+				bufs, n = rest, 0
+			}
+			for len(bufs) > 0 && len(bufs[0]) == 0 {
+				bufs = bufs[1:]
+			}
+		}
+		return true
+	})
+	if werr == nil {
+		werr = cerr
+	}
+	return total, werr
+}
+
+func (b *osBackend) Size(i FileIndex) (int64, error) {
+	root, err := b.getRoot(false)
+	if err != nil {
+		return 0, err
+	}
+	fi, err := root.Stat(b.rel[i])
+	if err != nil {
+		return 0, &FileError{Path: b.abs[i], Op: "stat", Err: err}
+	}
+	if !fi.Mode().IsRegular() {
+		return 0, &FileError{Path: b.abs[i], Op: "stat", Err: errors.New("not a regular file")}
+	}
+	return fi.Size(), nil
+}
+
+func (b *osBackend) Remove(i FileIndex) error {
+	b.pool.forget(i)
+	root, err := b.getRoot(false)
+	if errors.Is(err, ErrClosed) {
+		// Removing after Close is allowed: use a root of our own.
+		if root, err = os.OpenRoot(b.saveDir); err == nil {
+			defer root.Close()
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := root.Remove(b.rel[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &FileError{Path: b.abs[i], Op: "remove", Err: err}
+	}
+	// Prune now-empty parents, deepest first; a non-empty one stops us.
+	for dir := filepath.Dir(b.rel[i]); dir != "."; dir = filepath.Dir(dir) {
+		if err := root.Remove(dir); err != nil {
+			break
+		}
+	}
+	return nil
+}
+
+func (b *osBackend) Sync() error {
+	var first error
+	for _, e := range b.pool.writable() {
+		if err := e.f.Sync(); err != nil && first == nil {
+			first = &FileError{Path: b.abs[e.idx], Op: "sync", Err: err}
+		}
+		b.pool.release(e)
+	}
+	return first
+}
+
+func (b *osBackend) Close() error {
+	b.pool.close()
+	b.rootMu.Lock()
+	defer b.rootMu.Unlock()
+	b.closed = true
+	if b.root != nil {
+		err := b.root.Close()
+		b.root = nil
+		return err
+	}
+	return nil
+}

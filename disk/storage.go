@@ -1,0 +1,279 @@
+package disk
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path/filepath"
+	"sync/atomic"
+)
+
+// DefaultMaxOpenFiles is the per-Storage open file limit when
+// StorageOptions.MaxOpenFiles is zero.
+const DefaultMaxOpenFiles = 64
+
+// StorageOptions tunes OpenStorage.
+type StorageOptions struct {
+	// MaxOpenFiles bounds the file handles this Storage keeps open
+	// (least recently used closed first). 0 means DefaultMaxOpenFiles.
+	MaxOpenFiles int
+	// WrapBackend, if set, wraps the OS backend, e.g. to inject faults or
+	// latency in tests. It is called once by OpenStorage.
+	WrapBackend func(Backend) Backend
+}
+
+// Storage is the byte stream of one torrent mapped onto files under a save
+// directory. Its methods are synchronous and safe for concurrent use; the
+// session should not call them directly on a network goroutine but go
+// through IO.
+//
+// Files are created lazily on the first write that touches them (with their
+// parent directories) and grow as written (sparse; never preallocated). A
+// read of bytes beyond a file's current end, or of a file that does not
+// exist, fails with a *FileError wrapping ErrNotFound. A hole inside a file
+// (below its end) reads as zeros, like any sparse file. Pad files are never
+// created; they read as zeros and writes to them are dropped.
+type Storage struct {
+	saveDir string
+	layout  *layout
+	abs     []string
+	backend Backend
+	closed  atomic.Bool
+
+	sched scheduler // ordering of IO jobs on this storage
+}
+
+// OpenStorage maps files onto saveDir. Nothing is created on disk until the
+// first write. Every path is checked to stay under saveDir: lexically, and
+// by resolving symlinks of directories that already exist; the OS backend
+// additionally opens everything through an os.Root so links created later
+// cannot lead outside either.
+func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storage, error) {
+	if saveDir == "" {
+		return nil, errors.New("disk: empty save directory")
+	}
+	dir, err := filepath.Abs(saveDir)
+	if err != nil {
+		return nil, fmt.Errorf("disk: save directory %q: %w", saveDir, err)
+	}
+	l, err := newLayout(append([]FileSpec(nil), files...))
+	if err != nil {
+		return nil, err
+	}
+	rel := make([]string, len(files))
+	abs := make([]string, len(files))
+	seen := make(map[string]FileIndex, len(files))
+	for i, f := range files {
+		a, r, err := resolvePath(dir, f.Path)
+		if err != nil {
+			return nil, fmt.Errorf("disk: file %d: %w", i, err)
+		}
+		if !f.Pad {
+			if j, dup := seen[a]; dup {
+				return nil, fmt.Errorf("disk: files %d and %d have the same path %q", j, i, r)
+			}
+			seen[a] = FileIndex(i)
+			if err := checkNoSymlinkEscape(dir, a); err != nil {
+				return nil, fmt.Errorf("disk: file %d: %w", i, err)
+			}
+		}
+		abs[i], rel[i] = a, r
+	}
+	maxOpen := opts.MaxOpenFiles
+	if maxOpen <= 0 {
+		maxOpen = DefaultMaxOpenFiles
+	}
+	var b Backend = newOSBackend(dir, rel, abs, maxOpen)
+	if opts.WrapBackend != nil {
+		b = opts.WrapBackend(b)
+	}
+	return &Storage{saveDir: dir, layout: l, abs: abs, backend: b}, nil
+}
+
+// Length is the total length of the torrent's byte stream.
+func (s *Storage) Length() int64 { return s.layout.total }
+
+// NumFiles is the number of files, pad files included.
+func (s *Storage) NumFiles() int { return len(s.layout.files) }
+
+// FilePath returns the absolute path of file i.
+func (s *Storage) FilePath(i FileIndex) string { return s.abs[i] }
+
+// SaveDir returns the absolute save directory.
+func (s *Storage) SaveDir() string { return s.saveDir }
+
+func (s *Storage) wrap(i FileIndex, op string, err error) error {
+	var fe *FileError
+	if errors.As(err, &fe) || errors.Is(err, ErrClosed) {
+		return err
+	}
+	return &FileError{Path: s.abs[i], Op: op, Err: err}
+}
+
+// ReadAt reads len(p) bytes at torrent offset off, one backend read per
+// file touched. See Storage for what missing data reads as.
+func (s *Storage) ReadAt(p []byte, off int64) (int, error) {
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	n := 0
+	err := s.layout.span(off, int64(len(p)), func(seg segment) error {
+		dst := p[seg.bufOff : seg.bufOff+seg.n]
+		if s.layout.files[seg.file].Pad {
+			clear(dst)
+			n += len(dst)
+			return nil
+		}
+		m, err := s.backend.ReadAt(seg.file, dst, seg.fileOff)
+		n += m
+		if err == nil && m < len(dst) {
+			err = io.EOF
+		}
+		if errors.Is(err, fs.ErrNotExist) || err == io.EOF {
+			return &FileError{Path: s.abs[seg.file], Op: "read", Err: ErrNotFound}
+		}
+		if err != nil {
+			return s.wrap(seg.file, "read", err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// WriteAt writes p at torrent offset off, one backend write per file.
+func (s *Storage) WriteAt(p []byte, off int64) (int, error) {
+	return s.WriteBlocksAt([][]byte{p}, off)
+}
+
+// WriteBlocksAt writes bufs back to back starting at off: one vectored
+// write (pwritev) per file touched. Bytes falling in pad files are dropped
+// but counted.
+func (s *Storage) WriteBlocksAt(bufs [][]byte, off int64) (int, error) {
+	if s.closed.Load() {
+		return 0, ErrClosed
+	}
+	var total int64
+	for _, b := range bufs {
+		total += int64(len(b))
+	}
+	n := 0
+	var scratch [][]byte
+	err := s.layout.span(off, total, func(seg segment) error {
+		if s.layout.files[seg.file].Pad {
+			n += int(seg.n)
+			return nil
+		}
+		scratch = sliceBufs(scratch[:0], bufs, seg.bufOff, seg.n)
+		m, err := s.backend.WriteAt(seg.file, scratch, seg.fileOff)
+		n += m
+		if err == nil && int64(m) < seg.n {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			return s.wrap(seg.file, "write", err)
+		}
+		return nil
+	})
+	return n, err
+}
+
+// sliceBufs appends to dst the pieces of bufs covering [from, from+n) of
+// their concatenation.
+func sliceBufs(dst, bufs [][]byte, from, n int64) [][]byte {
+	for _, b := range bufs {
+		if n == 0 {
+			break
+		}
+		bl := int64(len(b))
+		if from >= bl {
+			from -= bl
+			continue
+		}
+		take := min(bl-from, n)
+		dst = append(dst, b[from:from+take])
+		n -= take
+		from = 0
+	}
+	return dst
+}
+
+// FileSizes returns the on-disk size of every file, -1 for a file that does
+// not exist. Pad files report their full length.
+func (s *Storage) FileSizes() ([]int64, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	out := make([]int64, len(s.layout.files))
+	for i, f := range s.layout.files {
+		if f.Pad {
+			out[i] = f.Length
+			continue
+		}
+		sz, err := s.backend.Size(FileIndex(i))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			out[i] = -1
+		case err != nil:
+			return nil, s.wrap(FileIndex(i), "stat", err)
+		default:
+			out[i] = sz
+		}
+	}
+	return out, nil
+}
+
+// CreateEmptyFiles creates every zero-length (non-pad) file, which no write
+// would ever touch. Call it when the torrent completes.
+func (s *Storage) CreateEmptyFiles() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	for i, f := range s.layout.files {
+		if f.Length == 0 && !f.Pad {
+			if _, err := s.backend.WriteAt(FileIndex(i), nil, 0); err != nil {
+				return s.wrap(FileIndex(i), "open", err)
+			}
+		}
+	}
+	return nil
+}
+
+// Sync flushes written data to stable storage.
+func (s *Storage) Sync() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.backend.Sync()
+}
+
+// Close closes all files. Operations racing with Close fail with ErrClosed
+// or complete; none is left half-open.
+func (s *Storage) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.backend.Close()
+}
+
+// Remove closes the storage (if still open) and deletes the torrent's files, then each of
+// their parent directories below the save directory that is left empty.
+// Nothing else is touched: not the save directory itself, not other files,
+// not non-empty directories. It removes as much as it can and returns the
+// first error.
+func (s *Storage) Remove() error {
+	s.closed.Store(true)
+	var first error
+	for i, f := range s.layout.files {
+		if f.Pad {
+			continue
+		}
+		if err := s.backend.Remove(FileIndex(i)); err != nil && first == nil {
+			first = s.wrap(FileIndex(i), "remove", err)
+		}
+	}
+	if err := s.backend.Close(); err != nil && first == nil {
+		first = err
+	}
+	return first
+}
