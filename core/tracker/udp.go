@@ -85,8 +85,9 @@ func roundTrip(ctx context.Context, conn *net.UDPConn, buf, pkt []byte, tid, act
 		return nil, err
 	}
 	deadline := time.Now().Add(wait)
+	ctxBound := false
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+		deadline, ctxBound = d, true
 	}
 	if err := conn.SetReadDeadline(deadline); err != nil {
 		return nil, err
@@ -102,6 +103,11 @@ func roundTrip(ctx context.Context, conn *net.UDPConn, buf, pkt []byte, tid, act
 			}
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() {
+				if ctxBound {
+					// The socket's clock can beat ctx's timer by a hair.
+					<-ctx.Done()
+					return nil, ctx.Err()
+				}
 				return nil, errAttemptTimeout
 			}
 			// ICMP port unreachable surfaces as ECONNREFUSED on a connected
