@@ -1,0 +1,172 @@
+package tracker_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/libbt/libbt/core/tracker"
+)
+
+const opentrackerBin = "/usr/bin/opentracker"
+
+// lockedBuffer collects the daemon's output for failure messages.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// startOpentracker runs Debian's opentracker on 127.0.0.1 (TCP and UDP on
+// one port) with a whitelist of hashes, and returns "127.0.0.1:port".
+func startOpentracker(t *testing.T, hashes ...[20]byte) string {
+	t.Helper()
+	if _, err := os.Stat(opentrackerBin); err != nil {
+		t.Skip("opentracker not installed (Debian package opentracker)")
+	}
+	// opentracker chroots into tracker.rootdir and drops privileges to
+	// nobody, so the directory must be world-readable and the whitelist is
+	// named relative to it.
+	dir, err := os.MkdirTemp("", "opentracker")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	var wl bytes.Buffer
+	for _, h := range hashes {
+		fmt.Fprintln(&wl, hex.EncodeToString(h[:]))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "whitelist"), wl.Bytes(), 0o644))
+
+	var (
+		cmd  *exec.Cmd
+		addr string
+		out  lockedBuffer
+	)
+	for attempt := 0; ; attempt++ {
+		addr = freeTCPUDPPort(t)
+		conf := fmt.Sprintf("listen.tcp_udp %s\naccess.whitelist whitelist\ntracker.rootdir %s\ntracker.user nobody\n", addr, dir)
+		confPath := filepath.Join(dir, "opentracker.conf")
+		require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
+		out = lockedBuffer{}
+		cmd = exec.Command(opentrackerBin, "-f", confPath)
+		cmd.Stdout, cmd.Stderr = &out, &out
+		require.NoError(t, cmd.Start())
+		if waitTCP(addr, 5*time.Second) {
+			break
+		}
+		cmd.Process.Kill()
+		cmd.Wait()
+		require.Less(t, attempt, 3, "opentracker did not start: %s", out.String())
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	return addr
+}
+
+func freeTCPUDPPort(t *testing.T) string {
+	t.Helper()
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		addr := l.Addr().String()
+		u, err := net.ListenPacket("udp", addr)
+		l.Close()
+		if err == nil {
+			u.Close()
+			return addr
+		}
+	}
+	t.Fatal("no free port for both TCP and UDP")
+	return ""
+}
+
+func waitTCP(addr string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
+func TestOpentrackerTwoPeersSeeEachOther(t *testing.T) {
+	httpHash := req(0x11, 0, 0, 0, 0).InfoHash
+	udpHash := req(0x22, 0, 0, 0, 0).InfoHash
+	addr := startOpentracker(t, httpHash, udpHash)
+	c := &tracker.Client{UDPTimeout: 500 * time.Millisecond, UDPRetries: 3}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	for _, tc := range []struct {
+		name, url string
+		hash      byte
+	}{
+		{"http", "http://" + addr + "/announce", 0x11},
+		{"udp", "udp://" + addr + "/announce", 0x22},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := req(tc.hash, 'a', 7001, 0, tracker.Started), req(tc.hash, 'b', 7002, 1000, tracker.Started)
+			_, err := c.Announce(ctx, tc.url, a)
+			require.NoError(t, err)
+			resp, err := c.Announce(ctx, tc.url, b)
+			require.NoError(t, err)
+			require.Contains(t, resp.Peers, netip.MustParseAddrPort("127.0.0.1:7001"))
+			require.Equal(t, 1, resp.Seeders)
+			require.Equal(t, 1, resp.Leechers)
+			require.Positive(t, resp.Interval)
+
+			resp, err = c.Announce(ctx, tc.url, req(tc.hash, 'a', 7001, 0, tracker.None))
+			require.NoError(t, err)
+			require.Contains(t, resp.Peers, netip.MustParseAddrPort("127.0.0.1:7002"))
+
+			b.Event = tracker.Stopped
+			_, err = c.Announce(ctx, tc.url, b)
+			require.NoError(t, err)
+			resp, err = c.Announce(ctx, tc.url, req(tc.hash, 'a', 7001, 0, tracker.None))
+			require.NoError(t, err)
+			require.NotContains(t, resp.Peers, netip.MustParseAddrPort("127.0.0.1:7002"), "stopped peer is gone")
+		})
+	}
+}
+
+func TestOpentrackerRejectsUnlistedHashWithFailureReason(t *testing.T) {
+	addr := startOpentracker(t, req(0x11, 0, 0, 0, 0).InfoHash)
+	c := &tracker.Client{UDPTimeout: 200 * time.Millisecond, UDPRetries: 1}
+	_, err := c.Announce(context.Background(), "http://"+addr+"/announce", req(0x33, 'a', 7001, 0, tracker.Started))
+	var fe *tracker.FailureError
+	require.ErrorAs(t, err, &fe)
+	require.Contains(t, fe.Reason, "not authorized")
+
+	_, err = c.Announce(context.Background(), "udp://"+addr+"/announce", req(0x33, 'a', 7001, 0, tracker.Started))
+	// opentracker refuses an unlisted hash over UDP with a bare 8-byte
+	// announce header rather than an error action.
+	require.ErrorIs(t, err, tracker.ErrMalformedResponse)
+}
