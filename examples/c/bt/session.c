@@ -1,0 +1,196 @@
+/* session.c — see session.h. */
+#define _POSIX_C_SOURCE 200809L
+
+#include "session.h"
+
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BT_ALERT_MASK                                                                         \
+    (BT_ALERT_CATEGORY_ERROR | BT_ALERT_CATEGORY_STATUS | BT_ALERT_CATEGORY_TRACKER |        \
+     BT_ALERT_CATEGORY_STORAGE | BT_ALERT_CATEGORY_PEER)
+
+static int is_int(const char *s)
+{
+    int64_t v;
+    return parse_int64(s, &v) == 0;
+}
+
+static int bool_word(const char *s)
+{
+    static const char *const yes[] = {"true", "yes", "on"};
+    static const char *const no[] = {"false", "no", "off"};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(s, yes[i]) == 0)
+            return 1;
+        if (strcmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* libbt does not say which type a setting has, so try the types the value can be, most
+ * specific first, and report the first attempt's error if none is accepted. */
+static int apply_set(bt_settings *st, const char *assignment, char *err, size_t errcap)
+{
+    const char *eq = strchr(assignment, '=');
+    size_t name_len = (size_t)(eq - assignment);
+    char *name = malloc(name_len + 1);
+    if (name == NULL) {
+        snprintf(err, errcap, "out of memory");
+        return BT_E_INTERNAL;
+    }
+    memcpy(name, assignment, name_len);
+    name[name_len] = '\0';
+    const char *value = eq + 1;
+
+    int rc;
+    int as_bool = bool_word(value);
+    if (is_int(value)) {
+        int64_t v;
+        parse_int64(value, &v);
+        rc = bt_settings_set_int(st, name, v);
+        if (rc == BT_E_SETTING_TYPE) {
+            snprintf(err, errcap, "%s", bt_last_error());
+            if ((v == 0 || v == 1) && bt_settings_set_bool(st, name, (int)v) == BT_OK)
+                rc = BT_OK;
+            else if (bt_settings_set_str(st, name, value) == BT_OK)
+                rc = BT_OK;
+        }
+    } else if (as_bool >= 0) {
+        rc = bt_settings_set_bool(st, name, as_bool);
+        if (rc == BT_E_SETTING_TYPE) {
+            snprintf(err, errcap, "%s", bt_last_error());
+            if (bt_settings_set_str(st, name, value) == BT_OK)
+                rc = BT_OK;
+        }
+    } else {
+        rc = bt_settings_set_str(st, name, value);
+    }
+    if (rc != BT_OK && err[0] == '\0')
+        snprintf(err, errcap, "%s", bt_last_error());
+    free(name);
+    return rc;
+}
+
+int session_open(const bt_args *a, const char *listen, bt_session **out)
+{
+    bt_settings *st = NULL;
+    int exit_code = BT_EXIT_FAIL;
+    *out = NULL;
+    if (bt_settings_new(&st) != BT_OK) {
+        bt_errorf("cannot create settings: %s", bt_last_error());
+        return BT_EXIT_FAIL;
+    }
+    if (bt_settings_set_str(st, "listen_interfaces", listen) != BT_OK ||
+        bt_settings_set_int(st, "alert_mask", BT_ALERT_MASK) != BT_OK) {
+        bt_errorf("cannot configure the session: %s", bt_last_error());
+        goto out;
+    }
+    for (size_t i = 0; i < a->sets.count; i++) {
+        char err[512] = "";
+        if (apply_set(st, a->sets.items[i], err, sizeof err) != BT_OK) {
+            bt_errorf("--set %s: %s", a->sets.items[i], err);
+            exit_code = BT_EXIT_USAGE;
+            goto out;
+        }
+    }
+    int rc = bt_session_new(st, out);
+    if (rc != BT_OK) {
+        bt_errorf("cannot start a session: %s", bt_last_error());
+        /* Settings that libbt only rejects as a whole are still bad input. */
+        if (rc == BT_E_INVALID_ARG || rc == BT_E_SETTING_TYPE || rc == BT_E_UNKNOWN_SETTING)
+            exit_code = BT_EXIT_USAGE;
+        *out = NULL;
+        goto out;
+    }
+    exit_code = BT_EXIT_OK;
+out:
+    bt_settings_free(st);
+    return exit_code;
+}
+
+void listen_interfaces_for(int port, char *buf, size_t cap)
+{
+    if (port < 0)
+        port = 0;
+    snprintf(buf, cap, "127.0.0.1:%d,[::1]:%d", port, port);
+}
+
+int session_announce_port(bt_session *s, out_ctx *o)
+{
+    int port = 0;
+    /* Listening may finish just after bt_session_new(): allow it a moment. */
+    for (int i = 0; i < 300; i++) {
+        if (bt_session_listen_port(s, &port) == BT_OK && port > 0)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (port <= 0) {
+        bt_errorf("the session is not listening: %s", bt_last_error());
+        return BT_EXIT_FAIL;
+    }
+    out_listening(o, port);
+    return BT_EXIT_OK;
+}
+
+int session_drain_alerts(bt_session *s, out_ctx *o, alert_seen *seen)
+{
+    bt_alerts *batch = NULL;
+    int rc = bt_session_pop_alerts(s, &batch);
+    if (rc != BT_OK)
+        return rc;
+    size_t n = 0;
+    bt_alerts_count(batch, &n);
+    for (size_t i = 0; i < n; i++) {
+        bt_alert al;
+        if (bt_alerts_get(batch, i, &al) != BT_OK)
+            continue;
+        switch (al.type) {
+        case BT_ALERT_TORRENT_CHECKED: seen->checked = 1; break;
+        case BT_ALERT_TORRENT_FINISHED: seen->finished = 1; break;
+        case BT_ALERT_TORRENT_ERROR:
+        case BT_ALERT_FILE_ERROR: seen->error = 1; break;
+        default: break;
+        }
+        out_alert(o, &al);
+    }
+    bt_alerts_free(batch);
+    return BT_OK;
+}
+
+int torrent_status(bt_torrent *t, struct bt_torrent_status *st)
+{
+    return bt_torrent_status(t, st);
+}
+
+int connect_peers(bt_torrent *t, const str_list *peers, out_ctx *o)
+{
+    for (size_t i = 0; i < peers->count; i++) {
+        int rc = bt_torrent_connect_peer(t, peers->items[i]);
+        if (rc == BT_E_INVALID_ARG) {
+            bt_errorf("--peer %s: %s", peers->items[i], bt_last_error());
+            return BT_EXIT_USAGE;
+        }
+        if (rc != BT_OK && o->verbose) {
+            out_clear_bar(o);
+            bt_warnf("connecting to %s: %s", peers->items[i], bt_last_error());
+        }
+    }
+    return BT_EXIT_OK;
+}
+
+void report_torrent_error(bt_torrent *t, const char *what)
+{
+    char *msg = NULL;
+    if (bt_torrent_error(t, &msg) == BT_OK && msg != NULL && msg[0] != '\0')
+        bt_errorf("%s: %s", what, msg);
+    else
+        bt_errorf("%s", what);
+    bt_free(msg);
+}
