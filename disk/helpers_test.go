@@ -14,7 +14,7 @@ import (
 type faultBackend struct {
 	Backend
 	writeErr  func(f FileIndex, off int64) error // nil: no fault
-	readErr   func(f FileIndex, off int64) error
+	readErr   func(f FileIndex, off int64, n int) error
 	delay     time.Duration
 	reads     atomic.Int64
 	readBytes atomic.Int64
@@ -25,7 +25,7 @@ func (b *faultBackend) ReadAt(f FileIndex, p []byte, off int64) (int, error) {
 	b.reads.Add(1)
 	b.readBytes.Add(int64(len(p)))
 	if b.readErr != nil {
-		if err := b.readErr(f, off); err != nil {
+		if err := b.readErr(f, off, len(p)); err != nil {
 			return 0, err
 		}
 	}

@@ -133,19 +133,24 @@ func (d *IO) submit(j *job, fail func(error)) {
 	}
 }
 
+// push makes jobs runnable; each goes to the IO it was submitted to (a
+// Storage may be shared by several IOs).
 func (d *IO) push(jobs ...*job) {
 	if len(jobs) == 0 {
 		return
 	}
+	if len(jobs) > 1 {
+		for _, j := range jobs {
+			j.d.push(j)
+		}
+		return
+	}
+	d = jobs[0].d
 	d.mu.Lock()
 	for _, j := range jobs {
 		d.ready[j.prio] = append(d.ready[j.prio], j)
 	}
-	if len(jobs) == 1 {
-		d.cond.Signal()
-	} else {
-		d.cond.Broadcast()
-	}
+	d.cond.Signal()
 	d.mu.Unlock()
 }
 
@@ -175,7 +180,7 @@ func (d *IO) Write(st *Storage, off int64, data []byte, done func(err error)) {
 	if d.queuedWrite.Add(n) > d.maxWrite {
 		d.over.Store(true)
 	}
-	j := &job{st: st, off: off, end: off + n, excl: true, prio: prioWrite}
+	j := &job{d: d, st: st, off: off, end: off + n, excl: true, prio: prioWrite}
 	j.run = func(*worker) {
 		_, err := st.WriteAt(data, off)
 		d.writeDone(n)
@@ -199,7 +204,7 @@ func (d *IO) Read(st *Storage, off int64, length int, done func(data []byte, err
 		go done(nil, fmt.Errorf("disk: read of negative length %d", length))
 		return
 	}
-	j := &job{st: st, off: off, end: off + int64(length), prio: prioRead}
+	j := &job{d: d, st: st, off: off, end: off + int64(length), prio: prioRead}
 	j.run = func(*worker) {
 		var buf []byte
 		if length <= BlockSize {
@@ -220,7 +225,7 @@ func (d *IO) Read(st *Storage, off int64, length int, done func(data []byte, err
 // HashPiece computes the SHA-1 of [off, off+length) of st. A range whose
 // data is not on disk fails with an error wrapping ErrNotFound.
 func (d *IO) HashPiece(st *Storage, off int64, length int64, done func(sum [20]byte, err error)) {
-	j := &job{st: st, off: off, end: off + length, prio: prioRead}
+	j := &job{d: d, st: st, off: off, end: off + length, prio: prioRead}
 	j.run = func(w *worker) {
 		sum, err := w.hashRange(st, off, length)
 		done(sum, err)
@@ -257,7 +262,7 @@ func (w *worker) hashRange(st *Storage, off, length int64) ([20]byte, error) {
 // barrier runs fn on st after every job submitted before it on st and
 // before any submitted after it.
 func (d *IO) barrier(st *Storage, fn func() error, done func(err error)) {
-	j := &job{st: st, off: 0, end: barrierEnd, excl: true, prio: prioWrite}
+	j := &job{d: d, st: st, off: 0, end: barrierEnd, excl: true, prio: prioWrite}
 	j.run = func(*worker) { done(fn()) }
 	d.submit(j, done)
 }

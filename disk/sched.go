@@ -32,6 +32,7 @@ const (
 
 // job is one unit of disk work.
 type job struct {
+	d        *IO
 	st       *Storage
 	off, end int64 // byte range [off, end)
 	excl     bool  // modifies the range (write or barrier)

@@ -3,6 +3,7 @@ package disk
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
 	"errors"
 	"fmt"
 	"sync"
@@ -14,7 +15,8 @@ import (
 //
 // Pieces touching a file that is missing or shorter than the piece needs are
 // reported missing from one stat per file, without reading. The others are
-// read whole (one pread per file per piece) and hashed, spread over all disk
+// read in runs of whole pieces (one pread per file per run of up to 4 MiB,
+// or per piece if pieces are larger) and hashed, spread over all disk
 // goroutines, at background priority (peer reads go first).
 //
 // progress, if non-nil, is called exactly once per piece checked (ok =
@@ -44,7 +46,7 @@ func (d *IO) Verify(ctx context.Context, st *Storage, pieceLength, totalLength i
 	}
 	// The start job stats the files. It is ordered like a read of the whole
 	// torrent, so it sees every earlier write.
-	j := &job{st: st, off: 0, end: max(totalLength, 1), prio: prioBackground}
+	j := &job{d: d, st: st, off: 0, end: max(totalLength, 1), prio: prioBackground}
 	j.run = func(*worker) { v.start() }
 	v.mu.Lock()
 	v.inflight = 1
@@ -118,6 +120,10 @@ func (v *verifier) start() {
 	v.complete(err)
 }
 
+// verifyChunk is how many bytes of consecutive pieces one verify job reads
+// at once when pieces are small (one pread per file per chunk).
+const verifyChunk = 4 << 20
+
 // complete records the end of one job and feeds more, or finishes.
 func (v *verifier) complete(err error) {
 	v.mu.Lock()
@@ -128,11 +134,18 @@ func (v *verifier) complete(err error) {
 	if v.err == nil {
 		v.err = v.ctx.Err()
 	}
-	var batch []int
+	var batches [][2]int // [first, last] piece of each new job
 	if v.err == nil {
+		per := int(max(1, verifyChunk/v.pieceLength))
 		for v.inflight < v.limit && v.next < len(v.todo) {
-			batch = append(batch, v.todo[v.next])
+			first := v.todo[v.next]
+			last := first
 			v.next++
+			for v.next < len(v.todo) && v.todo[v.next] == last+1 && last+1-first < per {
+				last++
+				v.next++
+			}
+			batches = append(batches, [2]int{first, last})
 			v.inflight++
 		}
 	}
@@ -143,8 +156,8 @@ func (v *verifier) complete(err error) {
 	have, ferr := v.have, v.err
 	v.mu.Unlock()
 
-	for _, p := range batch {
-		v.submitPiece(p)
+	for _, b := range batches {
+		v.submitPieces(b[0], b[1])
 	}
 	if finish {
 		v.done(have, ferr)
@@ -153,29 +166,78 @@ func (v *verifier) complete(err error) {
 
 func (v *verifier) fail(err error) { v.complete(err) }
 
-func (v *verifier) submitPiece(p int) {
-	off, n := v.pieceRange(p)
-	j := &job{st: v.st, off: off, end: off + n, prio: prioBackground}
+// submitPieces queues one job hashing the consecutive pieces first..last.
+func (v *verifier) submitPieces(first, last int) {
+	off, _ := v.pieceRange(first)
+	lastOff, lastN := v.pieceRange(last)
+	end := lastOff + lastN
+	j := &job{d: v.d, st: v.st, off: off, end: end, prio: prioBackground}
 	j.run = func(w *worker) {
 		if err := v.ctx.Err(); err != nil {
 			v.complete(err)
 			return
 		}
-		sum, err := w.hashRange(v.st, off, n)
-		if errors.Is(err, ErrNotFound) {
-			err = nil // shrank since the stat: simply missing
-		} else if err == nil && bytes.Equal(sum[:], v.hashes[20*p:20*p+20]) {
-			v.mu.Lock()
-			v.have[p] = true
-			v.mu.Unlock()
-			v.progress(p, true)
-			v.complete(nil)
-			return
-		}
-		if err == nil {
-			v.progress(p, false)
+		var err error
+		if first == last || end-off > maxChunk {
+			for p := first; p <= last && err == nil; p++ {
+				err = v.checkPiece(w, p)
+			}
+		} else {
+			err = v.checkRun(w, first, last, off, end)
 		}
 		v.complete(err)
 	}
 	v.d.submit(j, v.fail)
+}
+
+// checkRun reads pieces first..last (bytes [off, end)) with one read per
+// file and hashes each. If part of the range has gone missing since the
+// stat, it falls back to piece by piece.
+func (v *verifier) checkRun(w *worker, first, last int, off, end int64) error {
+	n := end - off
+	if int64(cap(w.scratch)) < n {
+		w.scratch = make([]byte, n)
+	}
+	buf := w.scratch[:n]
+	if _, err := v.st.ReadAt(buf, off); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			for p := first; p <= last; p++ {
+				if err := v.checkPiece(w, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return err
+	}
+	for p := first; p <= last; p++ {
+		po, pn := v.pieceRange(p)
+		sum := sha1.Sum(buf[po-off : po-off+pn])
+		v.record(p, bytes.Equal(sum[:], v.hashes[20*p:20*p+20]))
+	}
+	return nil
+}
+
+// checkPiece reads and hashes one piece; missing data means a bad piece.
+func (v *verifier) checkPiece(w *worker, p int) error {
+	off, n := v.pieceRange(p)
+	sum, err := w.hashRange(v.st, off, n)
+	if errors.Is(err, ErrNotFound) {
+		v.record(p, false) // shrank since the stat: simply missing
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v.record(p, bytes.Equal(sum[:], v.hashes[20*p:20*p+20]))
+	return nil
+}
+
+func (v *verifier) record(p int, ok bool) {
+	if ok {
+		v.mu.Lock()
+		v.have[p] = true
+		v.mu.Unlock()
+	}
+	v.progress(p, ok)
 }
