@@ -25,7 +25,7 @@ static int write_file(const char *path, const uint8_t *data, size_t size)
     FILE *f = fopen(path, "wb");
     if (f == NULL) {
         bt_errorf("cannot write %s: %s", path, strerror(errno));
-        return BT_EXIT_FAIL;
+        return BT_EXIT_USAGE; /* a bad --out */
     }
     size_t written = fwrite(data, 1, size, f);
     int write_errno = errno;

@@ -15,12 +15,20 @@
 #include <string.h>
 #include <time.h>
 
+/* One line on stderr, whatever the message holds: control characters (a library message may
+ * end in a newline) become spaces and trailing space is dropped. */
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
+    char buf[2048];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    size_t n = strlen(buf);
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7F)
+            buf[i] = ' ';
+    while (n > 0 && buf[n - 1] == ' ')
+        buf[--n] = '\0';
     fflush(stdout); /* keep stdout and stderr in order on a shared terminal */
-    fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    fprintf(stderr, "%s%s\n", prefix, buf);
 }
 
 void bt_errorf(const char *fmt, ...)
