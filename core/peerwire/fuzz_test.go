@@ -73,3 +73,26 @@ func FuzzReadMessages(f *testing.F) {
 		}
 	})
 }
+
+// FuzzExtendedHandshake checks that parsing never panics and that whatever is
+// accepted marshals and re-parses to the same value.
+func FuzzExtendedHandshake(f *testing.F) {
+	f.Add([]byte(libtorrentHandshake))
+	f.Add([]byte("d1:md11:ut_metadatai2e6:ut_pex3:abcee"))
+	f.Add([]byte("d1:mli1eee"))
+	f.Add([]byte("d1:mde1:p4:68814:reqqli1ee1:vi5e6:youripi1ee"))
+	f.Add([]byte("d1:md1:ai-1e1:bi256e1:ci255eee"))
+	f.Add([]byte("i5e"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := ParseExtendedHandshake(b)
+		if err != nil {
+			require.ErrorIs(t, err, ErrBadExtendedHandshake)
+			return
+		}
+		out, err := h.Marshal()
+		require.NoError(t, err)
+		again, err := ParseExtendedHandshake(out)
+		require.NoError(t, err)
+		require.Equal(t, h, again)
+	})
+}
