@@ -1,8 +1,10 @@
 package disk
 
 import (
+	"context"
 	"crypto/sha1"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -292,4 +294,60 @@ func TestBufferPoolRoundTrip(t *testing.T) {
 	ReleaseBuffer(make([]byte, 10))
 	allocs := testing.AllocsPerRun(100, func() { ReleaseBuffer(GetBuffer()) })
 	require.Zero(t, allocs)
+}
+
+func TestIOSyncAndRemoveStorageRunAfterEarlierWrites(t *testing.T) {
+	dir := t.TempDir()
+	files := spanFiles()
+	st := openStorage(t, dir, files)
+	d := newIO(t, IOOptions{})
+	data := randomBytes(int(totalLen(files)), 14)
+	errs := make(chan error, 4)
+	d.Write(st, 0, data, func(err error) { errs <- err })
+	d.SyncStorage(st, func(err error) { errs <- err })
+	require.NoError(t, wait(t, errs))
+	require.NoError(t, wait(t, errs))
+	sizes, err := st.FileSizes()
+	require.NoError(t, err)
+	require.Equal(t, []int64{1000, -1, 3, 21, 2500, 1}, sizes)
+
+	d.Write(st, 0, data[:100], func(err error) { errs <- err })
+	d.RemoveStorage(st, func(err error) { errs <- err })
+	require.NoError(t, wait(t, errs))
+	require.NoError(t, wait(t, errs))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Empty(t, entries)
+}
+
+func TestIOVerifyAfterCloseFailsWithErrClosed(t *testing.T) {
+	st := openStorage(t, t.TempDir(), verifyFiles())
+	d := NewIO(IOOptions{})
+	d.Close()
+	ch := make(chan error, 1)
+	d.Verify(context.Background(), st, 1000, st.Length(), make([]byte, 200), nil,
+		func(have []bool, err error) { ch <- err })
+	require.ErrorIs(t, wait(t, ch), ErrClosed)
+}
+
+func TestStorageWriteBlocksAtWithMoreBuffersThanIOVMax(t *testing.T) {
+	st := openStorage(t, t.TempDir(), []FileSpec{{Path: []string{"f"}, Length: 3000 * 7}})
+	data := randomBytes(3000*7, 15)
+	var bufs [][]byte
+	for i := 0; i < len(data); i += 7 {
+		bufs = append(bufs, data[i:i+7])
+	}
+	n, err := st.WriteBlocksAt(bufs, 0)
+	require.NoError(t, err)
+	require.Equal(t, len(data), n)
+	got := make([]byte, len(data))
+	_, err = st.ReadAt(got, 0)
+	require.NoError(t, err)
+	require.Equal(t, data, got)
+}
+
+func TestFileErrorNamesOpAndPath(t *testing.T) {
+	err := &FileError{Path: "/x/y", Op: "write", Err: os.ErrPermission}
+	require.Equal(t, "disk: write /x/y: permission denied", err.Error())
+	require.ErrorIs(t, err, os.ErrPermission)
 }
