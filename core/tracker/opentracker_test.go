@@ -84,6 +84,23 @@ func startOpentracker(t *testing.T, hashes ...[20]byte) string {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
+	// The whitelist is loaded by a thread after the sockets open: wait
+	// until an announce for the first hash is accepted ("stopped" ones are
+	// accepted even before), then take the probe peer out again.
+	probe := tracker.AnnounceRequest{InfoHash: hashes[0], Port: 1, Left: 1, NumWant: 0}
+	var c tracker.Client
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, err := c.Announce(context.Background(), "http://"+addr+"/announce", probe)
+		if err == nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "opentracker whitelist not loaded: %v\n%s", err, out.String())
+		time.Sleep(20 * time.Millisecond)
+	}
+	probe.Event = tracker.Stopped
+	_, err = c.Announce(context.Background(), "http://"+addr+"/announce", probe)
+	require.NoError(t, err)
 	return addr
 }
 
