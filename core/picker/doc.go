@@ -30,7 +30,7 @@
 // O(1), PeerHasBitfield O(pieces the peer has), PeerHasAll O(1) (seeds are
 // counted apart), and a Pick for a seed O(blocks returned). For a peer with a
 // bitfield Pick walks the bucket array from the rarest end and stops at the
-// first piece the peer has; after 1024 misses it switches to intersecting the
+// first piece the peer has; after 256 misses it switches to intersecting the
 // peer's bitfield with a per-level bitset of candidate pieces word by word.
 //
 // # Concurrency

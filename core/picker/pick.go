@@ -1,6 +1,8 @@
 package picker
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"slices"
 
 	"github.com/libbt/libbt/core/bitfield"
@@ -8,7 +10,7 @@ import (
 
 // scanLimit bounds the walk along a level's availability-sorted array for a
 // peer with a bitfield before switching to a word-wise bitset intersection.
-const scanLimit = 1024
+const scanLimit = 256
 
 type candidate struct {
 	pp   *partial
@@ -126,24 +128,32 @@ func (p *Picker) nextFresh(lvl int, has *bitfield.Bitfield) int {
 }
 
 // intersect calls f on each index set in both a and has, in increasing
-// order, leapfrogging with word-level NextSet on both sides, until f
-// returns false.
+// order, until f returns false. It ANDs 64 pieces at a time, reading the
+// peer's wire-format bytes (most significant bit first) directly.
 func (p *Picker) intersect(a bitset, has *bitfield.Bitfield, f func(int) bool) {
 	n := min(p.numPieces, has.Len())
-	i := a.nextSet(0)
-	for i >= 0 && i < n {
-		j := has.NextSet(i)
-		if j < 0 || j >= n {
-			return
-		}
-		if j == i {
-			if !f(i) {
-				return
-			}
-			i = a.nextSet(i + 1)
+	raw := has.Bytes()
+	var tail [8]byte
+	for w := 0; w<<6 < n; w++ {
+		if a[w] == 0 {
 			continue
 		}
-		i = a.nextSet(j)
+		chunk := raw[w<<3:]
+		if len(chunk) < 8 {
+			copy(tail[:], chunk)
+			chunk = tail[:]
+		}
+		// Byte k of the wire format holds pieces 8k..8k+7 from its top bit
+		// down; reversing all 64 bits of the big-endian load gives bit i =
+		// piece w*64+i, the internal layout.
+		m := a[w] & bits.Reverse64(binary.BigEndian.Uint64(chunk))
+		for m != 0 {
+			i := w<<6 + bits.TrailingZeros64(m)
+			if i >= n || !f(i) {
+				return
+			}
+			m &= m - 1
+		}
 	}
 }
 
