@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# test_bt.sh — end-to-end test of bt on loopback: make a multi-file torrent, seed it from one bt
+# process, download it with another (by .torrent and by magnet), compare the bytes, and check
+# that bad input exits 2 with one "bt: " line on stderr.
+#
+#   examples/c/test_bt.sh [path/to/bt]     (default: build/bin/bt)
+set -u
+BT=${1:-build/bin/bt}
+BT=$(cd "$(dirname "$BT")" && pwd)/$(basename "$BT")
+W=$(mktemp -d "${TMPDIR:-/tmp}/bt-test-XXXXXX")
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"; }
+trap cleanup EXIT
+failures=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; failures=$((failures + 1)); }
+
+# -- data: nested directories, an empty file, sizes that do not align with pieces --------
+mkdir -p "$W/data/album/sub" "$W/seed" "$W/get1" "$W/get2" "$W/get3"
+head -c 3000001 /dev/urandom >"$W/data/album/one.bin"
+head -c 70000 /dev/urandom >"$W/data/album/sub/two.bin"
+head -c 1 /dev/urandom >"$W/data/album/sub/three.bin"
+: >"$W/data/album/empty.txt"
+printf 'hello "world"\n' >"$W/data/album/readme.txt"
+cp -r "$W/data/album" "$W/seed/"
+
+# -- make ---------------------------------------------------------------------------------
+if "$BT" make --data "$W/data/album" --out "$W/a.torrent" --piece-size 32768 \
+        --tracker http://127.0.0.1:9/announce --comment 'test "quoted"' --json >"$W/make.json"; then
+    ok "make"
+else
+    bad "make exited $?"
+fi
+MAGNET=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["magnet"])' "$W/make.json" 2>/dev/null)
+PIECES=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["pieces"])' "$W/make.json" 2>/dev/null)
+[ "${PIECES:-0}" -ge 94 ] && ok "make: $PIECES pieces" || bad "make: pieces=${PIECES:-?} ($(cat "$W/make.json"))"
+case "$MAGNET" in magnet:\?xt=urn:btih:*) ok "make: magnet";; *) bad "make: magnet '$MAGNET'";; esac
+
+# -- seed ---------------------------------------------------------------------------------
+"$BT" seed --torrent "$W/a.torrent" --save "$W/seed" --json >"$W/seed.out" 2>"$W/seed.err" &
+SEED=$!
+PIDS+=("$SEED")
+for _ in $(seq 100); do grep -q '"listening"' "$W/seed.out" 2>/dev/null && break; sleep 0.1; done
+PORT=$(head -1 "$W/seed.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["port"])' 2>/dev/null)
+[ -n "$PORT" ] && ok "seed: listening on $PORT" || bad "seed: no listening line: $(cat "$W/seed.out" "$W/seed.err")"
+for _ in $(seq 100); do grep -q '"checked"' "$W/seed.out" && break; sleep 0.1; done
+grep -q '"checked","complete":true' "$W/seed.out" && ok "seed: data complete" || bad "seed: $(cat "$W/seed.out" "$W/seed.err")"
+
+check_get() { # name dir json-output exit-code
+    local name=$1 dir=$2 out=$3 rc=$4
+    if [ "$rc" = 0 ] && tail -1 "$out" | grep -q '"done":true' && diff -r "$W/data/album" "$dir/album" >/dev/null; then
+        ok "$name: $(tail -1 "$out")"
+    else
+        bad "$name: exit $rc, $(tail -2 "$out"), diff: $(diff -rq "$W/data/album" "$dir/album" 2>&1 | head -3)"
+    fi
+}
+
+# -- get by .torrent, IPv4 -------------------------------------------------------------------
+"$BT" get --torrent "$W/a.torrent" --save "$W/get1" --peer "127.0.0.1:$PORT" --seconds 60 >"$W/get1.out" 2>"$W/get1.err"
+check_get "get --torrent (IPv4)" "$W/get1" "$W/get1.out" $?
+python3 - "$W/get1.out" <<'PY' && ok "get: every line is JSON with the contract keys" || bad "get: JSON lines"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert lines[0]["event"] == "listening" and lines[0]["port"] > 0
+progress = [l for l in lines if "progress" in l and "done" not in l]
+assert progress and all({"progress", "down", "up", "peers", "state", "downloaded", "uploaded"} <= set(l) for l in progress)
+assert lines[-1]["done"] is True and lines[-1]["bytes"] == 3000001 + 70000 + 1 + 14 and lines[-1]["MBps"] > 0
+PY
+
+# -- get by magnet, IPv6 ---------------------------------------------------------------------
+"$BT" get --magnet "$MAGNET" --save "$W/get2" --peer "[::1]:$PORT" --seconds 60 >"$W/get2.out" 2>"$W/get2.err"
+check_get "get --magnet (IPv6)" "$W/get2" "$W/get2.out" $?
+
+# -- the seeder connects out to a listening getter ---------------------------------------------
+"$BT" get --torrent "$W/a.torrent" --save "$W/get3" --port 0 --seconds 60 >"$W/get3.out" 2>"$W/get3.err" &
+GET3=$!
+PIDS+=("$GET3")
+for _ in $(seq 100); do grep -q '"listening"' "$W/get3.out" 2>/dev/null && break; sleep 0.1; done
+GPORT=$(head -1 "$W/get3.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["port"])' 2>/dev/null)
+"$BT" seed --torrent "$W/a.torrent" --save "$W/seed" --peer "127.0.0.1:${GPORT:-1}" --seconds 60 --json >"$W/seed2.out" 2>&1 &
+SEED2=$!
+PIDS+=("$SEED2")
+wait "$GET3"
+check_get "seed --peer -> get --port" "$W/get3" "$W/get3.out" $?
+kill -TERM "$SEED2" 2>/dev/null
+
+# -- seed stops on SIGTERM with exit 0 -----------------------------------------------------
+kill -TERM "$SEED"
+wait "$SEED"
+rc=$?
+[ $rc = 0 ] && ok "seed: SIGTERM -> exit 0" || bad "seed: SIGTERM -> exit $rc"
+grep -q '"event":"seeding"' "$W/seed.out" && ok "seed: seeding lines" || bad "seed: no seeding lines"
+
+# -- an incomplete seed warns and keeps going ------------------------------------------------
+mkdir -p "$W/partial/album/sub" && cp "$W/data/album/readme.txt" "$W/partial/album/"
+"$BT" seed --torrent "$W/a.torrent" --save "$W/partial" --seconds 2 --json >"$W/partial.out" 2>"$W/partial.err"
+rc=$?
+[ $rc = 0 ] && grep -q '^bt: warning: .*incomplete' "$W/partial.err" && ok "seed: incomplete data warns, exit 0" \
+    || bad "seed partial: exit $rc: $(cat "$W/partial.err")"
+
+# -- a download that cannot finish exits 1 with done:false -------------------------------------
+"$BT" get --torrent "$W/a.torrent" --save "$W/none" --seconds 1.5 >"$W/none.out" 2>&1
+rc=$?
+[ $rc = 1 ] && tail -1 "$W/none.out" | grep -q '"done":false' && ok "get: --seconds ran out -> exit 1" \
+    || bad "get timeout: exit $rc: $(tail -1 "$W/none.out")"
+
+# -- bad input: exit 2, one "bt: " line on stderr, nothing on stdout ---------------------------
+head -c 500 /dev/urandom >"$W/corrupt.torrent"
+expect_usage() { # description, then the arguments
+    local what=$1
+    shift
+    "$BT" "$@" >"$W/u.out" 2>"$W/u.err"
+    local rc=$?
+    if [ $rc = 2 ] && [ "$(wc -l <"$W/u.err")" = 1 ] && grep -q '^bt: ' "$W/u.err" && [ ! -s "$W/u.out" ]; then
+        ok "usage: $what: $(cat "$W/u.err")"
+    else
+        bad "usage: $what: exit $rc, stderr: $(cat "$W/u.err") stdout: $(head -c 200 "$W/u.out")"
+    fi
+}
+expect_usage "no command"
+expect_usage "unknown command" frobnicate
+expect_usage "unknown option" get --torrent "$W/a.torrent" --save "$W/x" --frob
+expect_usage "missing --save" get --torrent "$W/a.torrent"
+expect_usage "missing --data" make --out "$W/x.torrent"
+expect_usage "unreadable torrent" get --torrent "$W/nope.torrent" --save "$W/x"
+expect_usage "corrupt torrent" seed --torrent "$W/corrupt.torrent" --save "$W/x"
+expect_usage "bad magnet" get --magnet "magnet:?xt=urn:btih:nothex" --save "$W/x"
+expect_usage "not a magnet" get --magnet "http://example.invalid/" --save "$W/x"
+expect_usage "bad HOST:PORT" get --torrent "$W/a.torrent" --save "$W/x" --peer 127.0.0.1
+expect_usage "bad port" seed --torrent "$W/a.torrent" --save "$W/x" --port 99999
+expect_usage "unknown setting" get --torrent "$W/a.torrent" --save "$W/x" --set no_such_setting=1
+expect_usage "wrongly typed setting" get --torrent "$W/a.torrent" --save "$W/x" --set connections_limit=lots
+expect_usage "bad --set syntax" get --torrent "$W/a.torrent" --save "$W/x" --set connections_limit
+expect_usage "missing data" make --data "$W/does-not-exist" --out "$W/x.torrent"
+expect_usage "bad piece size" make --data "$W/data/album" --out "$W/x.torrent" --piece-size 1000
+
+"$BT" --version >"$W/v.out" && grep -q '^bt ' "$W/v.out" && ok "--version: $(cat "$W/v.out")" || bad "--version"
+
+echo
+[ $failures = 0 ] && echo "all passed" || echo "$failures failed"
+exit $((failures > 0))
