@@ -69,9 +69,9 @@ func checkNoSymlinkEscape(saveDir, abs string) error {
 	}
 	real, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		// A dangling link: it cannot be followed now, and os.Root will refuse
-		// to follow it out of the root later.
-		return nil
+		// A dangling link where the torrent's data goes: refuse rather than
+		// guess where writing through it would end up.
+		return fmt.Errorf("%w: %s: %v", ErrPathEscape, p, err)
 	}
 	if real != realRoot && !strings.HasPrefix(real, realRoot+string(filepath.Separator)) {
 		return fmt.Errorf("%w: %s resolves to %s", ErrPathEscape, p, real)

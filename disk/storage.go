@@ -80,6 +80,9 @@ func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storag
 		}
 		abs[i], rel[i] = a, r
 	}
+	if err := checkNoFileIsADirectory(files, abs, dir); err != nil {
+		return nil, err
+	}
 	maxOpen := opts.MaxOpenFiles
 	if maxOpen <= 0 {
 		maxOpen = DefaultMaxOpenFiles
@@ -276,4 +279,27 @@ func (s *Storage) Remove() error {
 		first = err
 	}
 	return first
+}
+
+// checkNoFileIsADirectory rejects layouts where one file's path is a parent
+// directory of another's ("a" and "a/b"): they cannot both exist.
+func checkNoFileIsADirectory(files []FileSpec, abs []string, saveDir string) error {
+	dirs := make(map[string]bool)
+	for i, f := range files {
+		if f.Pad {
+			continue
+		}
+		for d := filepath.Dir(abs[i]); len(d) > len(saveDir); d = filepath.Dir(d) {
+			if dirs[d] {
+				break
+			}
+			dirs[d] = true
+		}
+	}
+	for i, f := range files {
+		if !f.Pad && dirs[abs[i]] {
+			return fmt.Errorf("disk: file %d: %q is also a directory of another file", i, abs[i])
+		}
+	}
+	return nil
 }

@@ -175,6 +175,10 @@ func TestOpenStorageRejectsPathEscapes(t *testing.T) {
 		{Path: []string{"a"}, Length: 1}, {Path: []string{"a"}, Length: 1},
 	}, StorageOptions{})
 	require.Error(t, err, "duplicate paths")
+	_, err = OpenStorage(dir, []FileSpec{
+		{Path: []string{"a", "b"}, Length: 1}, {Path: []string{"a"}, Length: 1},
+	}, StorageOptions{})
+	require.Error(t, err, "a file that is another file's directory")
 }
 
 func TestOpenStorageRejectsSymlinkedDirectoryOutsideSaveDir(t *testing.T) {
@@ -186,6 +190,14 @@ func TestOpenStorageRejectsSymlinkedDirectoryOutsideSaveDir(t *testing.T) {
 	require.NoError(t, os.Symlink(outside, filepath.Join(save, "link")))
 
 	_, err := OpenStorage(save, []FileSpec{{Path: []string{"link", "f"}, Length: 4}}, StorageOptions{})
+	require.ErrorIs(t, err, ErrPathEscape)
+
+	// A file that is a link to outside, dangling or not.
+	require.NoError(t, os.Symlink(filepath.Join(outside, "x"), filepath.Join(save, "flink")))
+	_, err = OpenStorage(save, []FileSpec{{Path: []string{"flink"}, Length: 4}}, StorageOptions{})
+	require.ErrorIs(t, err, ErrPathEscape)
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "x"), []byte("keep"), 0o644))
+	_, err = OpenStorage(save, []FileSpec{{Path: []string{"flink"}, Length: 4}}, StorageOptions{})
 	require.ErrorIs(t, err, ErrPathEscape)
 
 	// A link inside the save directory is fine.
