@@ -39,6 +39,13 @@ func (c *Client) announceUDP(ctx context.Context, u *url.URL, req AnnounceReques
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
 
+	urlData := u.EscapedPath()
+	if u.RawQuery != "" {
+		urlData += "?" + u.RawQuery
+	}
+	if len(urlData) > udpMaxURLData {
+		return nil, fmt.Errorf("udp tracker URL path and query longer than %d bytes", udpMaxURLData)
+	}
 	buf := make([]byte, udpMaxDatagram)
 	timeout := c.udpTimeout()
 	for n := 0; n <= c.udpRetries(); n++ {
@@ -60,7 +67,7 @@ func (c *Client) announceUDP(ctx context.Context, u *url.URL, req AnnounceReques
 			c.storeConnID(key, id)
 		}
 		tid := rand.Uint32()
-		reply, err := roundTrip(ctx, conn, buf, udpAnnouncePacket(id, tid, &req), tid, udpActionAnnc, wait)
+		reply, err := roundTrip(ctx, conn, buf, udpAnnouncePacket(id, tid, &req, urlData), tid, udpActionAnnc, wait)
 		if errors.Is(err, errAttemptTimeout) {
 			// The id may have been forgotten by a restarted tracker.
 			c.dropConnID(key, id)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -294,4 +295,23 @@ func cat(parts ...[]byte) []byte {
 		out = append(out, p...)
 	}
 	return out
+}
+
+func TestUDPSendsPathAndQueryAsBEP41URLData(t *testing.T) {
+	srv := trackertest.NewUDP()
+	defer srv.Close()
+	c := fastClient()
+	long := strings.Repeat("x", 300) // spans two 255-byte options
+	for _, suffix := range []string{"", "?passkey=abc%20d", "?k=" + long} {
+		_, err := c.Announce(context.Background(), srv.URL()+suffix, req(11, 'a', 1, 1, tracker.None))
+		require.NoError(t, err)
+	}
+	var got []string
+	for _, a := range srv.Announces() {
+		got = append(got, a.URLData)
+	}
+	require.Equal(t, []string{"/announce", "/announce?passkey=abc%20d", "/announce?k=" + long}, got)
+
+	_, err := c.Announce(context.Background(), srv.URL()+"?k="+strings.Repeat("y", 2000), req(11, 'a', 1, 1, tracker.None))
+	require.ErrorContains(t, err, "longer than")
 }

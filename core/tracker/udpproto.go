@@ -9,17 +9,20 @@ import (
 
 // BEP 15 wire constants.
 const (
-	udpProtocolID   = 0x41727101980
-	udpActionConn   = 0
-	udpActionAnnc   = 1
-	udpActionError  = 3
-	udpAnnounceLen  = 98
-	udpConnectLen   = 16
-	udpRespHeader   = 20 // action, transaction id, interval, leechers, seeders
-	udpMaxDatagram  = 64 << 10
-	udpPeerLenV4    = 6
-	udpPeerLenV6    = 18
-	udpMinReplySize = 8 // action + transaction id
+	udpProtocolID    = 0x41727101980
+	udpActionConn    = 0
+	udpActionAnnc    = 1
+	udpActionError   = 3
+	udpAnnounceLen   = 98
+	udpConnectLen    = 16
+	udpRespHeader    = 20 // action, transaction id, interval, leechers, seeders
+	udpMaxDatagram   = 64 << 10
+	udpPeerLenV4     = 6
+	udpPeerLenV6     = 18
+	udpMinReplySize  = 8 // action + transaction id
+	udpOptionURLData = 2 // BEP 41
+	// udpMaxURLData bounds the BEP 41 data sent, keeping the datagram small.
+	udpMaxURLData = 1024
 )
 
 func udpConnectPacket(tid uint32) []byte {
@@ -30,8 +33,10 @@ func udpConnectPacket(tid uint32) []byte {
 	return b
 }
 
-func udpAnnouncePacket(connID uint64, tid uint32, r *AnnounceRequest) []byte {
-	b := make([]byte, udpAnnounceLen)
+// udpAnnouncePacket builds an announce; urlData (the announce URL's path and
+// query) is appended as BEP 41 URLData options when not empty.
+func udpAnnouncePacket(connID uint64, tid uint32, r *AnnounceRequest, urlData string) []byte {
+	b := make([]byte, udpAnnounceLen, udpAnnounceLen+len(urlData)+2*(len(urlData)/255+1))
 	binary.BigEndian.PutUint64(b[0:], connID)
 	binary.BigEndian.PutUint32(b[8:], udpActionAnnc)
 	binary.BigEndian.PutUint32(b[12:], tid)
@@ -49,6 +54,12 @@ func udpAnnouncePacket(connID uint64, tid uint32, r *AnnounceRequest) []byte {
 	}
 	binary.BigEndian.PutUint32(b[92:], uint32(numWant))
 	binary.BigEndian.PutUint16(b[96:], r.Port)
+	for len(urlData) > 0 {
+		chunk := urlData[:min(len(urlData), 255)]
+		urlData = urlData[len(chunk):]
+		b = append(b, udpOptionURLData, byte(len(chunk)))
+		b = append(b, chunk...)
+	}
 	return b
 }
 

@@ -20,6 +20,9 @@ type Announce struct {
 	Left       int64
 	NumWant    int
 	Key        uint32
+	// URLData is the BEP 41 path and query a UDP announce carried ("" over
+	// HTTP, where the request URL itself is used).
+	URLData string
 }
 
 type peer struct {

@@ -166,6 +166,7 @@ func (u *UDP) announce(b, tid []byte, from netip.AddrPort) []byte {
 		Key:        binary.BigEndian.Uint32(b[88:]),
 		NumWant:    int(int32(binary.BigEndian.Uint32(b[92:]))),
 		Addr:       netip.AddrPortFrom(from.Addr().Unmap(), binary.BigEndian.Uint16(b[96:])),
+		URLData:    parseURLData(b[98:]),
 	}
 	peers, seeders, leechers, failure := u.swarms.announce(a)
 	if failure != "" {
@@ -198,4 +199,27 @@ func (u *UDP) announce(b, tid []byte, from netip.AddrPort) []byte {
 		out = binary.BigEndian.AppendUint16(out, p.Port())
 	}
 	return out
+}
+
+// parseURLData collects BEP 41 URLData options (type 2), stopping at
+// EndOfOptions (0) or a truncated option; NOP (1) is skipped.
+func parseURLData(opts []byte) string {
+	var data []byte
+	for len(opts) > 0 {
+		switch opts[0] {
+		case 0:
+			return string(data)
+		case 1:
+			opts = opts[1:]
+			continue
+		}
+		if len(opts) < 2 || len(opts) < 2+int(opts[1]) {
+			break
+		}
+		if opts[0] == 2 {
+			data = append(data, opts[2:2+int(opts[1])]...)
+		}
+		opts = opts[2+int(opts[1]):]
+	}
+	return string(data)
 }
