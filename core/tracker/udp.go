@@ -74,6 +74,9 @@ func (c *Client) announceUDP(ctx context.Context, u *url.URL, req AnnounceReques
 			continue
 		}
 		if err != nil {
+			// Some trackers answer a stale connection id with an error
+			// action: make the next announce connect afresh.
+			c.dropConnID(key, id)
 			return nil, fmt.Errorf("udp announce: %w", err)
 		}
 		return ParseUDPAnnounceResponse(reply, v6)

@@ -315,3 +315,18 @@ func TestUDPSendsPathAndQueryAsBEP41URLData(t *testing.T) {
 	_, err := c.Announce(context.Background(), srv.URL()+"?k="+strings.Repeat("y", 2000), req(11, 'a', 1, 1, tracker.None))
 	require.ErrorContains(t, err, "longer than")
 }
+
+func TestUDPErrorReplyForgetsConnectionID(t *testing.T) {
+	srv := trackertest.NewUDP()
+	defer srv.Close()
+	c := fastClient()
+	_, err := c.Announce(context.Background(), srv.URL(), req(12, 'a', 1, 1, tracker.None))
+	require.NoError(t, err)
+	srv.SetFailure("connection id mismatch")
+	_, err = c.Announce(context.Background(), srv.URL(), req(12, 'a', 1, 1, tracker.None))
+	require.Error(t, err)
+	srv.SetFailure("")
+	_, err = c.Announce(context.Background(), srv.URL(), req(12, 'a', 1, 1, tracker.None))
+	require.NoError(t, err)
+	require.Equal(t, 2, srv.Connects(), "reconnects after an error reply")
+}
