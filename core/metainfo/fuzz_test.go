@@ -1,0 +1,84 @@
+package metainfo
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/libbt/libbt/core/bencode"
+)
+
+// FuzzParse checks Parse never panics, and that whatever it accepts is
+// internally consistent and path-safe.
+func FuzzParse(f *testing.F) {
+	f.Add(torrentWithInfo(f, singleInfo(40000, 16384)))
+	f.Add(torrentWithInfo(f, multiInfo(16, fileEntry(10, "a"), fileEntry(0, "e"), fileEntry(20, "s", "b"))))
+	f.Add(torrentWithInfo(f, multiInfo(16, fileEntry(10, ".."))))
+	f.Add([]byte("d4:infod6:lengthi1e4:name1:a12:piece lengthi1e6:pieces20:aaaaaaaaaaaaaaaaaaaaee"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse(data)
+		if err != nil {
+			return
+		}
+		in := &m.Info
+		if checkComponent(in.Name) != nil {
+			t.Fatalf("unsafe name %q accepted", in.Name)
+		}
+		var off int64
+		for i, f := range in.Files {
+			if validPath(f.Path) != nil || len(f.Path) == 0 {
+				t.Fatalf("unsafe path %q accepted", f.Path)
+			}
+			if f.Offset != off || f.Length < 0 {
+				t.Fatalf("file %d offset %d length %d, want offset %d", i, f.Offset, f.Length, off)
+			}
+			off += f.Length
+		}
+		if off != in.TotalLength || in.NumPieces() == 0 {
+			t.Fatalf("total %d vs %d, %d pieces", off, in.TotalLength, in.NumPieces())
+		}
+		var sum int64
+		for p := 0; p < in.NumPieces() && p < 4096; p++ {
+			sum += in.PieceSize(PieceIndex(p))
+			first, last := in.FileRange(PieceIndex(p))
+			if first > last || int(last) >= len(in.Files) {
+				t.Fatalf("piece %d file range %d..%d", p, first, last)
+			}
+		}
+		if in.NumPieces() <= 4096 && sum != in.TotalLength {
+			t.Fatalf("piece sizes sum to %d, want %d", sum, in.TotalLength)
+		}
+		if again, err := ParseInfo(m.InfoBytes); err != nil || !bytes.Equal(again.Pieces, in.Pieces) {
+			t.Fatalf("ParseInfo disagrees with Parse: %v", err)
+		}
+		var raw any
+		if err := bencode.Unmarshal(m.InfoBytes, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseMagnet(m.Magnet().String()); err != nil {
+			t.Fatalf("own magnet does not parse: %v", err)
+		}
+	})
+}
+
+// FuzzParseMagnet checks ParseMagnet never panics and that String output
+// parses back to the same value.
+func FuzzParseMagnet(f *testing.F) {
+	f.Add("magnet:?xt=urn:btih:" + hexHash + "&dn=x&tr=udp://127.0.0.1:1&ws=http://127.0.0.1/&x.pe=127.0.0.1:1")
+	f.Add("magnet:?xt=urn:btih:YEX6DQDLXISUVHOJ6UM3GNNKPQJWPKEK")
+	f.Add("magnet:?xt=urn:btmh:1220abcd")
+	f.Add("magnet:?xt.1=urn:btih:" + hexHash + "&tr.2=%41")
+	f.Fuzz(func(t *testing.T, uri string) {
+		m, err := ParseMagnet(uri)
+		if err != nil {
+			return
+		}
+		back, err := ParseMagnet(m.String())
+		if err != nil {
+			t.Fatalf("String() output %q does not parse: %v", m.String(), err)
+		}
+		if back.InfoHash != m.InfoHash || back.Name != m.Name ||
+			len(back.Trackers) != len(m.Trackers) || len(back.WebSeeds) != len(m.WebSeeds) || len(back.Peers) != len(m.Peers) {
+			t.Fatalf("round trip changed %#v into %#v", m, back)
+		}
+	})
+}
