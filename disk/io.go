@@ -78,8 +78,9 @@ func (d *IO) Workers() int { return d.workers }
 
 // Close stops accepting work, waits for every submitted job (writes
 // included) to finish and their callbacks to return, then stops the disk
-// goroutines. Work submitted after Close fails with ErrClosed. Close must
-// not be called from a done callback.
+// goroutines. Work submitted after Close fails with ErrClosed. A Verify in
+// progress stops starting pieces and ends with ErrClosed (its done may run
+// just after Close returns). Close must not be called from a done callback.
 func (d *IO) Close() {
 	d.mu.Lock()
 	d.closed = true

@@ -10,13 +10,21 @@ import (
 // when either of the two writes (barriers count as writes of everything).
 // Reads of overlapping ranges and all disjoint jobs run in parallel.
 //
-// Its fields are guarded by the Storage's own mutex; the cost of add is
-// linear in the number of unfinished jobs of that Storage (bounded in
-// practice by the write back-pressure limit).
+// Unfinished jobs are indexed by the 1 MiB regions they touch, so adding a
+// 16 KiB write looks only at the jobs in its region (plus the few "wide"
+// jobs, such as barriers, that span more than wideRegions regions), not at
+// the whole queue.
 type scheduler struct {
-	mu     sync.Mutex
-	active []*job
+	mu      sync.Mutex
+	buckets map[int64][]*job // region -> unfinished non-wide jobs touching it
+	wide    []*job           // unfinished jobs spanning many regions
+	epoch   uint64           // visit marker for add, to count each conflict once
 }
+
+const (
+	regionShift = 20 // 1 MiB regions
+	wideRegions = 64
+)
 
 // barrierEnd is the end of a job that covers the whole storage.
 const barrierEnd = math.MaxInt64
@@ -39,27 +47,66 @@ type job struct {
 	prio     priority
 	run      func(w *worker)
 
+	// Guarded by the scheduler's mutex.
 	deps    int    // unfinished earlier jobs this one waits for
 	waiters []*job // later jobs waiting for this one
-	idx     int    // position in scheduler.active
+	mark    uint64 // last scheduler epoch that looked at this job
 }
 
 func conflicts(a, b *job) bool {
 	return (a.excl || b.excl) && a.off < b.end && b.off < a.end
 }
 
+// regions returns the first and last region of j and whether j is wide.
+// An empty range touches no region.
+func (j *job) regions() (first, last int64, wide, empty bool) {
+	if j.end <= j.off {
+		return 0, 0, false, true
+	}
+	first, last = j.off>>regionShift, (j.end-1)>>regionShift
+	return first, last, last-first >= wideRegions, false
+}
+
 // add registers j and reports whether it can run now.
 func (s *scheduler) add(j *job) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, a := range s.active {
+	if s.buckets == nil {
+		s.buckets = make(map[int64][]*job)
+	}
+	first, last, wide, empty := j.regions()
+	if empty {
+		return true
+	}
+	s.epoch++
+	visit := func(a *job) {
+		if a.mark == s.epoch {
+			return
+		}
+		a.mark = s.epoch
 		if conflicts(a, j) {
 			a.waiters = append(a.waiters, j)
 			j.deps++
 		}
 	}
-	j.idx = len(s.active)
-	s.active = append(s.active, j)
+	for _, a := range s.wide {
+		visit(a)
+	}
+	if wide {
+		for _, b := range s.buckets {
+			for _, a := range b {
+				visit(a)
+			}
+		}
+		s.wide = append(s.wide, j)
+	} else {
+		for r := first; r <= last; r++ {
+			for _, a := range s.buckets[r] {
+				visit(a)
+			}
+			s.buckets[r] = append(s.buckets[r], j)
+		}
+	}
 	return j.deps == 0
 }
 
@@ -67,11 +114,20 @@ func (s *scheduler) add(j *job) bool {
 func (s *scheduler) finish(j *job) []*job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	last := len(s.active) - 1
-	s.active[j.idx] = s.active[last]
-	s.active[j.idx].idx = j.idx
-	s.active[last] = nil
-	s.active = s.active[:last]
+	first, last, wide, empty := j.regions()
+	switch {
+	case empty:
+	case wide:
+		s.wide = removeJob(s.wide, j)
+	default:
+		for r := first; r <= last; r++ {
+			if b := removeJob(s.buckets[r], j); len(b) > 0 {
+				s.buckets[r] = b
+			} else {
+				delete(s.buckets, r)
+			}
+		}
+	}
 	var ready []*job
 	for _, w := range j.waiters {
 		w.deps--
@@ -81,4 +137,29 @@ func (s *scheduler) finish(j *job) []*job {
 	}
 	j.waiters = nil
 	return ready
+}
+
+// pending returns the number of unfinished jobs (for tests).
+func (s *scheduler) pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[*job]bool{}
+	for _, b := range s.buckets {
+		for _, j := range b {
+			seen[j] = true
+		}
+	}
+	return len(seen) + len(s.wide)
+}
+
+func removeJob(list []*job, j *job) []*job {
+	for i, a := range list {
+		if a == j {
+			last := len(list) - 1
+			list[i] = list[last]
+			list[last] = nil
+			return list[:last]
+		}
+	}
+	return list
 }

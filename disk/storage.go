@@ -100,6 +100,9 @@ func (s *Storage) Length() int64 { return s.layout.total }
 // NumFiles is the number of files, pad files included.
 func (s *Storage) NumFiles() int { return len(s.layout.files) }
 
+// File returns the spec of file i.
+func (s *Storage) File(i FileIndex) FileSpec { return s.layout.files[i] }
+
 // FilePath returns the absolute path of file i.
 func (s *Storage) FilePath(i FileIndex) string { return s.abs[i] }
 
