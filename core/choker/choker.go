@@ -52,7 +52,7 @@ type Choker struct {
 	optimisticAt  time.Time
 	unchokedAt    map[uint64]time.Time
 	lastRechoke   time.Time
-	scratch       []*Peer
+	scratch       []ranked
 }
 
 // New returns a Choker with the default settings.
@@ -110,51 +110,30 @@ func (c *Choker) Rechoke(now time.Time, peers []Peer, seeding bool) map[uint64]b
 		return out
 	}
 
-	// Regular slots. Candidates in random order, then a stable sort keeps
-	// the random order among equals.
+	// Regular slots: sort on precomputed keys; a random tie value keeps
+	// equal peers in random order.
+	minHold := orDefault(c.MinUnchokeTime, DefaultMinUnchokeTime)
+	r := c.rng()
 	cands := c.scratch[:0]
 	for i := range peers {
 		p := &peers[i]
-		if p.Interested && (seeding || !p.Snubbed) {
-			cands = append(cands, p)
+		if !p.Interested || (!seeding && p.Snubbed) {
+			continue
 		}
-	}
-	r := c.rng()
-	r.Shuffle(len(cands), func(i, j int) { cands[i], cands[j] = cands[j], cands[i] })
-	minHold := orDefault(c.MinUnchokeTime, DefaultMinUnchokeTime)
-	pinned := func(p *Peer) bool {
-		at, ok := c.unchokedAt[p.Key]
-		return ok && !p.Choked && minHold > 0 && now.Sub(at) < minHold &&
-			!(c.hasOptimistic && c.optimistic == p.Key)
-	}
-	rate := func(p *Peer) float64 {
+		rank := ranked{key: p.Key, rate: p.DownloadRate, unchoked: !p.Choked, tie: r.Uint64()}
 		if seeding {
-			return p.UploadRate
+			rank.rate = p.UploadRate
 		}
-		return p.DownloadRate
+		if at, ok := c.unchokedAt[p.Key]; ok && !p.Choked && minHold > 0 && now.Sub(at) < minHold &&
+			!(c.hasOptimistic && c.optimistic == p.Key) {
+			rank.pinned = true
+		}
+		cands = append(cands, rank)
 	}
-	slices.SortStableFunc(cands, func(a, b *Peer) int {
-		if pa, pb := pinned(a), pinned(b); pa != pb {
-			if pa {
-				return -1
-			}
-			return 1
-		}
-		if x := cmp.Compare(rate(b), rate(a)); x != 0 {
-			return x
-		}
-		if a.Choked != b.Choked {
-			if !a.Choked {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(cands, compareRank)
 	for _, p := range cands[:min(slots, len(cands))] {
-		out[p.Key] = true
+		out[p.key] = true
 	}
-	clear(cands)
 	c.scratch = cands[:0]
 
 	c.pickOptimistic(now, peers, out)
@@ -225,4 +204,34 @@ func (c *Choker) remember(now time.Time, out map[uint64]bool) {
 			c.unchokedAt[k] = now
 		}
 	}
+}
+
+// ranked is a regular-slot candidate with its sort keys.
+type ranked struct {
+	key      uint64
+	rate     float64
+	tie      uint64
+	pinned   bool // unchoked less than MinUnchokeTime ago
+	unchoked bool
+}
+
+// compareRank orders pinned peers first, then by rate (fastest first), then
+// currently unchoked before choked, then randomly.
+func compareRank(a, b ranked) int {
+	if a.pinned != b.pinned {
+		if a.pinned {
+			return -1
+		}
+		return 1
+	}
+	if x := cmp.Compare(b.rate, a.rate); x != 0 {
+		return x
+	}
+	if a.unchoked != b.unchoked {
+		if a.unchoked {
+			return -1
+		}
+		return 1
+	}
+	return cmp.Compare(a.tie, b.tie)
 }
