@@ -1,0 +1,156 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/libbt/libbt/core/tracker"
+)
+
+type trackerEvent int
+
+const trackerCompleted trackerEvent = 1
+
+// trackerTiers returns the torrent's announce-list (from metadata or the magnet link).
+func (t *Torrent) trackerTiers() [][]string {
+	if t.meta != nil {
+		return t.meta.TrackerTiers()
+	}
+	if t.magnet != nil {
+		var tiers [][]string
+		for _, u := range t.magnet.Trackers {
+			tiers = append(tiers, []string{u})
+		}
+		return tiers
+	}
+	return nil
+}
+
+// startTracker starts the announce goroutine (BEP 12: one tracker at a time, tiers in order).
+func (t *Torrent) startTracker() {
+	if t.trackerStop != nil {
+		return
+	}
+	tiers := tracker.NewTiers(t.trackerTiers(), nil)
+	if tiers.Len() == 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(t.ctx)
+	t.trackerStop = cancel
+	t.trackerDone = make(chan struct{})
+	go t.trackerLoop(ctx, tiers, t.trackerDone)
+}
+
+// stopTracker stops announcing; with stopped it also sends the "stopped" event (bounded in time).
+func (t *Torrent) stopTracker(stopped bool) {
+	if t.trackerStop == nil {
+		return
+	}
+	t.trackerStop()
+	t.trackerStop = nil
+	done := t.trackerDone
+	// The loop sends "stopped" itself on its way out when it had announced; wait for it
+	// without blocking the torrent goroutine forever.
+	select {
+	case <-done:
+	case <-time.After(4 * time.Second):
+	}
+}
+
+func (t *Torrent) wakeTracker(ev trackerEvent) {
+	select {
+	case t.trackerWake <- ev:
+	default:
+	}
+}
+
+func (t *Torrent) announceRequest(ev tracker.Event, key uint32) tracker.AnnounceRequest {
+	st := t.snapshot.Load()
+	left := st.TotalWanted - st.TotalWantedDone
+	if !st.HasMetadata {
+		left = 1 << 40 // unknown; anything non-zero means "not a seed"
+	}
+	return tracker.AnnounceRequest{
+		InfoHash:   t.infoHash,
+		PeerID:     t.s.peerID,
+		Port:       uint16(t.s.ListenPort()),
+		Uploaded:   st.TotalUpload,
+		Downloaded: st.TotalDownload,
+		Left:       left,
+		Event:      ev,
+		NumWant:    200,
+		Key:        key,
+	}
+}
+
+func (t *Torrent) trackerLoop(ctx context.Context, tiers *tracker.Tiers, done chan struct{}) {
+	defer close(done)
+	key := rand.Uint32()
+	event := tracker.Started
+	var sched tracker.Schedule
+	announced := false
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if announced {
+				url := tiers.Current()
+				sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				t.s.trackers.Announce(sctx, url, t.announceRequest(tracker.Stopped, key))
+				cancel()
+			}
+			return
+		case ev := <-t.trackerWake:
+			if ev == trackerCompleted && announced {
+				event = tracker.Completed
+			}
+		case <-timer.C:
+		}
+		url := tiers.Current()
+		req := t.announceRequest(event, key)
+		t.s.alerts.push(Alert{Type: AlertTrackerAnnounce, Torrent: t, InfoHash: t.infoHash, URL: url, Operation: event.String(),
+			Message: fmt.Sprintf("%s: announcing %s to %s", t.name, event, url)})
+		actx, cancel := context.WithTimeout(ctx, time.Duration(t.s.settings.Int("tracker_completion_timeout"))*time.Second)
+		resp, err := t.s.trackers.Announce(actx, url, req)
+		cancel()
+		if ctx.Err() != nil && err != nil {
+			continue // stopping: the next iteration sends "stopped"
+		}
+		now := time.Now()
+		if err != nil {
+			t.s.alerts.push(Alert{Type: AlertTrackerError, Torrent: t, InfoHash: t.infoHash, URL: url, Err: err,
+				Message: fmt.Sprintf("%s: tracker %s: %v", t.name, url, err)})
+			var fe *tracker.FailureError
+			wrapped := tiers.Failed(url)
+			if wrapped || errors.As(err, &fe) {
+				timer.Reset(time.Until(sched.Failed(now)))
+			} else {
+				timer.Reset(0) // try the next tracker at once
+			}
+			continue
+		}
+		announced = true
+		tiers.Succeeded(url)
+		event = tracker.None
+		if resp.Warning != "" {
+			t.s.alerts.push(Alert{Type: AlertTrackerWarning, Torrent: t, InfoHash: t.infoHash, URL: url,
+				Message: fmt.Sprintf("%s: tracker %s warns: %s", t.name, url, resp.Warning)})
+		}
+		t.s.alerts.push(Alert{Type: AlertTrackerReply, Torrent: t, InfoHash: t.infoHash, URL: url, Count: int64(len(resp.Peers)),
+			Message: fmt.Sprintf("%s: tracker %s returned %d peers", t.name, url, len(resp.Peers))})
+		peers := resp.Peers
+		t.post(func() {
+			for _, ap := range peers {
+				if ap.Port() != 0 {
+					t.candidates[ap] = sourceTracker
+				}
+			}
+			t.connectPeers()
+		})
+		timer.Reset(time.Until(sched.Succeeded(now, resp)))
+	}
+}

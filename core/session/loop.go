@@ -1,0 +1,370 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/libbt/libbt/core/bitfield"
+	"github.com/libbt/libbt/core/metainfo"
+	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/disk"
+)
+
+// run is the torrent goroutine: it owns every field marked "owned by the torrent goroutine".
+func (t *Torrent) run(mi *metainfo.MetaInfo) {
+	defer close(t.done)
+	t.state = StateDownloadingMetadata
+	if mi != nil {
+		if err := t.setMetadata(mi); err != nil {
+			t.fail(err)
+		}
+	}
+	if !t.paused {
+		t.startTracker()
+	}
+	t.publish()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case f := <-t.actions:
+			f()
+		case now := <-tick.C:
+			t.tick(now)
+		case <-t.ctx.Done():
+			t.closeAllPeers("torrent stopped")
+			if t.checking != nil {
+				t.checking()
+			}
+			return
+		}
+	}
+}
+
+// setMetadata installs the info dictionary: storage, picker, then a check of existing data.
+func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
+	info := &mi.Info
+	if t.filePrio != nil && len(t.filePrio) != len(info.Files) {
+		t.filePrio = nil
+	}
+	specs := make([]disk.FileSpec, len(info.Files))
+	for i, f := range info.Files {
+		path := f.Path
+		if info.MultiFile {
+			path = append([]string{info.Name}, f.Path...)
+		}
+		specs[i] = disk.FileSpec{Path: path, Length: f.Length, Pad: f.Pad}
+	}
+	st, err := disk.OpenStorage(t.savePath, specs, disk.StorageOptions{})
+	if err != nil {
+		return err
+	}
+	t.meta = mi
+	t.name = info.Name
+	t.storage = st
+	t.have = bitfield.New(info.NumPieces())
+	t.newPicker()
+	t.startChecking()
+	return nil
+}
+
+func (t *Torrent) newPicker() {
+	info := &t.meta.Info
+	t.picker = picker.New(info.NumPieces(), info.PieceLength, info.TotalLength)
+	t.picker.SetSequential(t.sequential)
+	t.applyPriorities()
+	for p := range t.peers {
+		p.registeredAll = false
+		t.peerAvailability(p)
+	}
+}
+
+// applyPriorities maps file priorities onto pieces: a piece gets the highest priority of the
+// files it overlaps, so a piece shared with a wanted file is still fetched.
+func (t *Torrent) applyPriorities() {
+	if t.picker == nil {
+		return
+	}
+	info := &t.meta.Info
+	n := info.NumPieces()
+	prio := make([]int, n)
+	for i, f := range info.Files {
+		if f.Length == 0 || f.Pad {
+			continue
+		}
+		first := int(f.Offset / info.PieceLength)
+		last := int((f.Offset + f.Length - 1) / info.PieceLength)
+		fp := t.filePriority(i)
+		for p := first; p <= last && p < n; p++ {
+			if fp > prio[p] {
+				prio[p] = fp
+			}
+		}
+	}
+	for p, v := range prio {
+		t.picker.SetPiecePriority(p, v)
+	}
+	if t.state == StateDownloading || t.state == StateFinished || t.state == StateSeeding {
+		t.updateCompletion(false)
+		for p := range t.peers {
+			t.updateInterest(p)
+		}
+	}
+}
+
+// startChecking verifies the data on disk, replacing what the torrent believed it had.
+func (t *Torrent) startChecking() {
+	if t.checking != nil {
+		t.checking()
+	}
+	// Peers are dropped while checking; remember how to reach them again afterwards.
+	for p := range t.peers {
+		if !p.incoming {
+			t.candidates[p.addr] = sourceUser
+		} else if p.listenPort != 0 {
+			t.candidates[netip.AddrPortFrom(p.addr.Addr(), p.listenPort)] = sourceUser
+		}
+	}
+	t.closeAllPeers("checking files")
+	t.setState(StateCheckingFiles)
+	ctx, cancel := context.WithCancel(t.ctx)
+	t.checking = cancel
+	info := &t.meta.Info
+	t.s.disk.Verify(ctx, t.storage, info.PieceLength, info.TotalLength, info.Pieces, nil,
+		func(have []bool, err error) {
+			t.post(func() {
+				if ctx.Err() != nil {
+					return // superseded by another check, or stopping
+				}
+				t.checking = nil
+				t.checkDone(have, err)
+			})
+		})
+}
+
+func (t *Torrent) checkDone(have []bool, err error) {
+	if err != nil {
+		t.fail(err)
+		return
+	}
+	t.have = bitfield.New(t.meta.Info.NumPieces())
+	t.newPicker()
+	for i, ok := range have {
+		if ok {
+			t.have.Set(i)
+			t.picker.SetHave(i)
+		}
+	}
+	t.s.alerts.push(Alert{Type: AlertTorrentChecked, Torrent: t, InfoHash: t.infoHash,
+		Message: fmt.Sprintf("%s checked: %d of %d pieces present", t.name, t.have.Count(), t.have.Len())})
+	t.setState(t.completionState())
+	t.connectPeers()
+}
+
+// updateCompletion moves between downloading, finished and seeding. announce says whether a
+// transition to finished counts as a download completing (alert + tracker event).
+func (t *Torrent) updateCompletion(announce bool) {
+	if t.picker == nil || t.state == StateCheckingFiles || t.state == StateError {
+		return
+	}
+	next := t.completionState()
+	prev := t.state
+	if next == prev {
+		return
+	}
+	t.setState(next)
+	if announce && prev == StateDownloading {
+		t.s.alerts.push(Alert{Type: AlertTorrentFinished, Torrent: t, InfoHash: t.infoHash, Message: t.name + " finished downloading"})
+		t.wakeTracker(trackerCompleted)
+	}
+	if next != StateDownloading {
+		for p := range t.peers {
+			t.updateInterest(p)
+			if next == StateSeeding && p.has.Len() > 0 && p.has.All() {
+				t.dropPeer(p, errors.New("both sides are seeds"), false)
+			}
+		}
+	}
+}
+
+// completionState is downloading, finished (every wanted piece) or seeding (every piece).
+func (t *Torrent) completionState() State {
+	switch {
+	case t.have.All():
+		return StateSeeding
+	case t.picker.Complete():
+		return StateFinished
+	}
+	return StateDownloading
+}
+
+func (t *Torrent) setState(s State) {
+	if t.state == s {
+		return
+	}
+	prev := t.state
+	t.state = s
+	t.s.alerts.push(Alert{Type: AlertStateChanged, Torrent: t, InfoHash: t.infoHash, State: s, PrevState: prev,
+		Message: fmt.Sprintf("%s: %s -> %s", t.name, prev, s)})
+	t.publish()
+}
+
+// fail puts the torrent into the error state; Resume clears it and checks the files again.
+func (t *Torrent) fail(err error) {
+	t.err = err
+	var fe *disk.FileError
+	if errors.As(err, &fe) {
+		t.s.alerts.push(Alert{Type: AlertFileError, Torrent: t, InfoHash: t.infoHash, Err: err, Path: fe.Path, Operation: fe.Op,
+			Message: fmt.Sprintf("%s: %s %s: %v", t.name, fe.Op, fe.Path, fe.Err)})
+	}
+	t.s.alerts.push(Alert{Type: AlertTorrentError, Torrent: t, InfoHash: t.infoHash, Err: err, Message: fmt.Sprintf("%s: %v", t.name, err)})
+	t.closeAllPeers("torrent error")
+	t.setState(StateError)
+}
+
+func (t *Torrent) setPaused(paused bool) {
+	if paused == t.paused {
+		return
+	}
+	t.paused = paused
+	if paused {
+		t.closeAllPeers("torrent paused")
+		t.stopTracker(true)
+		t.s.alerts.push(Alert{Type: AlertTorrentPaused, Torrent: t, InfoHash: t.infoHash, Message: t.name + " paused"})
+	} else {
+		t.s.alerts.push(Alert{Type: AlertTorrentResumed, Torrent: t, InfoHash: t.infoHash, Message: t.name + " resumed"})
+		if t.state == StateError {
+			t.err = nil
+			if t.meta != nil {
+				t.startChecking()
+			} else {
+				t.setState(StateDownloadingMetadata)
+			}
+		}
+		t.startTracker()
+		t.connectPeers()
+	}
+	t.publish()
+}
+
+func (t *Torrent) tick(now time.Time) {
+	t.down.tick(now)
+	t.up.tick(now)
+	peerTimeout := time.Duration(t.s.settings.Int("peer_timeout")) * time.Second
+	for p := range t.peers {
+		p.down.tick(now)
+		p.up.tick(now)
+		if now.Sub(p.lastReceived()) > peerTimeout {
+			t.dropPeer(p, errors.New("peer timed out"), false)
+			continue
+		}
+		// A peer that owes us requested blocks but sent nothing for a while is snubbed: its
+		// requests go back to the picker so faster peers can take them.
+		if len(p.requests) > 0 && now.Sub(p.lastPiece) > snubTimeout {
+			p.snubbed = true
+			t.releaseRequests(p, true)
+		}
+	}
+	if now.Sub(t.lastRechoke) >= rechokeInterval {
+		t.rechoke(now)
+	}
+	t.connectPeers()
+	for p := range t.peers {
+		t.fillRequests(p)
+	}
+	t.publish()
+}
+
+const (
+	snubTimeout     = 20 * time.Second
+	rechokeInterval = 10 * time.Second
+)
+
+// publish stores a fresh status snapshot for readers on other goroutines.
+func (t *Torrent) publish() {
+	st := &Status{
+		State:         t.state,
+		Paused:        t.paused,
+		HasMetadata:   t.meta != nil,
+		Err:           t.err,
+		TotalDownload: t.down.total.Load(),
+		TotalUpload:   t.up.total.Load(),
+		DownloadRate:  t.down.rate(),
+		UploadRate:    t.up.rate(),
+		NumPeers:      len(t.peers),
+		InfoHash:      t.infoHash,
+		Name:          t.name,
+	}
+	for p := range t.peers {
+		if p.has.Len() > 0 && p.has.All() {
+			st.NumSeeds++
+		}
+	}
+	if t.meta != nil {
+		info := &t.meta.Info
+		st.TotalSize = info.TotalLength
+		st.NumPieces = info.NumPieces()
+		st.PieceLength = info.PieceLength
+		st.PiecesDone = t.have.Count()
+		for p := 0; p < st.NumPieces; p++ {
+			size := info.PieceSize(metainfo.PieceIndex(p))
+			has := t.have.Has(p)
+			if has {
+				st.TotalDone += size
+			}
+			if t.picker != nil && t.picker.Priority(p) > 0 {
+				st.TotalWanted += size
+				if has {
+					st.TotalWantedDone += size
+				}
+			}
+		}
+		if st.TotalWanted > 0 {
+			st.Progress = float64(st.TotalWantedDone) / float64(st.TotalWanted)
+		} else if t.state == StateFinished || t.state == StateSeeding {
+			st.Progress = 1
+		}
+	}
+	t.snapshot.Store(st)
+}
+
+// shutdown stops the torrent: peers, tracker ("stopped"), pending disk work, files.
+func (t *Torrent) shutdown(deleteFiles bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped.Swap(true) {
+		return
+	}
+	t.do(func() error {
+		t.closeAllPeers("torrent removed")
+		t.stopTracker(true)
+		return nil
+	})
+	t.cancel()
+	<-t.done
+	t.waitDisk(5 * time.Second)
+	if t.storage != nil {
+		done := make(chan error, 1)
+		if deleteFiles {
+			t.s.disk.RemoveStorage(t.storage, func(err error) { done <- err })
+		} else {
+			t.s.disk.CloseStorage(t.storage, func(err error) { done <- err })
+		}
+		<-done
+	}
+}
+
+func (t *Torrent) waitDisk(limit time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		t.diskPending.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(limit):
+	}
+}

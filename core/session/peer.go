@@ -1,0 +1,206 @@
+package session
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libbt/libbt/core/bitfield"
+	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/picker"
+)
+
+// peerConn is one connected peer. The reader and writer goroutines own the socket; everything
+// else is owned by the torrent goroutine unless marked otherwise.
+type peerConn struct {
+	t        *Torrent
+	conn     net.Conn
+	addr     netip.AddrPort
+	key      picker.PeerKey
+	peerID   [20]byte
+	incoming bool
+	fast     bool // BEP 6 on both sides
+	extended bool // BEP 10 on both sides
+
+	amChoking, amInterested     bool
+	peerChoking, peerInterested bool
+	has                         bitfield.Bitfield
+	rawBitfield                 []byte // a bitfield received before we had metadata
+	peerHasAll                  bool   // have_all received before we had metadata
+	registeredAll               bool   // reported to the picker as a seed (PeerHasAll)
+	requests                    map[picker.Block]time.Time
+	allowedFast                 map[int]bool
+	maxRequests                 int // the peer's reqq
+	snubbed                     bool
+	lastPiece                   time.Time
+	connectedAt                 time.Time
+	down, up                    rateMeter
+	extIDs                      map[string]int
+	metadataSize                int
+	listenPort                  uint16 // from the extended handshake
+	closed                      bool
+	pickBuf                     []picker.Block
+
+	lastRecv atomic.Int64 // unix nanoseconds; written by the reader
+
+	// Upload requests accepted and waiting for the disk; guarded by umu because disk callbacks
+	// complete them off the torrent goroutine.
+	umu     sync.Mutex
+	uploads map[picker.Block]bool
+
+	// Outgoing bytes; guarded by wmu, drained by the writer goroutine.
+	wmu     sync.Mutex
+	wbuf    []byte
+	wclosed bool
+	wake    chan struct{}
+}
+
+const (
+	defaultPeerReqq  = 250
+	ourReqq          = 2000
+	maxUploadQueue   = 2000
+	minRequestQueue  = 16
+	maxBlockRequest  = 128 << 10
+	keepAliveEvery   = 90 * time.Second
+	writeChunkTarget = 256 << 10
+)
+
+func newPeerConn(t *Torrent, c net.Conn, h peerwire.Handshake, incoming bool, key picker.PeerKey) *peerConn {
+	ap, _ := netip.ParseAddrPort(c.RemoteAddr().String())
+	p := &peerConn{
+		t:           t,
+		conn:        c,
+		addr:        netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()),
+		key:         key,
+		peerID:      h.PeerID,
+		incoming:    incoming,
+		fast:        h.SupportsFast(),
+		extended:    h.SupportsExtended(),
+		amChoking:   true,
+		peerChoking: true,
+		requests:    map[picker.Block]time.Time{},
+		allowedFast: map[int]bool{},
+		maxRequests: defaultPeerReqq,
+		uploads:     map[picker.Block]bool{},
+		wake:        make(chan struct{}, 1),
+		connectedAt: time.Now(),
+		lastPiece:   time.Now(),
+	}
+	p.lastRecv.Store(time.Now().UnixNano())
+	if tc, ok := c.(*net.TCPConn); ok {
+		// One fast peer on loopback needs deep socket buffers to keep the pipe full.
+		tc.SetReadBuffer(4 << 20)
+		tc.SetWriteBuffer(4 << 20)
+		tc.SetNoDelay(true)
+	}
+	return p
+}
+
+func (p *peerConn) lastReceived() time.Time { return time.Unix(0, p.lastRecv.Load()) }
+
+// send appends encoded messages to the write buffer and wakes the writer. Safe from any goroutine.
+func (p *peerConn) send(encode func(buf []byte) []byte) {
+	p.wmu.Lock()
+	if p.wclosed {
+		p.wmu.Unlock()
+		return
+	}
+	p.wbuf = encode(p.wbuf)
+	p.wmu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (p *peerConn) sendMessage(m *peerwire.Message) {
+	p.send(func(buf []byte) []byte { return peerwire.AppendMessage(buf, m) })
+}
+
+// writeLoop drains the write buffer, batching everything queued since the last write into one
+// system call, and sends keep-alives when idle.
+func (p *peerConn) writeLoop() {
+	var spare []byte
+	keepAlive := time.NewTimer(keepAliveEvery)
+	defer keepAlive.Stop()
+	for {
+		select {
+		case <-p.wake:
+		case <-keepAlive.C:
+			p.send(func(buf []byte) []byte { return peerwire.AppendMessage(buf, &peerwire.Message{KeepAlive: true}) })
+		}
+		p.wmu.Lock()
+		if p.wclosed {
+			p.wmu.Unlock()
+			return
+		}
+		out := p.wbuf
+		p.wbuf = spare[:0]
+		p.wmu.Unlock()
+		if len(out) > 0 {
+			if _, err := p.conn.Write(out); err != nil {
+				p.conn.Close() // the reader notices and reports the disconnect
+				return
+			}
+			keepAlive.Reset(keepAliveEvery)
+		}
+		if cap(out) > 8<<20 {
+			out = nil // don't keep a huge buffer after a burst
+		}
+		spare = out
+	}
+}
+
+// readLoop reads messages and hands them to the torrent goroutine.
+func (p *peerConn) readLoop() {
+	t := p.t
+	r := peerwire.NewReader(p.conn, peerwire.DefaultMaxMessage)
+	r.BlockBuf = getBlock
+	for {
+		var m peerwire.Message
+		if err := r.ReadMessage(&m); err != nil {
+			t.post(func() { t.dropPeer(p, err, isProtocolError(err)) })
+			return
+		}
+		p.lastRecv.Store(time.Now().UnixNano())
+		if m.KeepAlive {
+			continue
+		}
+		msg := m
+		t.post(func() { t.onMessage(p, &msg) })
+	}
+}
+
+// closeConn stops both goroutines; owned by the torrent goroutine.
+func (p *peerConn) closeConn() {
+	p.wmu.Lock()
+	p.wclosed = true
+	p.wmu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	p.conn.Close()
+}
+
+// Block buffers for received payload, recycled after the disk write so payload stays out of
+// the garbage collector's way.
+var blockPool = sync.Pool{New: func() any { b := make([]byte, picker.BlockSize); return &b }}
+
+func getBlock(n int) []byte {
+	if n > picker.BlockSize {
+		return make([]byte, n)
+	}
+	bp := blockPool.Get().(*[]byte)
+	return (*bp)[:n]
+}
+
+func putBlock(b []byte) {
+	if cap(b) != picker.BlockSize {
+		return
+	}
+	b = b[:cap(b)]
+	blockPool.Put(&b)
+}

@@ -1,0 +1,485 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/libbt/libbt/core/bitfield"
+	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/picker"
+)
+
+// errProtocol marks a peer that broke the protocol; it is disconnected with a peer_error alert.
+var errProtocol = errors.New("protocol violation")
+
+func protocolError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", errProtocol, fmt.Sprintf(format, args...))
+}
+
+func isProtocolError(err error) bool {
+	if errors.Is(err, errProtocol) {
+		return true
+	}
+	// Framing errors from the codec (oversized or malformed messages) are the peer's fault;
+	// EOF and socket errors are not.
+	var ne net.Error
+	return err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) &&
+		!errors.Is(err, net.ErrClosed) && !errors.As(err, &ne) && !isConnReset(err)
+}
+
+// addPeer takes a connection whose handshake is done. counted says the session's connection
+// count already includes it (outgoing connections are counted when dialling).
+func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool) {
+	reject := func(why string) {
+		c.Close()
+		if !incoming {
+			t.s.numConns.Add(-1)
+		}
+	}
+	if t.stopped.Load() || t.paused || t.state == StateError || t.state == StateCheckingFiles {
+		reject("not accepting peers")
+		return
+	}
+	for q := range t.peers {
+		if q.peerID == h.PeerID {
+			reject("already connected to this peer")
+			return
+		}
+	}
+	if incoming {
+		if int(t.s.numConns.Load()) >= int(t.s.settings.Int("connections_limit")) {
+			c.Close()
+			return
+		}
+		t.s.numConns.Add(1)
+	}
+	t.nextPeerKey++
+	p := newPeerConn(t, c, h, incoming, t.nextPeerKey)
+	if t.banned[p.addr] {
+		c.Close()
+		t.s.numConns.Add(-1)
+		return
+	}
+	t.peers[p] = struct{}{}
+	if t.meta != nil {
+		p.has = bitfield.New(t.meta.Info.NumPieces())
+	}
+	go p.writeLoop()
+	go p.readLoop()
+
+	if p.extended {
+		p.send(func(buf []byte) []byte { return appendExtendedHandshake(buf, t, p) })
+	}
+	t.sendHaveState(p)
+	t.s.alerts.push(Alert{Type: AlertPeerConnected, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(),
+		Message: fmt.Sprintf("%s: connected to %s", t.name, p.addr)})
+	if t.choker.Slots < 0 {
+		t.unchoke(p)
+	}
+	t.publish()
+}
+
+// sendHaveState tells a new peer what we have: have_all/have_none with the fast extension, a
+// bitfield otherwise (nothing at all when we have nothing and the peer lacks BEP 6).
+func (t *Torrent) sendHaveState(p *peerConn) {
+	if t.meta == nil || t.state == StateCheckingFiles {
+		if p.fast {
+			p.sendMessage(&peerwire.Message{ID: peerwire.HaveNone})
+		}
+		return
+	}
+	switch {
+	case p.fast && t.have.All():
+		p.sendMessage(&peerwire.Message{ID: peerwire.HaveAll})
+	case p.fast && t.have.None():
+		p.sendMessage(&peerwire.Message{ID: peerwire.HaveNone})
+	case !t.have.None():
+		p.sendMessage(&peerwire.Message{ID: peerwire.Bitfield, Bitfield: t.have.Bytes()})
+	}
+}
+
+// dropPeer disconnects a peer and returns its requests to the picker.
+func (t *Torrent) dropPeer(p *peerConn, reason error, violation bool) {
+	if p.closed {
+		return
+	}
+	p.closed = true
+	p.closeConn()
+	delete(t.peers, p)
+	t.s.numConns.Add(-1)
+	if t.picker != nil {
+		t.picker.PeerGone(p.key)
+		t.unregisterPieces(p)
+	}
+	t.metadataPeerGone(p)
+	t.choker.Forget(uint64(p.key))
+	if violation {
+		t.s.alerts.push(Alert{Type: AlertPeerError, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(), Err: reason,
+			Message: fmt.Sprintf("%s: peer %s: %v", t.name, p.addr, reason)})
+	}
+	t.s.alerts.push(Alert{Type: AlertPeerDisconnected, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(), Err: reason,
+		Message: fmt.Sprintf("%s: disconnected from %s: %v", t.name, p.addr, reason)})
+	// Others may be able to use the freed requests right away.
+	for q := range t.peers {
+		t.fillRequests(q)
+	}
+}
+
+func (t *Torrent) closeAllPeers(reason string) {
+	for p := range t.peers {
+		t.dropPeer(p, errors.New(reason), false)
+	}
+}
+
+// onMessage handles one message from a peer on the torrent goroutine.
+func (t *Torrent) onMessage(p *peerConn, m *peerwire.Message) {
+	if p.closed {
+		if m.ID == peerwire.Piece {
+			putBlock(m.Block)
+		}
+		return
+	}
+	if err := t.handleMessage(p, m); err != nil {
+		t.dropPeer(p, err, errors.Is(err, errProtocol))
+	}
+}
+
+func (t *Torrent) handleMessage(p *peerConn, m *peerwire.Message) error {
+	switch m.ID {
+	case peerwire.Choke:
+		p.peerChoking = true
+		if !p.fast {
+			// Without BEP 6 a choke silently discards our requests.
+			t.releaseRequests(p, false)
+		}
+	case peerwire.Unchoke:
+		p.peerChoking = false
+		t.fillRequests(p)
+	case peerwire.Interested:
+		p.peerInterested = true
+		t.maybeUnchoke(p)
+	case peerwire.NotInterested:
+		p.peerInterested = false
+	case peerwire.Have:
+		return t.onHave(p, int(m.Index))
+	case peerwire.Bitfield:
+		return t.onBitfield(p, m.Bitfield)
+	case peerwire.HaveAll, peerwire.HaveNone:
+		if !p.fast {
+			return protocolError("%s without the fast extension", m.ID)
+		}
+		if m.ID == peerwire.HaveAll {
+			return t.onHaveAll(p)
+		}
+	case peerwire.Request:
+		return t.onRequest(p, m)
+	case peerwire.Cancel:
+		t.onCancel(p, picker.Block{Piece: int(m.Index), Begin: m.Begin, Length: m.Length})
+	case peerwire.Piece:
+		return t.onPiece(p, int(m.Index), m.Begin, m.Block)
+	case peerwire.RejectRequest:
+		if !p.fast {
+			return protocolError("reject without the fast extension")
+		}
+		b := picker.Block{Piece: int(m.Index), Begin: m.Begin, Length: m.Length}
+		if _, ok := p.requests[b]; ok {
+			delete(p.requests, b)
+			t.picker.Rejected(p.key, b)
+		}
+		if !p.peerChoking {
+			t.fillRequests(p)
+		}
+	case peerwire.AllowedFast:
+		if t.meta != nil && int(m.Index) < t.meta.Info.NumPieces() {
+			p.allowedFast[int(m.Index)] = true
+			t.fillRequests(p)
+		}
+	case peerwire.Extended:
+		return t.onExtended(p, m.ExtendedID, m.Payload)
+	}
+	return nil
+}
+
+func (t *Torrent) onHave(p *peerConn, i int) error {
+	if t.meta == nil {
+		return nil // without metadata we cannot size the bitfield; the peer re-announces later
+	}
+	if i < 0 || i >= t.meta.Info.NumPieces() {
+		return protocolError("have for piece %d of %d", i, t.meta.Info.NumPieces())
+	}
+	if p.has.Has(i) {
+		return nil
+	}
+	p.has.Set(i)
+	if t.picker != nil {
+		t.picker.PeerHasPiece(i)
+		if !p.amInterested && !t.have.Has(i) && t.picker.Priority(i) > 0 {
+			t.setInterested(p, true)
+		}
+		t.fillRequests(p)
+	}
+	if t.state == StateSeeding && p.has.All() {
+		return errors.New("both sides are seeds")
+	}
+	return nil
+}
+
+func (t *Torrent) onBitfield(p *peerConn, raw []byte) error {
+	if t.meta == nil {
+		p.rawBitfield = append([]byte(nil), raw...)
+		return nil
+	}
+	bf, err := bitfield.FromBytes(raw, t.meta.Info.NumPieces())
+	if err != nil {
+		return protocolError("bitfield: %v", err)
+	}
+	t.unregisterPieces(p)
+	p.has = bf
+	t.peerAvailability(p)
+	if t.state == StateSeeding && p.has.All() {
+		return errors.New("both sides are seeds")
+	}
+	return nil
+}
+
+func (t *Torrent) onHaveAll(p *peerConn) error {
+	if t.meta == nil {
+		p.peerHasAll = true
+		return nil
+	}
+	t.unregisterPieces(p)
+	p.has = bitfield.New(t.meta.Info.NumPieces())
+	p.has.SetAll()
+	t.peerAvailability(p)
+	if t.state == StateSeeding {
+		return errors.New("both sides are seeds")
+	}
+	return nil
+}
+
+// peerAvailability registers the peer's pieces with a (new) picker and updates interest.
+func (t *Torrent) peerAvailability(p *peerConn) {
+	if t.picker == nil {
+		return
+	}
+	if p.has.Len() == 0 {
+		p.has = bitfield.New(t.meta.Info.NumPieces())
+		if p.peerHasAll {
+			p.has.SetAll()
+		} else if p.rawBitfield != nil {
+			if bf, err := bitfield.FromBytes(p.rawBitfield, t.meta.Info.NumPieces()); err == nil {
+				p.has = bf
+			}
+		}
+		p.rawBitfield = nil
+	}
+	t.registerPieces(p)
+	t.updateInterest(p)
+	t.fillRequests(p)
+}
+
+// registerPieces reports the peer's pieces to the picker; seeds take the picker's cheap path.
+func (t *Torrent) registerPieces(p *peerConn) {
+	switch {
+	case p.has.Len() > 0 && p.has.All():
+		t.picker.PeerHasAll()
+		p.registeredAll = true
+	case p.has.Count() > 0:
+		t.picker.PeerHasBitfield(p.has)
+	}
+}
+
+// unregisterPieces undoes registerPieces (plus any have messages since).
+func (t *Torrent) unregisterPieces(p *peerConn) {
+	if t.picker == nil {
+		return
+	}
+	if p.registeredAll {
+		t.picker.PeerLostAll()
+		p.registeredAll = false
+	} else if p.has.Count() > 0 {
+		t.picker.PeerLost(p.has)
+	}
+}
+
+// updateInterest tells the peer whether it has anything we still want.
+func (t *Torrent) updateInterest(p *peerConn) {
+	want := false
+	if t.picker != nil && t.state == StateDownloading && p.has.Len() > 0 {
+		for i := p.has.NextSet(0); i >= 0; i = p.has.NextSet(i + 1) {
+			if !t.have.Has(i) && t.picker.Priority(i) > 0 {
+				want = true
+				break
+			}
+		}
+	}
+	t.setInterested(p, want)
+}
+
+func (t *Torrent) setInterested(p *peerConn, on bool) {
+	if p.amInterested == on {
+		return
+	}
+	p.amInterested = on
+	id := peerwire.NotInterested
+	if on {
+		id = peerwire.Interested
+	}
+	p.sendMessage(&peerwire.Message{ID: id})
+	if !on {
+		t.releaseRequests(p, true)
+	}
+}
+
+// requestTarget is how many blocks to keep requested from a peer: its measured rate times
+// request_queue_time (the bandwidth-delay product libtorrent aims for), never below a floor so
+// a new peer can ramp up, never above what the peer accepts.
+func (t *Torrent) requestTarget(p *peerConn) int {
+	queueTime := t.s.settings.Int("request_queue_time")
+	n := int(p.down.rate() * queueTime / picker.BlockSize)
+	// Slow start: before the rate meter has data, grow with what has been received.
+	if grown := int(p.down.total.Load()/picker.BlockSize) + minRequestQueue; n < grown {
+		n = grown
+	}
+	if n < minRequestQueue {
+		n = minRequestQueue
+	}
+	limit := int(t.s.settings.Int("max_out_request_queue"))
+	if p.maxRequests < limit {
+		limit = p.maxRequests
+	}
+	if n > limit {
+		n = limit
+	}
+	return n
+}
+
+// fillRequests tops up the peer's request pipeline.
+func (t *Torrent) fillRequests(p *peerConn) {
+	if t.picker == nil || p.closed || !p.amInterested || t.state != StateDownloading || p.snubbed && len(p.requests) > 0 {
+		return
+	}
+	has := &p.has
+	if p.registeredAll {
+		has = nil // the picker's cheap path for seeds
+	}
+	if p.peerChoking {
+		if len(p.allowedFast) == 0 {
+			return
+		}
+		fast := bitfield.New(p.has.Len())
+		for i := range p.allowedFast {
+			if p.has.Has(i) {
+				fast.Set(i)
+			}
+		}
+		has = &fast
+	}
+	target := t.requestTarget(p)
+	missing := target - len(p.requests)
+	// Top up in batches, so one received block doesn't cost one pick and one write.
+	if missing <= 0 || (missing < target/4 && len(p.requests) > 0) {
+		return
+	}
+	p.pickBuf = t.picker.Pick(p.key, has, missing, p.pickBuf[:0])
+	if len(p.pickBuf) == 0 {
+		return
+	}
+	now := time.Now()
+	blocks := p.pickBuf
+	for _, b := range blocks {
+		p.requests[b] = now
+	}
+	p.send(func(buf []byte) []byte {
+		for _, b := range blocks {
+			buf = peerwire.AppendRequest(buf, uint32(b.Piece), b.Begin, b.Length)
+		}
+		return buf
+	})
+}
+
+// releaseRequests gives a peer's outstanding requests back to the picker; cancel also tells the
+// peer (when it still might send them).
+func (t *Torrent) releaseRequests(p *peerConn, cancel bool) {
+	if len(p.requests) == 0 {
+		return
+	}
+	var blocks []picker.Block
+	for b := range p.requests {
+		t.picker.Cancelled(p.key, b)
+		blocks = append(blocks, b)
+	}
+	clear(p.requests)
+	if cancel {
+		p.send(func(buf []byte) []byte {
+			for _, b := range blocks {
+				buf = peerwire.AppendMessage(buf, &peerwire.Message{ID: peerwire.Cancel, Index: uint32(b.Piece), Begin: b.Begin, Length: b.Length})
+			}
+			return buf
+		})
+	}
+	for q := range t.peers {
+		if q != p {
+			t.fillRequests(q)
+		}
+	}
+}
+
+func (t *Torrent) connectPeers() {
+	if t.paused || t.stopped.Load() || t.state == StateError || t.state == StateCheckingFiles || t.state == StateSeeding && len(t.candidates) == 0 {
+		return
+	}
+	limit := int(t.s.settings.Int("connections_limit"))
+	connected := map[netip.AddrPort]bool{}
+	for p := range t.peers {
+		connected[p.addr] = true
+	}
+	for addr, src := range t.candidates {
+		if int(t.s.numConns.Load()) >= limit {
+			return
+		}
+		delete(t.candidates, addr)
+		if t.banned[addr] || t.connecting[addr] || connected[addr] {
+			continue
+		}
+		if !t.s.settings.Bool("enable_outgoing_tcp") {
+			continue
+		}
+		t.connecting[addr] = true
+		t.s.numConns.Add(1)
+		go func() {
+			c, h, err := t.s.dial(t.ctx, addr, t.infoHash)
+			t.post(func() {
+				delete(t.connecting, addr)
+				if err != nil {
+					t.s.numConns.Add(-1)
+					t.s.alerts.push(Alert{Type: AlertPeerDisconnected, Torrent: t, InfoHash: t.infoHash, Endpoint: addr.String(), Err: err,
+						Message: fmt.Sprintf("%s: connecting to %s failed: %v", t.name, addr, err)})
+					if src == sourceUser && t.ctx.Err() == nil {
+						t.retryLater(addr, src)
+					}
+					return
+				}
+				t.addPeer(c, h, false)
+			})
+			if err == nil {
+				return
+			}
+		}()
+	}
+}
+
+// retryLater puts a peer the user asked for back among the candidates after a pause, so a peer
+// that is not up yet (a seeder still checking its files) is reached once it is.
+func (t *Torrent) retryLater(addr netip.AddrPort, src peerSource) {
+	time.AfterFunc(3*time.Second, func() {
+		t.post(func() {
+			t.candidates[addr] = src
+			t.connectPeers()
+		})
+	})
+}

@@ -1,0 +1,315 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libbt/libbt/core/metainfo"
+	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/tracker"
+	"github.com/libbt/libbt/disk"
+)
+
+// Session runs any number of torrents: it owns the listen sockets, the disk service, the tracker
+// client and the alert queue. All methods are safe for concurrent use.
+type Session struct {
+	settings *Settings
+	alerts   *alertQueue
+	peerID   [20]byte
+	disk     *disk.IO
+	trackers *tracker.Client
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu        sync.Mutex
+	torrents  map[metainfo.InfoHash]*Torrent
+	listeners []net.Listener
+	closed    bool
+
+	numConns atomic.Int32 // connected and connecting peers across all torrents
+}
+
+// New starts a session with the given settings (nil for defaults) and opens its listen sockets.
+// A listen address that cannot be bound produces a listen_failed alert, not an error, as in
+// libtorrent; New fails only when no interface at all could be bound while some were asked for.
+func New(settings *Settings) (*Session, error) {
+	st := settings.Clone()
+	s := &Session{
+		settings: st,
+		alerts:   newAlertQueue(int(st.Int("alert_queue_size")), Category(st.Int("alert_mask"))),
+		torrents: map[metainfo.InfoHash]*Torrent{},
+	}
+	s.peerID = makePeerID(st.String("peer_fingerprint"))
+	s.disk = disk.NewIO(disk.IOOptions{Workers: int(st.Int("aio_threads")), MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes")})
+	s.trackers = &tracker.Client{UserAgent: st.String("user_agent"), UDPTimeout: time.Duration(st.Int("tracker_udp_timeout_ms")) * time.Millisecond}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if err := s.listen(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func makePeerID(fingerprint string) [20]byte {
+	var id [20]byte
+	rand.Read(id[:])
+	copy(id[:], fingerprint)
+	return id
+}
+
+func (s *Session) listen() error {
+	if !s.settings.Bool("enable_incoming_tcp") {
+		return nil
+	}
+	addrs, err := parseListenInterfaces(s.settings.String("listen_interfaces"))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
+	}
+	port := 0
+	var firstErr error
+	for _, ap := range addrs {
+		// Port 0 on several interfaces: reuse the port the first one got, like libtorrent.
+		if ap.Port() == 0 && port != 0 {
+			ap = netip.AddrPortFrom(ap.Addr(), uint16(port))
+		}
+		network := "tcp4"
+		if ap.Addr().Is6() {
+			network = "tcp6"
+		}
+		ln, err := net.Listen(network, ap.String())
+		if err != nil && ap.Port() != 0 && port != 0 {
+			// The shared port is taken on this interface: take any free one.
+			ln, err = net.Listen(network, netip.AddrPortFrom(ap.Addr(), 0).String())
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			s.alerts.push(Alert{Type: AlertListenFailed, Endpoint: ap.String(), Err: err, Message: fmt.Sprintf("listening on %s failed: %v", ap, err)})
+			continue
+		}
+		if port == 0 {
+			port = ln.Addr().(*net.TCPAddr).Port
+		}
+		s.listeners = append(s.listeners, ln)
+		s.alerts.push(Alert{Type: AlertListenSucceeded, Endpoint: ln.Addr().String(), Message: "listening on " + ln.Addr().String()})
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	if len(s.listeners) == 0 && len(addrs) > 0 {
+		return fmt.Errorf("%w: cannot listen on %s: %v", ErrNetwork, s.settings.String("listen_interfaces"), firstErr)
+	}
+	return nil
+}
+
+// ListenPort returns the TCP port of the first listen socket, or 0 if the session does not listen.
+func (s *Session) ListenPort() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.listeners) == 0 {
+		return 0
+	}
+	return s.listeners[0].Addr().(*net.TCPAddr).Port
+}
+
+func (s *Session) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(50 * time.Millisecond) // e.g. EMFILE: back off rather than spin
+			continue
+		}
+		if int(s.numConns.Load()) >= int(s.settings.Int("connections_limit")) {
+			c.Close()
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.handleIncoming(c)
+		}()
+	}
+}
+
+// handleIncoming reads the handshake, finds the torrent and hands the connection to it.
+func (s *Session) handleIncoming(c net.Conn) {
+	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
+	reserved, ih, err := peerwire.ReadHandshakeHeader(c)
+	if err != nil {
+		c.Close()
+		return
+	}
+	t := s.FindTorrent(metainfo.InfoHash(ih))
+	if t == nil || !t.acceptsPeers() {
+		c.Close()
+		return
+	}
+	if err := peerwire.WriteHandshake(c, s.handshake(ih)); err != nil {
+		c.Close()
+		return
+	}
+	id, err := peerwire.ReadPeerID(c)
+	if err != nil || id == s.peerID {
+		c.Close()
+		return
+	}
+	c.SetDeadline(time.Time{})
+	t.post(func() { t.addPeer(c, peerwire.Handshake{Reserved: reserved, InfoHash: ih, PeerID: id}, true) })
+}
+
+func (s *Session) handshake(ih [20]byte) peerwire.Handshake {
+	h := peerwire.Handshake{InfoHash: ih, PeerID: s.peerID}
+	h.SetExtended()
+	h.SetFast()
+	return h
+}
+
+// dial opens an outgoing connection and does the handshake; it runs on its own goroutine.
+func (s *Session) dial(ctx context.Context, addr netip.AddrPort, ih [20]byte) (net.Conn, peerwire.Handshake, error) {
+	d := net.Dialer{Timeout: time.Duration(s.settings.Int("peer_connect_timeout")) * time.Second}
+	c, err := d.DialContext(ctx, "tcp", addr.String())
+	if err != nil {
+		return nil, peerwire.Handshake{}, err
+	}
+	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
+	if err := peerwire.WriteHandshake(c, s.handshake(ih)); err != nil {
+		c.Close()
+		return nil, peerwire.Handshake{}, err
+	}
+	h, err := peerwire.ReadHandshake(c)
+	if err != nil {
+		c.Close()
+		return nil, h, err
+	}
+	if h.InfoHash != ih {
+		c.Close()
+		return nil, h, errors.New("peer answered with another info-hash")
+	}
+	if h.PeerID == s.peerID {
+		c.Close()
+		return nil, h, errors.New("connected to ourselves")
+	}
+	c.SetDeadline(time.Time{})
+	return c, h, nil
+}
+
+// Close stops every torrent (announcing "stopped" to trackers, bounded in time), closes the
+// listen sockets and the disk service. It is idempotent.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	torrents := make([]*Torrent, 0, len(s.torrents))
+	for _, t := range s.torrents {
+		torrents = append(torrents, t)
+	}
+	s.torrents = map[metainfo.InfoHash]*Torrent{}
+	lns := s.listeners
+	s.mu.Unlock()
+	for _, ln := range lns {
+		ln.Close()
+	}
+	var wg sync.WaitGroup
+	for _, t := range torrents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.shutdown(false)
+		}()
+	}
+	wg.Wait()
+	s.cancel()
+	s.wg.Wait()
+	s.disk.Close()
+	s.alerts.close()
+	return nil
+}
+
+func (s *Session) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
+}
+
+// Settings returns a copy of the current settings.
+func (s *Session) Settings() *Settings { return s.settings.Clone() }
+
+// ApplySettings changes settings of a running session. listen_interfaces takes effect for new
+// sessions only in this version.
+func (s *Session) ApplySettings(p *Settings) error {
+	if s.isClosed() {
+		return ErrClosed
+	}
+	if p == nil {
+		return fmt.Errorf("%w: nil settings", ErrInvalidArgument)
+	}
+	s.settings.merge(p)
+	s.alerts.configure(int(s.settings.Int("alert_queue_size")), Category(s.settings.Int("alert_mask")))
+	return nil
+}
+
+// PopAlerts takes every queued alert.
+func (s *Session) PopAlerts() []Alert { return s.alerts.pop() }
+
+// WaitForAlert waits until an alert is queued (true) or the timeout passes (false). A negative
+// timeout waits forever; a closed session returns false at once.
+func (s *Session) WaitForAlert(timeout time.Duration) bool { return s.alerts.wait(timeout) }
+
+// SetAlertNotify sets a function called (on a session goroutine) whenever the alert queue goes
+// from empty to non-empty. It must return quickly.
+func (s *Session) SetAlertNotify(fn func()) { s.alerts.setNotify(fn) }
+
+// Torrents returns the session's torrents.
+func (s *Session) Torrents() []*Torrent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Torrent, 0, len(s.torrents))
+	for _, t := range s.torrents {
+		out = append(out, t)
+	}
+	return out
+}
+
+// FindTorrent returns the torrent with that info-hash, or nil.
+func (s *Session) FindTorrent(ih metainfo.InfoHash) *Torrent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.torrents[ih]
+}
+
+// RemoveTorrent stops a torrent and removes it, deleting its files when asked.
+func (s *Session) RemoveTorrent(t *Torrent, deleteFiles bool) error {
+	if t == nil {
+		return fmt.Errorf("%w: nil torrent", ErrInvalidArgument)
+	}
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.torrents[t.infoHash] != t {
+		s.mu.Unlock()
+		return ErrTorrentRemoved
+	}
+	delete(s.torrents, t.infoHash)
+	s.mu.Unlock()
+	t.shutdown(deleteFiles)
+	s.alerts.push(Alert{Type: AlertTorrentRemoved, InfoHash: t.infoHash, Message: t.Name() + " removed"})
+	return nil
+}

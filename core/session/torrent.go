@@ -1,0 +1,381 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/libbt/libbt/core/bitfield"
+	"github.com/libbt/libbt/core/choker"
+	"github.com/libbt/libbt/core/metainfo"
+	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/disk"
+)
+
+// State is a torrent's state; the numbers are part of the C ABI (bt_torrent_state).
+type State int
+
+const (
+	StateCheckingFiles State = iota + 1
+	StateDownloadingMetadata
+	StateDownloading
+	StateFinished
+	StateSeeding
+	StateError
+)
+
+var stateNames = [...]string{"", "checking_files", "downloading_metadata", "downloading", "finished", "seeding", "error"}
+
+func (s State) String() string {
+	if s > 0 && int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return "unknown"
+}
+
+// Status is a snapshot of a torrent.
+type Status struct {
+	State               State
+	Paused, HasMetadata bool
+	Err                 error
+	Progress            float64
+	TotalSize           int64
+	TotalWanted         int64
+	TotalWantedDone     int64
+	TotalDone           int64
+	TotalDownload       int64
+	TotalUpload         int64
+	DownloadRate        int64
+	UploadRate          int64
+	NumPeers, NumSeeds  int
+	NumPieces           int
+	PiecesDone          int
+	PieceLength         int64
+	InfoHash            metainfo.InfoHash
+	Name                string
+}
+
+// FileInfo describes one file of a torrent.
+type FileInfo struct {
+	Path     string // relative, '/'-separated, including the torrent's directory name
+	Size     int64
+	Priority int
+}
+
+// AddTorrentParams says what to add and where.
+type AddTorrentParams struct {
+	MetaInfo       *metainfo.MetaInfo // one of MetaInfo or Magnet
+	Magnet         *metainfo.Magnet
+	SavePath       string
+	Paused         bool
+	Sequential     bool
+	FilePriorities []int // 0..7 per file; nil = all 4
+}
+
+// Torrent is one torrent in a session. Its state is owned by one goroutine (run); public methods
+// post closures to it and wait for them.
+type Torrent struct {
+	s        *Session
+	infoHash metainfo.InfoHash
+	savePath string
+
+	actions chan func() // closures run on the torrent goroutine
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when run returns
+
+	// Owned by the torrent goroutine.
+	meta          *metainfo.MetaInfo
+	magnet        *metainfo.Magnet
+	name          string
+	storage       *disk.Storage
+	picker        *picker.Picker
+	have          bitfield.Bitfield
+	filePrio      []int
+	sequential    bool
+	state         State
+	paused        bool
+	err           error
+	peers         map[*peerConn]struct{}
+	candidates    map[netip.AddrPort]peerSource
+	connecting    map[netip.AddrPort]bool
+	banned        map[netip.AddrPort]bool
+	strikes       map[netip.AddrPort]int
+	choker        *choker.Choker
+	lastRechoke   time.Time
+	nextPeerKey   picker.PeerKey
+	hashing       map[int]bool // pieces being hashed
+	pendingWrites map[int]int  // piece -> block writes not yet on disk
+	checking      context.CancelFunc
+	down, up      rateMeter
+	wastedBytes   int64
+	metadata      *metadataFetch
+	trackerWake   chan trackerEvent
+	trackerStop   context.CancelFunc
+	trackerDone   chan struct{}
+	rng           *rand.Rand
+
+	// Read from other goroutines.
+	snapshot    atomic.Pointer[Status]
+	mu          sync.Mutex     // serialises shutdown
+	diskPending sync.WaitGroup // disk operations in flight, waited for before closing storage
+	stopped     atomic.Bool
+}
+
+type peerSource int
+
+const (
+	sourceTracker peerSource = iota + 1
+	sourceUser
+	sourceIncoming
+)
+
+// AddTorrent adds a torrent from metadata or a magnet link and starts it (unless Paused).
+func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
+	if (p.MetaInfo == nil) == (p.Magnet == nil) {
+		return nil, fmt.Errorf("%w: give exactly one of a torrent or a magnet link", ErrInvalidArgument)
+	}
+	if p.SavePath == "" {
+		return nil, fmt.Errorf("%w: save path is empty", ErrInvalidArgument)
+	}
+	for i, prio := range p.FilePriorities {
+		if prio < 0 || prio > 7 {
+			return nil, fmt.Errorf("%w: file %d priority %d is outside 0-7", ErrInvalidArgument, i, prio)
+		}
+	}
+	t := &Torrent{
+		s:             s,
+		savePath:      p.SavePath,
+		actions:       make(chan func(), 256),
+		done:          make(chan struct{}),
+		peers:         map[*peerConn]struct{}{},
+		candidates:    map[netip.AddrPort]peerSource{},
+		connecting:    map[netip.AddrPort]bool{},
+		banned:        map[netip.AddrPort]bool{},
+		strikes:       map[netip.AddrPort]int{},
+		hashing:       map[int]bool{},
+		pendingWrites: map[int]int{},
+		paused:        p.Paused,
+		sequential:    p.Sequential,
+		filePrio:      p.FilePriorities,
+		trackerWake:   make(chan trackerEvent, 4),
+		rng:           rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+	}
+	t.choker = &choker.Choker{Slots: int(s.settings.Int("unchoke_slots_limit"))}
+	if p.MetaInfo != nil {
+		t.infoHash = p.MetaInfo.InfoHash
+		t.name = p.MetaInfo.Info.Name
+		if p.FilePriorities != nil && len(p.FilePriorities) != len(p.MetaInfo.Info.Files) {
+			return nil, fmt.Errorf("%w: %d file priorities for %d files", ErrInvalidArgument, len(p.FilePriorities), len(p.MetaInfo.Info.Files))
+		}
+	} else {
+		t.infoHash = p.Magnet.InfoHash
+		t.name = p.Magnet.Name
+		t.magnet = p.Magnet
+		for _, peer := range p.Magnet.Peers {
+			if ap, err := netip.ParseAddrPort(peer); err == nil {
+				t.candidates[ap] = sourceUser
+			}
+		}
+	}
+	if t.name == "" {
+		t.name = t.infoHash.String()
+	}
+	t.ctx, t.cancel = context.WithCancel(s.ctx)
+
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	if _, dup := s.torrents[t.infoHash]; dup {
+		s.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s", ErrDuplicateTorrent, t.infoHash)
+	}
+	s.torrents[t.infoHash] = t
+	s.mu.Unlock()
+
+	t.publish()
+	s.alerts.push(Alert{Type: AlertTorrentAdded, Torrent: t, InfoHash: t.infoHash, Message: t.name + " added"})
+	go t.run(p.MetaInfo)
+	return t, nil
+}
+
+// post queues f to run on the torrent goroutine; it is dropped if the torrent has stopped.
+func (t *Torrent) post(f func()) {
+	select {
+	case t.actions <- f:
+	case <-t.done:
+	}
+}
+
+// do runs f on the torrent goroutine and waits for it.
+func (t *Torrent) do(f func() error) error {
+	errc := make(chan error, 1)
+	select {
+	case t.actions <- func() { errc <- f() }:
+	case <-t.done:
+		return ErrTorrentRemoved
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-t.done:
+		return ErrTorrentRemoved
+	}
+}
+
+// InfoHash returns the torrent's v1 info-hash.
+func (t *Torrent) InfoHash() metainfo.InfoHash { return t.infoHash }
+
+// Name returns the torrent's name.
+func (t *Torrent) Name() string { return t.snapshot.Load().Name }
+
+// Status returns the latest snapshot, refreshed by the torrent goroutine after every change of
+// state and at least once a second.
+func (t *Torrent) Status() Status {
+	if !t.stopped.Load() {
+		// Ask for a fresh snapshot, but never wait behind a busy torrent for long.
+		ch := make(chan struct{})
+		select {
+		case t.actions <- func() { t.publish(); close(ch) }:
+			select {
+			case <-ch:
+			case <-t.done:
+			case <-time.After(200 * time.Millisecond):
+			}
+		case <-t.done:
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return *t.snapshot.Load()
+}
+
+// Pieces returns the verified pieces as a wire-order bitfield, or nil without metadata.
+func (t *Torrent) Pieces() []byte {
+	var out []byte
+	t.do(func() error {
+		if t.meta != nil {
+			out = append([]byte(nil), t.have.Bytes()...)
+		}
+		return nil
+	})
+	return out
+}
+
+// Magnet returns a magnet link for the torrent.
+func (t *Torrent) Magnet() string {
+	var out string
+	t.do(func() error {
+		if t.meta != nil {
+			out = t.meta.Magnet().String()
+		} else {
+			out = t.magnet.String()
+		}
+		return nil
+	})
+	return out
+}
+
+// Files lists the torrent's files, or nil without metadata.
+func (t *Torrent) Files() []FileInfo {
+	var out []FileInfo
+	t.do(func() error {
+		if t.meta == nil {
+			return nil
+		}
+		for i, f := range t.meta.Info.Files {
+			path := f.DisplayPath()
+			if t.meta.Info.MultiFile {
+				path = t.meta.Info.Name + "/" + path
+			}
+			out = append(out, FileInfo{Path: path, Size: f.Length, Priority: t.filePriority(i)})
+		}
+		return nil
+	})
+	return out
+}
+
+// Pause disconnects all peers and stops announcing until Resume.
+func (t *Torrent) Pause() error { return t.do(func() error { t.setPaused(true); return nil }) }
+
+// Resume undoes Pause.
+func (t *Torrent) Resume() error { return t.do(func() error { t.setPaused(false); return nil }) }
+
+// ForceRecheck verifies every piece on disk again.
+func (t *Torrent) ForceRecheck() error {
+	return t.do(func() error {
+		if t.meta == nil {
+			return ErrNoMetadata
+		}
+		t.startChecking()
+		return nil
+	})
+}
+
+// ConnectPeer connects to a peer at addr.
+func (t *Torrent) ConnectPeer(addr netip.AddrPort) error {
+	if !addr.IsValid() || addr.Port() == 0 {
+		return fmt.Errorf("%w: peer address %q", ErrInvalidArgument, addr)
+	}
+	return t.do(func() error {
+		delete(t.banned, addr)
+		t.candidates[addr] = sourceUser
+		t.connectPeers()
+		return nil
+	})
+}
+
+// SetFilePriority sets one file's priority, 0 (skip) to 7.
+func (t *Torrent) SetFilePriority(f metainfo.FileIndex, prio int) error {
+	if prio < 0 || prio > 7 {
+		return fmt.Errorf("%w: priority %d is outside 0-7", ErrInvalidArgument, prio)
+	}
+	return t.do(func() error {
+		if t.meta == nil {
+			return ErrNoMetadata
+		}
+		if int(f) < 0 || int(f) >= len(t.meta.Info.Files) {
+			return fmt.Errorf("%w: file index %d out of range (%d files)", ErrInvalidArgument, f, len(t.meta.Info.Files))
+		}
+		if t.filePrio == nil {
+			t.filePrio = make([]int, len(t.meta.Info.Files))
+			for i := range t.filePrio {
+				t.filePrio[i] = 4
+			}
+		}
+		t.filePrio[f] = prio
+		t.applyPriorities()
+		return nil
+	})
+}
+
+// SetSequential switches sequential download on or off.
+func (t *Torrent) SetSequential(on bool) error {
+	return t.do(func() error {
+		t.sequential = on
+		if t.picker != nil {
+			t.picker.SetSequential(on)
+		}
+		return nil
+	})
+}
+
+func (t *Torrent) filePriority(i int) int {
+	if t.filePrio == nil {
+		return 4
+	}
+	return t.filePrio[i]
+}
+
+func (t *Torrent) acceptsPeers() bool {
+	if t.stopped.Load() {
+		return false
+	}
+	st := t.snapshot.Load()
+	return st != nil && !st.Paused && st.State != StateError && st.State != StateCheckingFiles
+}

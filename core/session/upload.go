@@ -1,0 +1,159 @@
+package session
+
+import (
+	"time"
+
+	"github.com/libbt/libbt/core/choker"
+	"github.com/libbt/libbt/core/metainfo"
+	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/disk"
+)
+
+// onRequest validates a peer's request and queues a disk read; the block is sent from the disk
+// goroutine when the read completes, unless the peer was choked or cancelled meanwhile.
+func (t *Torrent) onRequest(p *peerConn, m *peerwire.Message) error {
+	if t.meta == nil {
+		return protocolError("request before we have metadata")
+	}
+	info := &t.meta.Info
+	b := picker.Block{Piece: int(m.Index), Begin: m.Begin, Length: m.Length}
+	if b.Piece >= info.NumPieces() {
+		return protocolError("request for piece %d of %d", b.Piece, info.NumPieces())
+	}
+	if b.Length == 0 || b.Length > maxBlockRequest || int64(b.Begin)+int64(b.Length) > info.PieceSize(metainfo.PieceIndex(b.Piece)) {
+		return protocolError("request for %d bytes at %d of piece %d is out of range", b.Length, b.Begin, b.Piece)
+	}
+	if !t.have.Has(b.Piece) || p.amChoking {
+		t.rejectRequest(p, b)
+		return nil
+	}
+	p.umu.Lock()
+	if len(p.uploads) >= maxUploadQueue || p.uploads[b] {
+		p.umu.Unlock()
+		t.rejectRequest(p, b)
+		return nil
+	}
+	p.uploads[b] = true
+	p.umu.Unlock()
+
+	t.diskPending.Add(1)
+	off := info.PieceOffset(metainfo.PieceIndex(b.Piece)) + int64(b.Begin)
+	t.s.disk.Read(t.storage, off, int(b.Length), func(data []byte, err error) {
+		defer t.diskPending.Done()
+		p.umu.Lock()
+		wanted := p.uploads[b]
+		delete(p.uploads, b)
+		p.umu.Unlock()
+		if err != nil {
+			t.post(func() {
+				if t.state != StateError {
+					t.fail(err)
+				}
+			})
+			return
+		}
+		if wanted {
+			p.send(func(buf []byte) []byte {
+				buf = peerwire.AppendPieceHeader(buf, uint32(b.Piece), b.Begin, int(b.Length))
+				return append(buf, data...)
+			})
+			p.up.add(len(data))
+			t.up.add(len(data))
+		}
+		disk.ReleaseBuffer(data)
+	})
+	return nil
+}
+
+// rejectRequest answers a request we won't serve: a reject with BEP 6, silence without.
+func (t *Torrent) rejectRequest(p *peerConn, b picker.Block) {
+	if p.fast {
+		p.sendMessage(&peerwire.Message{ID: peerwire.RejectRequest, Index: uint32(b.Piece), Begin: b.Begin, Length: b.Length})
+	}
+}
+
+func (t *Torrent) onCancel(p *peerConn, b picker.Block) {
+	p.umu.Lock()
+	pending := p.uploads[b]
+	delete(p.uploads, b)
+	p.umu.Unlock()
+	if pending {
+		t.rejectRequest(p, b) // BEP 6: a cancelled request is answered with a reject
+	}
+}
+
+// choke stops serving a peer; queued requests are rejected (BEP 6) or dropped.
+func (t *Torrent) choke(p *peerConn) {
+	if p.amChoking {
+		return
+	}
+	p.amChoking = true
+	p.sendMessage(&peerwire.Message{ID: peerwire.Choke})
+	p.umu.Lock()
+	pending := make([]picker.Block, 0, len(p.uploads))
+	for b := range p.uploads {
+		pending = append(pending, b)
+	}
+	clear(p.uploads)
+	p.umu.Unlock()
+	for _, b := range pending {
+		t.rejectRequest(p, b)
+	}
+}
+
+func (t *Torrent) unchoke(p *peerConn) {
+	if !p.amChoking {
+		return
+	}
+	p.amChoking = false
+	p.sendMessage(&peerwire.Message{ID: peerwire.Unchoke})
+}
+
+// maybeUnchoke gives a newly interested peer a free upload slot at once rather than at the
+// next rechoke, so a fresh download starts without a 10 s wait.
+func (t *Torrent) maybeUnchoke(p *peerConn) {
+	if !p.amChoking {
+		return
+	}
+	slots := t.choker.Slots
+	if slots == 0 {
+		slots = choker.DefaultSlots
+	}
+	unchoked := 0
+	for q := range t.peers {
+		if !q.amChoking {
+			unchoked++
+		}
+	}
+	if slots < 0 || unchoked < slots {
+		t.unchoke(p)
+	}
+}
+
+// rechoke runs the choker over all peers.
+func (t *Torrent) rechoke(now time.Time) {
+	t.lastRechoke = now
+	t.choker.Slots = int(t.s.settings.Int("unchoke_slots_limit"))
+	peers := make([]choker.Peer, 0, len(t.peers))
+	byKey := make(map[uint64]*peerConn, len(t.peers))
+	for p := range t.peers {
+		byKey[uint64(p.key)] = p
+		peers = append(peers, choker.Peer{
+			Key:          uint64(p.key),
+			Interested:   p.peerInterested,
+			Choked:       p.amChoking,
+			DownloadRate: float64(p.down.rate()),
+			UploadRate:   float64(p.up.rate()),
+			Snubbed:      p.snubbed,
+		})
+	}
+	unchoke := t.choker.Rechoke(now, peers, t.state == StateSeeding || t.state == StateFinished)
+	for key, p := range byKey {
+		if unchoke[key] {
+			t.unchoke(p)
+		} else {
+			t.choke(p)
+		}
+	}
+}
