@@ -62,6 +62,7 @@ func checkInvariants(t testing.TB, p *Picker) {
 			}
 		}
 		require.Equal(t, ps.flags&flagPartial != 0, p.partialOf[i] != nil)
+		require.Equal(t, ps.prio > 0 && ps.flags&flagHave == 0, p.need.has(i), "piece %d need", i)
 	}
 	require.Equal(t, fresh, inList)
 	require.Equal(t, have, p.haveCount)

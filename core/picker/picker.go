@@ -3,6 +3,8 @@ package picker
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/libbt/libbt/core/bitfield"
 )
 
 // BlockSize is the size of a request: 16 KiB. Only the last block of a
@@ -48,6 +50,7 @@ type Picker struct {
 	blocksPer   int // blocks in a full piece
 
 	pieces []pieceState
+	need   bitset                 // wanted (priority > 0) and not had
 	levels [PriorityMax + 1]level // index = priority; levels[0] unused
 	seeds  int                    // peers that have every piece
 
@@ -118,11 +121,13 @@ func New(numPieces int, pieceLength, totalLength int64, opts ...Option) *Picker 
 	for i := range p.levels {
 		p.levels[i].fresh = newBitset(numPieces)
 	}
+	p.need = newBitset(numPieces)
 	lv := &p.levels[PriorityDefault]
 	lv.list = make([]int32, numPieces)
 	for i := range p.pieces {
 		lv.list[i] = int32(i)
 		lv.fresh.set(i)
+		p.need.set(i)
 	}
 	p.rng.Shuffle(numPieces, func(i, j int) { lv.list[i], lv.list[j] = lv.list[j], lv.list[i] })
 	for i, pc := range lv.list {
@@ -182,6 +187,18 @@ func (p *Picker) WantedCount() int { return p.wantedCount }
 // Complete reports whether every wanted (priority > 0) piece is verified.
 func (p *Picker) Complete() bool { return p.wantedHave == p.wantedCount }
 
+// Interesting reports whether a peer with the pieces in has (nil: every
+// piece) has a wanted piece we lack, i.e. whether we should be interested.
+// It costs O(NumPieces/64).
+func (p *Picker) Interesting(has *bitfield.Bitfield) bool {
+	if has == nil {
+		return p.wantedHave < p.wantedCount
+	}
+	found := false
+	p.intersect(p.need, has, func(int) bool { found = true; return false })
+	return found
+}
+
 // Left returns the bytes of wanted pieces we do not have yet.
 func (p *Picker) Left() int64 { return p.wantedMissed }
 
@@ -199,6 +216,7 @@ func (p *Picker) SetHave(piece int) {
 		p.dropPartial(p.partialOf[piece])
 	}
 	ps.flags |= flagHave
+	p.need.clear(piece)
 	p.haveCount++
 	if ps.prio > 0 {
 		p.wantedHave++
@@ -250,6 +268,11 @@ func (p *Picker) SetPiecePriority(piece, prio int) {
 		} else {
 			p.wantedMissed -= p.PieceSize(piece)
 		}
+	}
+	if prio > 0 && !have {
+		p.need.set(piece)
+	} else {
+		p.need.clear(piece)
 	}
 	if prio > 0 && ps.flags&(flagHave|flagPartial) == 0 {
 		p.insertFresh(piece)

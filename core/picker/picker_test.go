@@ -334,3 +334,36 @@ func TestPickerShortBitfieldIsSafe(t *testing.T) {
 	require.Equal(t, 0, p.Availability(100))
 	checkInvariants(t, p)
 }
+
+func TestPickerInterestingWhenPeerHasAWantedPieceWeLack(t *testing.T) {
+	p := New(130, BlockSize, 130*BlockSize, seeded(17))
+	has := bf(130, 3, 129)
+	require.True(t, p.Interesting(&has))
+	require.True(t, p.Interesting(nil))
+	p.SetHave(3)
+	require.True(t, p.Interesting(&has))
+	p.SetPiecePriority(129, 0)
+	require.False(t, p.Interesting(&has), "had or skipped pieces are not interesting")
+	p.SetPiecePriority(129, 2)
+	require.True(t, p.Interesting(&has))
+	require.False(t, p.Interesting(ptr(bf(130))))
+	for i := range 130 {
+		p.SetHave(i)
+	}
+	require.False(t, p.Interesting(nil))
+}
+
+func TestPickerSequentialStillFinishesPartialPiecesFirst(t *testing.T) {
+	p := New(10, 4*BlockSize, 40*BlockSize, seeded(18))
+	p.SetSequential(true)
+	p.PeerHasAll()
+	first := p.Pick(1, nil, 2, nil)
+	require.Equal(t, []int{0}, pieces(first))
+	// A block of piece 5 arrives unrequested: piece 5 is now partial.
+	dup, _ := p.BlockReceived(3, Block{5, 0, BlockSize})
+	require.False(t, dup)
+	got := p.Pick(2, nil, 6, nil)
+	require.Equal(t, []int{0, 5, 1}, pieces(got))
+	require.Len(t, got, 6)
+	checkInvariants(t, p)
+}
