@@ -267,7 +267,7 @@ func (d *decodeState) dictValue(v reflect.Value) error {
 		for d.data[d.pos] != 'e' {
 			key, end, _ := parseString(d.data, d.pos)
 			d.pos = end
-			d.path = append(d.path, pathElem{key: string(key), isKey: true})
+			d.path = append(d.path, pathElem{bkey: key, isKey: true})
 			elem := reflect.New(t.Elem()).Elem()
 			if err := d.value(elem); err != nil {
 				return err
@@ -288,7 +288,7 @@ func (d *decodeState) dictValue(v reflect.Value) error {
 				d.skip()
 				continue
 			}
-			d.path = append(d.path, pathElem{key: string(key), isKey: true})
+			d.path = append(d.path, pathElem{bkey: key, isKey: true})
 			if err := d.value(v.FieldByIndex(fields.sorted[i].index)); err != nil {
 				return err
 			}

@@ -74,6 +74,7 @@ func (e *MarshalError) Error() string {
 // pathElem is one step of a key path: a dict key or a list index.
 type pathElem struct {
 	key   string
+	bkey  []byte // decoder keys alias the input: no allocation unless an error is formatted
 	index int
 	isKey bool
 }
@@ -86,6 +87,7 @@ func formatPath(p []pathElem) string {
 				b.WriteByte('.')
 			}
 			b.WriteString(e.key)
+			b.Write(e.bkey)
 		} else {
 			b.WriteByte('[')
 			b.WriteString(strconv.Itoa(e.index))

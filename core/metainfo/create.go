@@ -1,6 +1,7 @@
 package metainfo
 
 import (
+	"context"
 	"crypto/sha1"
 	"errors"
 	"fmt"
@@ -49,6 +50,8 @@ type CreateOptions struct {
 	// most about ten times a second and once at the end with
 	// donePieces == totalPieces.
 	Progress func(donePieces, totalPieces int)
+	// Context, if set, cancels hashing: Create returns its error promptly.
+	Context context.Context
 }
 
 type createFile struct {
@@ -129,7 +132,11 @@ func Create(opts CreateOptions) ([]byte, *MetaInfo, error) {
 		workers = runtime.NumCPU()
 	}
 
-	pieces, err := hashPieces(files, total, pieceLength, workers, opts.Progress)
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	pieces, err := hashPieces(ctx, files, total, pieceLength, workers, opts.Progress)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -252,35 +259,46 @@ func splitPath(rel string) []string {
 
 // hashPieces hashes all pieces with `workers` goroutines, each owning a
 // contiguous range of pieces, one piece buffer and one open file at a time.
-func hashPieces(files []createFile, total, pieceLength int64, workers int, progress func(int, int)) ([]byte, error) {
+func hashPieces(ctx context.Context, files []createFile, total, pieceLength int64, workers int, progress func(int, int)) ([]byte, error) {
 	n := int((total + pieceLength - 1) / pieceLength)
 	pieces := make([]byte, 20*n)
 	workers = min(workers, n)
 	var done atomic.Int64
+	var stop atomic.Bool // set on the first error or cancellation
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		first, end := n*w/workers, n*(w+1)/workers
 		wg.Go(func() {
-			errs[w] = hashRange(files, total, pieceLength, first, end, pieces, &done)
+			errs[w] = hashRange(files, total, pieceLength, first, end, pieces, &done, &stop)
+			if errs[w] != nil {
+				stop.Store(true)
+			}
 		})
 	}
 	finished := make(chan struct{})
 	go func() { wg.Wait(); close(finished) }()
+	var tick <-chan time.Time
 	if progress != nil {
-		tick := time.NewTicker(100 * time.Millisecond)
-		defer tick.Stop()
-	loop:
-		for {
-			select {
-			case <-finished:
-				break loop
-			case <-tick.C:
-				progress(int(done.Load()), n)
-			}
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
+	}
+	cancelled := ctx.Done()
+loop:
+	for {
+		select {
+		case <-finished:
+			break loop
+		case <-tick:
+			progress(int(done.Load()), n)
+		case <-cancelled:
+			stop.Store(true)
+			cancelled = nil
 		}
-	} else {
-		<-finished
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("metainfo: create: %w", err)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -291,12 +309,12 @@ func hashPieces(files []createFile, total, pieceLength int64, workers int, progr
 	return pieces, nil
 }
 
-func hashRange(files []createFile, total, pieceLength int64, first, end int, pieces []byte, done *atomic.Int64) error {
+func hashRange(files []createFile, total, pieceLength int64, first, end int, pieces []byte, done *atomic.Int64, stop *atomic.Bool) error {
 	buf := make([]byte, pieceLength)
 	h := sha1.New()
 	r := streamReader{files: files}
 	defer r.close()
-	for p := first; p < end; p++ {
+	for p := first; p < end && !stop.Load(); p++ {
 		off := int64(p) * pieceLength
 		size := min(pieceLength, total-off)
 		if err := r.readAt(buf[:size], off); err != nil {

@@ -1,6 +1,7 @@
 package metainfo
 
 import (
+	"context"
 	"crypto/sha1"
 	"os"
 	"os/exec"
@@ -168,6 +169,15 @@ func TestCreateRejectsBadInput(t *testing.T) {
 	writeFile(t, bad, `back\slash`, 10, 0)
 	_, _, err = Create(CreateOptions{Path: bad})
 	require.ErrorContains(t, err, "contains a path separator")
+}
+
+func TestCreateStopsWhenContextIsCancelled(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "f", 4<<20, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := Create(CreateOptions{Path: filepath.Join(dir, "f"), Context: ctx})
+	require.ErrorIs(t, err, context.Canceled)
 }
 
 // TestCreatedTorrentIsAcceptedByLibtorrent checks interoperability with
