@@ -239,3 +239,5 @@ func TestSkippedFileIsNotDownloaded(t *testing.T) {
 	_, err = os.Stat(filepath.Join(save, "content", "b"))
 	require.True(t, os.IsNotExist(err), "the skipped file is never created")
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }
