@@ -20,7 +20,7 @@ type simPeer struct {
 // several fake peers (random bitfields, seeds, random rejections, churn and
 // one piece that fails its hash check twice) until the torrent completes.
 func TestPickerSimulationCompletesWithEveryBlockOnce(t *testing.T) {
-	for seed := range uint64(20) {
+	for seed := range uint64(30) {
 		simulate(t, seed)
 	}
 }
@@ -126,6 +126,7 @@ func simulate(t *testing.T, seed uint64) {
 					failures++
 					require.Equal(t, senders, p.PieceFailed(b.Piece))
 				} else {
+					require.False(t, p.Have(b.Piece), "seed %d: piece %d completed twice", seed, b.Piece)
 					p.PieceVerified(b.Piece)
 					verified++
 				}
@@ -148,6 +149,8 @@ func simulate(t *testing.T, seed uint64) {
 				sp.has.Set(i)
 				p.PeerHasPiece(i)
 			}
+		case a < 96 && step < 20000: // the user changes a priority
+			p.SetPiecePriority(r.IntN(n), r.IntN(8))
 		}
 		require.Equal(t, len(sp.out), p.Outstanding(sp.key))
 		if step%997 == 0 {
@@ -155,9 +158,12 @@ func simulate(t *testing.T, seed uint64) {
 		}
 	}
 	checkInvariants(t, p)
-	require.Equal(t, p.WantedCount(), verified)
-	if p.Priority(bad) > 0 {
-		require.Equal(t, 2, failures)
-	}
+	require.Equal(t, verified, p.HaveCount())
 	require.Zero(t, p.Left())
+	for i := range n {
+		require.True(t, p.Priority(i) == 0 || p.Have(i))
+	}
+	if p.Have(bad) {
+		require.Equal(t, 2, failures, "seed %d: the bad piece failed twice before passing", seed)
+	}
 }
