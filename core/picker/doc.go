@@ -41,6 +41,11 @@
 //
 // # Contract with the caller
 //
+// Requests leave the books through BlockReceived, Cancelled, Rejected (the
+// block is then not offered to that peer again until PeerGone), PeerGone,
+// PieceFailed and SetHave; the last two drop outstanding requests of the
+// piece, and a late block for it is accepted as unrequested.
+//
 // Pick assumes every peer's pieces were reported through PeerHasPiece,
 // PeerHasBitfield or PeerHasAll before it is asked to pick for that peer.
 // Piece indexes and blocks that come from the network are checked: an

@@ -54,11 +54,25 @@ func (p *Picker) Cancelled(peer PeerKey, b Block) {
 	}
 }
 
-// Rejected records a BEP 6 Reject Request for b; same effect as Cancelled.
-func (p *Picker) Rejected(peer PeerKey, b Block) { p.Cancelled(peer, b) }
+// Rejected records a BEP 6 Reject Request for b: the block is released like
+// Cancelled, and Pick does not offer it to the same peer again until
+// PeerGone (so a peer that refuses a piece is not asked for it in a loop).
+func (p *Picker) Rejected(peer PeerKey, b Block) {
+	pp, bi, ok := p.locate(b)
+	if !ok || pp == nil {
+		return
+	}
+	p.release(peer, pp, bi)
+	ps := p.peer(peer)
+	if ps.rejected == nil {
+		ps.rejected = make(map[uint64]struct{})
+	}
+	ps.rejected[blockRef(b.Piece, bi)] = struct{}{}
+}
 
-// PeerGone releases every outstanding request of peer and forgets it. Use it
-// when the connection closes, or when a choke drops all its requests. The
+// PeerGone releases every outstanding request of peer and forgets it,
+// including the blocks it rejected. Use it when the connection closes, or
+// when a choke drops all its requests. The
 // peer's availability is forgotten separately (PeerLost / PeerLostAll).
 func (p *Picker) PeerGone(peer PeerKey) {
 	ps := p.peers[peer]

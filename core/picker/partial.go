@@ -19,7 +19,16 @@ type partial struct {
 }
 
 type peerState struct {
-	out map[uint64]struct{} // blockRef of outstanding requests
+	out      map[uint64]struct{} // blockRef of outstanding requests
+	rejected map[uint64]struct{} // blocks it rejected: not offered to it again; nil if none
+}
+
+func (ps *peerState) refused(piece, bi int) bool {
+	if ps.rejected == nil {
+		return false
+	}
+	_, ok := ps.rejected[blockRef(piece, bi)]
+	return ok
 }
 
 func blockRef(piece, bi int) uint64 { return uint64(piece)<<32 | uint64(bi) }

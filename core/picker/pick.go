@@ -69,6 +69,9 @@ func (p *Picker) takeFree(k PeerKey, ps *peerState, pp *partial, need int, out [
 			}
 			continue
 		}
+		if ps.refused(pp.piece, bi) {
+			continue
+		}
 		out = append(out, p.request(k, ps, pp, bi))
 		need--
 		if bi == pp.hint {
@@ -187,7 +190,7 @@ func (p *Picker) pickEndgame(k PeerKey, ps *peerState, has *bitfield.Bitfield, n
 		}
 		for bi := range pp.blocks {
 			b := &pp.blocks[bi]
-			if b.received || slices.Contains(b.reqs, k) {
+			if b.received || slices.Contains(b.reqs, k) || ps.refused(pp.piece, bi) {
 				continue
 			}
 			cands = append(cands, candidate{pp: pp, bi: int32(bi), prio: prio, nreq: int32(len(b.reqs))})

@@ -253,7 +253,12 @@ func TestPickerRejectedBlockIsPickedAgain(t *testing.T) {
 	a := p.Pick(1, nil, 2, nil)
 	p.Rejected(1, a[1])
 	require.Equal(t, 1, p.Outstanding(1))
+	require.Empty(t, p.Pick(1, nil, 1, nil), "not offered again to the peer that rejected it")
 	require.Equal(t, []Block{a[1]}, p.Pick(2, nil, 1, nil))
+	p.PeerGone(2)
+	p.PeerGone(1)
+	require.Len(t, p.Pick(1, nil, 2, nil), 2, "PeerGone forgets the rejections")
+	checkInvariants(t, p)
 }
 
 func TestPickerHashFailureRefetchesAndReportsContributors(t *testing.T) {
