@@ -1,0 +1,297 @@
+/*
+ * libbt.h — the public C API of libbt, a BitTorrent engine.
+ *
+ * Conventions (after libgit2 and SQLite):
+ *  - Every function that can fail returns int: BT_OK (0) or a negative BT_E_* code. On failure,
+ *    bt_last_error() returns a message for the calling thread, valid until the next libbt call on
+ *    that thread.
+ *  - Handles (bt_session *, bt_torrent *, bt_settings *, bt_alerts *) are opaque and never
+ *    dereferenced by libbt as memory: they are validated ids. A stale, freed, NULL or foreign
+ *    handle yields BT_E_BAD_HANDLE (or BT_E_INVALID_ARG for NULL), never a crash. Ids are never
+ *    reused, so a stale handle cannot name a newer object.
+ *  - What libbt allocates, libbt frees: strings and buffers with bt_free(), objects with their
+ *    bt_*_free(). All free functions accept NULL.
+ *  - Torrent handles belong to their session: they need no freeing and become stale when the
+ *    torrent is removed or the session is freed.
+ *  - All functions are thread-safe unless stated otherwise.
+ *  - After fork() the library is unusable in the child: spawn processes, do not fork them.
+ */
+#ifndef LIBBT_H
+#define LIBBT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LIBBT_VERSION_MAJOR 0
+#define LIBBT_VERSION_MINOR 1
+#define LIBBT_VERSION_PATCH 0
+#define LIBBT_VERSION "0.1.0"
+/* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with bt_version_number(). */
+#define LIBBT_VERSION_NUMBER (LIBBT_VERSION_MAJOR * 10000 + LIBBT_VERSION_MINOR * 100 + LIBBT_VERSION_PATCH)
+
+/* ---- errors ------------------------------------------------------------------------------ */
+
+typedef enum bt_error_code {
+    BT_OK = 0,
+    BT_E_INVALID_ARG = -1,     /* NULL pointer, out-of-range value, malformed address */
+    BT_E_BAD_HANDLE = -2,      /* stale, freed or foreign handle */
+    BT_E_PARSE = -3,           /* malformed .torrent, magnet URI or bencode */
+    BT_E_NOT_FOUND = -4,       /* no such torrent, file or item */
+    BT_E_EXISTS = -5,          /* the torrent is already in the session */
+    BT_E_IO = -6,              /* file system error */
+    BT_E_UNKNOWN_SETTING = -7, /* no setting by that name */
+    BT_E_SETTING_TYPE = -8,    /* setting exists but has another type, or the value is invalid */
+    BT_E_STATE = -9,           /* not possible in the current state (e.g. no metadata yet) */
+    BT_E_TIMEOUT = -10,
+    BT_E_BUFFER_TOO_SMALL = -11, /* the needed size is returned through the size out-parameter */
+    BT_E_NETWORK = -12,        /* cannot listen or connect */
+    BT_E_INTERNAL = -99        /* a bug in libbt (a recovered panic); the message says where */
+} bt_error_code;
+
+/* The calling thread's message for the last failed call. Never NULL ("" if none). */
+const char *bt_last_error(void);
+/* A static description of an error code. Never NULL. */
+const char *bt_strerror(int code);
+
+/* Runtime version, e.g. "0.1.0", and MAJOR*10000+MINOR*100+PATCH. */
+const char *bt_version(void);
+int bt_version_number(void);
+
+/* Frees a string or buffer that libbt returned. NULL-safe. */
+void bt_free(void *ptr);
+
+/* ---- settings ---------------------------------------------------------------------------- */
+/*
+ * Settings are typed values by name (libtorrent's names where they exist). Setting an unknown
+ * name or the wrong type fails with BT_E_UNKNOWN_SETTING / BT_E_SETTING_TYPE and a message.
+ * The main ones (see README for all):
+ *   listen_interfaces (str)   "127.0.0.1:6881,[::1]:6881"; port 0 picks a free port
+ *   connections_limit (int)   maximum peer connections in the session (default 200)
+ *   unchoke_slots_limit (int) regular upload slots (default 8; -1 = unlimited)
+ *   download_rate_limit, upload_rate_limit (int) bytes/s, 0 = unlimited
+ *   alert_mask (int)          BT_ALERT_CATEGORY_* bits
+ *   alert_queue_size (int)    bounded alert queue (default 2000)
+ *   request_queue_time (int)  seconds of data to keep requested from a peer (default 3)
+ *   peer_timeout (int)        seconds without a message before a peer is dropped (default 120)
+ *   user_agent (str), peer_fingerprint (str)
+ *   enable_incoming_tcp, enable_outgoing_tcp (bool)
+ *   enable_dht, enable_lsd, enable_upnp, enable_natpmp (bool, default false)
+ */
+typedef struct bt_settings bt_settings;
+
+int bt_settings_new(bt_settings **out);
+void bt_settings_free(bt_settings *settings);
+int bt_settings_set_int(bt_settings *settings, const char *name, int64_t value);
+int bt_settings_set_bool(bt_settings *settings, const char *name, int value);
+int bt_settings_set_str(bt_settings *settings, const char *name, const char *value);
+
+/* ---- session ----------------------------------------------------------------------------- */
+
+typedef struct bt_session bt_session;
+typedef struct bt_torrent bt_torrent;
+
+/* settings may be NULL for the defaults. The settings object is copied; free it when you like. */
+int bt_session_new(const bt_settings *settings, bt_session **out);
+/* Stops all torrents (announcing "stopped" to trackers, bounded in time) and frees the session.
+ * Returns BT_E_BAD_HANDLE for a session already freed; NULL is accepted (returns BT_OK). */
+int bt_session_free(bt_session *session);
+/* Applies settings to a running session. */
+int bt_session_apply_settings(bt_session *session, const bt_settings *settings);
+int bt_session_set_int(bt_session *session, const char *name, int64_t value);
+int bt_session_set_bool(bt_session *session, const char *name, int value);
+int bt_session_set_str(bt_session *session, const char *name, const char *value);
+int bt_session_get_int(bt_session *session, const char *name, int64_t *out);
+/* *out is allocated by libbt: free it with bt_free(). */
+int bt_session_get_str(bt_session *session, const char *name, char **out);
+/* The TCP port actually listened on (first listen interface), useful with port 0. */
+int bt_session_listen_port(bt_session *session, int *out_port);
+
+/* ---- torrents ---------------------------------------------------------------------------- */
+
+/* Exactly one of torrent_data, torrent_file, magnet_uri must be set. Zero-initialise the struct:
+ * zero is the default for every field. */
+typedef struct bt_add_torrent_params {
+    const char *save_path;          /* required: directory the files are saved under */
+    const uint8_t *torrent_data;    /* .torrent bytes ... */
+    size_t torrent_size;
+    const char *torrent_file;       /* ... or a .torrent path ... */
+    const char *magnet_uri;         /* ... or a magnet link */
+    int paused;                     /* add in the paused state */
+    int sequential;                 /* download pieces in order */
+    const uint8_t *file_priorities; /* per file, 0 (skip) - 7; NULL = all 4 */
+    size_t num_file_priorities;
+} bt_add_torrent_params;
+
+int bt_session_add_torrent(bt_session *session, const bt_add_torrent_params *params, bt_torrent **out);
+
+#define BT_REMOVE_DELETE_FILES 1
+int bt_session_remove_torrent(bt_session *session, bt_torrent *torrent, int flags);
+
+/* Fills out[0..cap) with the session's torrents; *count is the total (may exceed cap). */
+int bt_session_torrents(bt_session *session, bt_torrent **out, size_t cap, size_t *count);
+/* info_hash: 40 hex characters. BT_E_NOT_FOUND if absent. */
+int bt_session_find_torrent(bt_session *session, const char *info_hash, bt_torrent **out);
+
+typedef enum bt_torrent_state {
+    BT_STATE_CHECKING_FILES = 1,
+    BT_STATE_DOWNLOADING_METADATA = 2,
+    BT_STATE_DOWNLOADING = 3,
+    BT_STATE_FINISHED = 4,  /* all wanted pieces done, some skipped */
+    BT_STATE_SEEDING = 5,
+    BT_STATE_ERROR = 6      /* see bt_torrent_status.error_message via bt_torrent_error */
+} bt_torrent_state;
+
+/* A struct tag only, no typedef: the name bt_torrent_status is the function below. */
+struct bt_torrent_status {
+    int state;                /* bt_torrent_state */
+    int paused;
+    int has_metadata;
+    int error;                /* BT_E_* when state == BT_STATE_ERROR, else 0 */
+    double progress;          /* 0..1 of the wanted bytes */
+    int64_t total_size;       /* bytes in the torrent (0 without metadata) */
+    int64_t total_wanted;     /* bytes not skipped by priority 0 */
+    int64_t total_wanted_done;/* verified wanted bytes */
+    int64_t total_done;       /* verified bytes */
+    int64_t total_download;   /* payload bytes received this session */
+    int64_t total_upload;     /* payload bytes sent this session */
+    int64_t download_rate;    /* payload bytes/s */
+    int64_t upload_rate;
+    int num_peers;            /* connected peers */
+    int num_seeds;            /* connected peers that have everything */
+    int num_pieces;
+    int pieces_done;
+    int64_t piece_length;
+    char info_hash[41];       /* hex, NUL-terminated */
+};
+
+int bt_torrent_status(bt_torrent *torrent, struct bt_torrent_status *out);
+/* The torrent's name (from metadata or the magnet's dn). Free with bt_free(). */
+int bt_torrent_name(bt_torrent *torrent, char **out);
+/* The current error message ("" if none). Free with bt_free(). */
+int bt_torrent_error(bt_torrent *torrent, char **out);
+/* Copies the piece bitfield (BitTorrent wire order: piece 0 is the high bit of byte 0).
+ * If cap is too small, returns BT_E_BUFFER_TOO_SMALL with *size set to the bytes needed. */
+int bt_torrent_pieces(bt_torrent *torrent, uint8_t *out, size_t cap, size_t *size);
+/* A magnet link for the torrent. Free with bt_free(). */
+int bt_torrent_magnet(bt_torrent *torrent, char **out);
+int bt_torrent_pause(bt_torrent *torrent);
+int bt_torrent_resume(bt_torrent *torrent);
+int bt_torrent_force_recheck(bt_torrent *torrent);
+/* endpoint: "1.2.3.4:6881" or "[::1]:6881". */
+int bt_torrent_connect_peer(bt_torrent *torrent, const char *endpoint);
+int bt_torrent_set_file_priority(bt_torrent *torrent, int file_index, int priority);
+int bt_torrent_set_sequential(bt_torrent *torrent, int sequential);
+int bt_torrent_num_files(bt_torrent *torrent, int *out);
+/* File path (relative, '/'-separated, free with bt_free()) and size. */
+int bt_torrent_file(bt_torrent *torrent, int file_index, char **path, int64_t *size);
+
+/* ---- alerts ------------------------------------------------------------------------------ */
+
+typedef enum bt_alert_category {
+    BT_ALERT_CATEGORY_ERROR = 0x1,
+    BT_ALERT_CATEGORY_STATUS = 0x2,
+    BT_ALERT_CATEGORY_PEER = 0x4,
+    BT_ALERT_CATEGORY_TRACKER = 0x8,
+    BT_ALERT_CATEGORY_STORAGE = 0x10,
+    BT_ALERT_CATEGORY_PROGRESS = 0x20,
+    BT_ALERT_CATEGORY_PERFORMANCE = 0x40,
+    BT_ALERT_CATEGORY_DHT = 0x80,
+    BT_ALERT_CATEGORY_ALL = 0x7fffffff
+} bt_alert_category;
+
+/* Default mask: ERROR | STATUS | TRACKER | STORAGE. */
+
+typedef enum bt_alert_type {
+    BT_ALERT_TORRENT_ADDED = 1,
+    BT_ALERT_TORRENT_REMOVED = 2,
+    BT_ALERT_STATE_CHANGED = 3,       /* state, prev_state */
+    BT_ALERT_TORRENT_FINISHED = 4,
+    BT_ALERT_TORRENT_PAUSED = 5,
+    BT_ALERT_TORRENT_RESUMED = 6,
+    BT_ALERT_TORRENT_CHECKED = 7,
+    BT_ALERT_TORRENT_ERROR = 8,       /* error, message */
+    BT_ALERT_FILE_ERROR = 9,          /* error, path, operation */
+    BT_ALERT_PIECE_FINISHED = 10,     /* piece */
+    BT_ALERT_HASH_FAILED = 11,        /* piece */
+    BT_ALERT_TRACKER_ANNOUNCE = 12,   /* url, event in operation */
+    BT_ALERT_TRACKER_REPLY = 13,      /* url, count = peers received */
+    BT_ALERT_TRACKER_ERROR = 14,      /* url, message */
+    BT_ALERT_TRACKER_WARNING = 15,    /* url, message */
+    BT_ALERT_PEER_CONNECTED = 16,     /* endpoint */
+    BT_ALERT_PEER_DISCONNECTED = 17,  /* endpoint, message = reason */
+    BT_ALERT_PEER_ERROR = 18,         /* endpoint, message: protocol violation */
+    BT_ALERT_LISTEN_SUCCEEDED = 19,   /* endpoint */
+    BT_ALERT_LISTEN_FAILED = 20,      /* endpoint, message */
+    BT_ALERT_METADATA_RECEIVED = 21,
+    BT_ALERT_METADATA_FAILED = 22,    /* endpoint */
+    BT_ALERT_ALERTS_DROPPED = 23,     /* count = alerts dropped since the last batch */
+    BT_ALERT_PERFORMANCE = 24         /* message */
+} bt_alert_type;
+
+/* One alert. Strings are owned by the batch and valid until bt_alerts_free(); unused fields are
+ * 0, -1 (piece) or "" (strings), never NULL. */
+typedef struct bt_alert {
+    int type;                 /* bt_alert_type */
+    uint32_t category;        /* bt_alert_category bits */
+    int64_t timestamp_us;     /* unix time in microseconds */
+    bt_torrent *torrent;      /* NULL when not about a torrent (or the torrent is gone) */
+    const char *info_hash;    /* hex, "" when not about a torrent */
+    const char *message;      /* human-readable description */
+    int error;                /* BT_E_* for error alerts */
+    int state;                /* STATE_CHANGED: new bt_torrent_state */
+    int prev_state;
+    int64_t piece;            /* PIECE_FINISHED, HASH_FAILED */
+    int64_t count;            /* TRACKER_REPLY peers; ALERTS_DROPPED alerts */
+    const char *endpoint;     /* peer or listen address */
+    const char *url;          /* tracker URL */
+    const char *path;         /* FILE_ERROR file */
+    const char *operation;    /* FILE_ERROR: "open", "read", "write", ...; TRACKER_ANNOUNCE: event */
+} bt_alert;
+
+/* A batch of alerts owned by the caller. */
+typedef struct bt_alerts bt_alerts;
+
+/* Takes every queued alert into a new batch (possibly empty). Free it with bt_alerts_free(). */
+int bt_session_pop_alerts(bt_session *session, bt_alerts **out);
+/* Waits up to timeout_ms (-1 = forever) for an alert. Returns 1 if alerts are queued, 0 on
+ * timeout, or a negative error (e.g. the session was freed while waiting). */
+int bt_session_wait_for_alert(bt_session *session, int timeout_ms);
+/* Called from a libbt thread whenever the alert queue goes from empty to non-empty. It must
+ * return quickly and must not call libbt. NULL removes it. */
+typedef void (*bt_alert_notify_fn)(void *userdata);
+int bt_session_set_alert_notify(bt_session *session, bt_alert_notify_fn fn, void *userdata);
+
+int bt_alerts_count(const bt_alerts *alerts, size_t *out);
+/* Copies alert i into *out; its strings stay valid until the batch is freed. */
+int bt_alerts_get(const bt_alerts *alerts, size_t index, bt_alert *out);
+void bt_alerts_free(bt_alerts *alerts);
+/* "torrent_added", "state_changed", ...; "unknown" for unknown types. */
+const char *bt_alert_type_name(int type);
+
+/* ---- torrent creation -------------------------------------------------------------------- */
+
+typedef struct bt_create_params {
+    const char *path;                /* file or directory */
+    int64_t piece_size;              /* 0 = automatic */
+    const char *const *trackers;     /* num_trackers URLs */
+    const int *tracker_tiers;        /* tier of each tracker; NULL = one tier per tracker */
+    size_t num_trackers;
+    const char *const *web_seeds;
+    size_t num_web_seeds;
+    int is_private;
+    const char *comment;             /* NULL = none */
+    const char *creator;             /* NULL = "libbt/VERSION" */
+} bt_create_params;
+
+/* Hashes the files (in parallel) and returns the .torrent bytes; free with bt_free(). */
+int bt_create_torrent(const bt_create_params *params, uint8_t **out, size_t *out_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBBT_H */
