@@ -1,0 +1,114 @@
+package main
+
+/*
+#include "capi.h"
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"unsafe"
+
+	"github.com/libbt/libbt/core/session"
+	"github.com/libbt/libbt/disk"
+)
+
+// call is the name of the export being run; it prefixes every error message.
+type call string
+
+// recover turns a panic into BT_E_INTERNAL. Use as `defer c.recover(&rc)` (it must be the
+// deferred function itself for recover to work).
+func (c call) recover(rc *C.int) {
+	if r := recover(); r != nil {
+		setLastError(fmt.Sprintf("internal error in %s: %v", string(c), r))
+		*rc = C.BT_E_INTERNAL
+	}
+}
+
+// recoverVoid is recover for exports that return nothing.
+func (c call) recoverVoid() {
+	if r := recover(); r != nil {
+		setLastError(fmt.Sprintf("internal error in %s: %v", string(c), r))
+	}
+}
+
+// fail sets the message "bt_xxx: msg" and returns code.
+func (c call) fail(code C.int, format string, args ...any) C.int {
+	setLastError(string(c) + ": " + fmt.Sprintf(format, args...))
+	return code
+}
+
+// err maps err onto a BT_E_* code and sets its message.
+func (c call) err(err error) C.int {
+	setLastError(string(c) + ": " + err.Error())
+	return errorCode(err)
+}
+
+func setLastError(msg string) {
+	if msg == "" {
+		C.capi_set_last_error(nil, 0)
+		return
+	}
+	// The Go string's bytes are only read during the call, which cgo allows.
+	C.capi_set_last_error((*C.char)(unsafe.Pointer(unsafe.StringData(msg))), C.size_t(len(msg)))
+}
+
+// errParse marks a metainfo.Parse / ParseMagnet failure (BT_E_PARSE).
+type errParse struct{ err error }
+
+func (e errParse) Error() string { return e.err.Error() }
+func (e errParse) Unwrap() error { return e.err }
+
+// errInvalid marks an argument rejected by capi itself or by metainfo.Create (BT_E_INVALID_ARG).
+type errInvalid struct{ err error }
+
+func (e errInvalid) Error() string { return e.err.Error() }
+func (e errInvalid) Unwrap() error { return e.err }
+
+// errorCode maps an engine error onto BT_E_*. The order matters: capi's own wrappers first,
+// then the engine's sentinels, then file-system errors.
+func errorCode(err error) C.int {
+	var (
+		bad     errBadHandle
+		parse   errParse
+		invalid errInvalid
+		fileErr *disk.FileError
+		pathErr *fs.PathError
+	)
+	switch {
+	case err == nil:
+		return C.BT_OK
+	case errors.As(err, &bad):
+		return C.BT_E_BAD_HANDLE
+	case errors.As(err, &parse):
+		return C.BT_E_PARSE
+	case errors.Is(err, session.ErrUnknownSetting):
+		return C.BT_E_UNKNOWN_SETTING
+	case errors.Is(err, session.ErrSettingType):
+		return C.BT_E_SETTING_TYPE
+	case errors.Is(err, session.ErrInvalidArgument):
+		return C.BT_E_INVALID_ARG
+	case errors.Is(err, session.ErrDuplicateTorrent):
+		return C.BT_E_EXISTS
+	case errors.Is(err, session.ErrNoMetadata):
+		return C.BT_E_STATE
+	case errors.Is(err, session.ErrClosed), errors.Is(err, session.ErrTorrentRemoved):
+		return C.BT_E_BAD_HANDLE
+	case errors.Is(err, session.ErrNetwork):
+		return C.BT_E_NETWORK
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return C.BT_E_TIMEOUT
+	case errors.As(err, &fileErr), errors.As(err, &pathErr), errors.Is(err, fs.ErrNotExist),
+		errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrExist):
+		return C.BT_E_IO
+	case errors.As(err, &invalid):
+		return C.BT_E_INVALID_ARG
+	}
+	// An error the engine did not classify: report it rather than guess a code, so the missing
+	// sentinel shows up in tests.
+	return C.BT_E_INTERNAL
+}
