@@ -140,6 +140,7 @@ func (p *peerConn) writeLoop() {
 		p.wbuf = spare[:0]
 		p.wmu.Unlock()
 		if len(out) > 0 {
+			p.t.s.upLimit.wait(len(out), p.t.ctx.Done())
 			if _, err := p.conn.Write(out); err != nil {
 				p.conn.Close() // the reader notices and reports the disconnect
 				return
@@ -165,6 +166,9 @@ func (p *peerConn) readLoop() {
 			return
 		}
 		p.lastRecv.Store(time.Now().UnixNano())
+		if m.ID == peerwire.Piece && !m.KeepAlive {
+			t.s.downLimit.wait(len(m.Block), t.ctx.Done())
+		}
 		if m.KeepAlive {
 			continue
 		}

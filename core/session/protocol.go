@@ -34,20 +34,21 @@ func isProtocolError(err error) bool {
 // addPeer takes a connection whose handshake is done. counted says the session's connection
 // count already includes it (outgoing connections are counted when dialling).
 func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool) {
-	reject := func(why string) {
+	reject := func() {
 		c.Close()
 		if !incoming {
 			t.s.numConns.Add(-1)
 		}
 	}
 	if t.stopped.Load() || t.paused || t.state == StateError || t.state == StateCheckingFiles {
-		reject("not accepting peers")
+		reject()
 		return
 	}
 	for q := range t.peers {
 		if q.peerID == h.PeerID {
-			reject("already connected to this peer")
-			return
+			// The older connection is usually the one that just died (the peer reconnects
+			// after a recheck, before we noticed): keep the new one.
+			t.dropPeer(q, errors.New("replaced by a new connection from the same peer"), false)
 		}
 	}
 	if incoming {
@@ -123,6 +124,11 @@ func (t *Torrent) dropPeer(p *peerConn, reason error, violation bool) {
 	}
 	t.s.alerts.push(Alert{Type: AlertPeerDisconnected, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(), Err: reason,
 		Message: fmt.Sprintf("%s: disconnected from %s: %v", t.name, p.addr, reason)})
+	// A peer we dialled and that left without misbehaving may be worth another try later,
+	// unless both sides are done.
+	if !p.incoming && !violation && !t.banned[p.addr] && t.state == StateDownloading && t.ctx.Err() == nil {
+		t.retryLater(p.addr, sourceUser)
+	}
 	// Others may be able to use the freed requests right away.
 	for q := range t.peers {
 		t.fillRequests(q)
@@ -473,10 +479,12 @@ func (t *Torrent) connectPeers() {
 	}
 }
 
+const retryDelay = 3 * time.Second
+
 // retryLater puts a peer the user asked for back among the candidates after a pause, so a peer
 // that is not up yet (a seeder still checking its files) is reached once it is.
 func (t *Torrent) retryLater(addr netip.AddrPort, src peerSource) {
-	time.AfterFunc(3*time.Second, func() {
+	time.AfterFunc(retryDelay, func() {
 		t.post(func() {
 			t.candidates[addr] = src
 			t.connectPeers()

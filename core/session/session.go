@@ -36,6 +36,8 @@ type Session struct {
 	closed    bool
 
 	numConns atomic.Int32 // connected and connecting peers across all torrents
+
+	downLimit, upLimit rateLimiter // download_rate_limit, upload_rate_limit
 }
 
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
@@ -52,6 +54,7 @@ func New(settings *Settings) (*Session, error) {
 	s.disk = disk.NewIO(disk.IOOptions{Workers: int(st.Int("aio_threads")), MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes")})
 	s.trackers = &tracker.Client{UserAgent: st.String("user_agent"), UDPTimeout: time.Duration(st.Int("tracker_udp_timeout_ms")) * time.Millisecond}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.applyLimits()
 	if err := s.listen(); err != nil {
 		s.Close()
 		return nil, err
@@ -261,7 +264,13 @@ func (s *Session) ApplySettings(p *Settings) error {
 	}
 	s.settings.merge(p)
 	s.alerts.configure(int(s.settings.Int("alert_queue_size")), Category(s.settings.Int("alert_mask")))
+	s.applyLimits()
 	return nil
+}
+
+func (s *Session) applyLimits() {
+	s.downLimit.setLimit(s.settings.Int("download_rate_limit"))
+	s.upLimit.setLimit(s.settings.Int("upload_rate_limit"))
 }
 
 // PopAlerts takes every queued alert.

@@ -241,3 +241,23 @@ func TestSkippedFileIsNotDownloaded(t *testing.T) {
 }
 
 func itoa(n int) string { return fmt.Sprint(n) }
+
+func TestDownloadRateLimitIsHonoured(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"x": 600_000})
+	mi := createTorrent(t, dir, 16<<10)
+	seeder := newTestSession(t, "127.0.0.1:0")
+	st, err := seeder.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, st, 5*time.Second, StateSeeding)
+
+	leecher := newTestSession(t, "127.0.0.1:0", func(s *Settings) { require.NoError(t, s.SetInt("download_rate_limit", 200_000)) })
+	lt, err := leecher.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	start := time.Now()
+	require.NoError(t, lt.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", seeder.ListenPort()))))
+	waitState(t, lt, 20*time.Second, StateSeeding)
+	// 600 kB at 200 kB/s with a quarter-second burst cannot finish in under ~2.5 s. Only a lower
+	// bound is checked: the machine's speed must not make this test flaky.
+	require.Greater(t, time.Since(start), 2*time.Second)
+}
