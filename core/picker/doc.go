@@ -47,7 +47,9 @@
 // piece, and a late block for it is accepted as unrequested.
 //
 // Pick assumes every peer's pieces were reported through PeerHasPiece,
-// PeerHasBitfield or PeerHasAll before it is asked to pick for that peer.
+// PeerHasBitfield or PeerHasAll before it is asked to pick for that peer. A
+// peer reported with PeerHasAll may still be passed a bitfield (say, its
+// allowed-fast set while it chokes us).
 // Piece indexes and blocks that come from the network are checked: an
 // out-of-range piece is ignored and a block that does not match the piece
 // layout is reported as a duplicate (discard it).

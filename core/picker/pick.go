@@ -99,9 +99,13 @@ func (p *Picker) nextFresh(lvl int, has *bitfield.Bitfield) int {
 	if has == nil {
 		return int(lv.list[0])
 	}
-	// A peer with a bitfield has no piece in bucket 0 (nobody but seeds has
-	// those), so start at bucket 1.
-	start := int(lv.bounds[0])
+	// Pieces in bucket 0 are held by seeds alone. Without seeds no peer has
+	// them, so start at bucket 1; with seeds, has may be a subset of a
+	// seed's pieces (e.g. its allowed-fast set), so start at 0.
+	start := 0
+	if p.seeds == 0 {
+		start = int(lv.bounds[0])
+	}
 	end := min(len(lv.list), start+scanLimit)
 	for i := start; i < end; i++ {
 		if pc := int(lv.list[i]); p.peerHas(has, pc) {

@@ -372,3 +372,17 @@ func TestPickerSequentialStillFinishesPartialPiecesFirst(t *testing.T) {
 	require.Len(t, got, 6)
 	checkInvariants(t, p)
 }
+
+func TestPickerSeedWithAllowedFastSubsetGetsSeedOnlyPieces(t *testing.T) {
+	p := New(600, BlockSize, 600*BlockSize, seeded(19))
+	others := bf(600)
+	for i := range 300 {
+		others.Set(i)
+	}
+	p.PeerHasBitfield(others)
+	p.PeerHasAll() // the seed is the only source of pieces 300-599
+	fast := bf(600, 450, 451)
+	got := p.Pick(1, &fast, 5, nil)
+	require.ElementsMatch(t, []Block{{450, 0, BlockSize}, {451, 0, BlockSize}}, got)
+	checkInvariants(t, p)
+}
