@@ -18,7 +18,9 @@
 // job's done callback. Callbacks therefore run on disk goroutines: they must
 // not block and must not call IO.Close; hand the result to your own
 // goroutine (send on a buffered channel, or a non-blocking queue). While a
-// callback runs, its disk goroutine does no other work.
+// callback runs, its disk goroutine does no other work. Work refused because
+// the IO is closed completes with ErrClosed on a new goroutine, never
+// synchronously inside the submitting call.
 //
 // # Ordering
 //
