@@ -351,3 +351,24 @@ func TestFileErrorNamesOpAndPath(t *testing.T) {
 	require.Equal(t, "disk: write /x/y: permission denied", err.Error())
 	require.ErrorIs(t, err, os.ErrPermission)
 }
+
+func TestIOTwoServicesSharingAStorageStillOrderAndComplete(t *testing.T) {
+	fb := &faultBackend{delay: 10 * time.Millisecond}
+	st := openWithFaults(t, t.TempDir(), []FileSpec{{Path: []string{"f"}, Length: 1 << 20}}, fb)
+	d1 := newIO(t, IOOptions{Workers: 1})
+	d2 := newIO(t, IOOptions{Workers: 1})
+	for i := range 10 {
+		want := randomBytes(1000, uint64(100+i))
+		werr := make(chan error, 1)
+		d1.Write(st, 500, want, func(err error) { werr <- err })
+		got := make(chan []byte, 1)
+		d2.Read(st, 500, 1000, func(b []byte, err error) {
+			if err != nil {
+				b = nil
+			}
+			got <- b
+		})
+		require.NoError(t, wait(t, werr))
+		require.Equal(t, want, wait(t, got))
+	}
+}
