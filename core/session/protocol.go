@@ -316,12 +316,11 @@ func (t *Torrent) unregisterPieces(p *peerConn) {
 func (t *Torrent) updateInterest(p *peerConn) {
 	want := false
 	if t.picker != nil && t.state == StateDownloading && p.has.Len() > 0 {
-		for i := p.has.NextSet(0); i >= 0; i = p.has.NextSet(i + 1) {
-			if !t.have.Has(i) && t.picker.Priority(i) > 0 {
-				want = true
-				break
-			}
+		has := &p.has
+		if p.registeredAll {
+			has = nil
 		}
+		want = t.picker.Interesting(has)
 	}
 	t.setInterested(p, want)
 }

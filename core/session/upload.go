@@ -146,6 +146,7 @@ func (t *Torrent) rechoke(now time.Time) {
 			DownloadRate: float64(p.down.rate()),
 			UploadRate:   float64(p.up.rate()),
 			Snubbed:      p.snubbed,
+			ConnectedAt:  p.connectedAt,
 		})
 	}
 	unchoke := t.choker.Rechoke(now, peers, t.state == StateSeeding || t.state == StateFinished)

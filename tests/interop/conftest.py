@@ -64,7 +64,7 @@ class Proc:
     def __init__(self, argv, name, log_dir):
         self.name = name
         self.log = open(log_dir / f"{name}.log", "w+b")
-        self.p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log, cwd=log_dir)
+        self.p = subprocess.Popen([str(a) for a in argv], stdout=subprocess.PIPE, stderr=self.log, cwd=log_dir)
         self.lines = []
         os.set_blocking(self.p.stdout.fileno(), False)
         self._buf = b""
