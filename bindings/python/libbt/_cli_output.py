@@ -1,0 +1,239 @@
+"""Output of the ``bt`` command: the same JSON lines and terminal text as examples/c/bt/output.c
+(keys in the same order, numbers with the same decimals)."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Optional, TextIO
+
+from ._types import AlertCategory, AlertType, TorrentState, TorrentStatus
+from .alerts import Alert
+
+__all__ = ["Output", "JsonLine", "state_name", "format_bytes", "format_duration", "error", "warn"]
+
+_STATE_NAMES = {
+    TorrentState.CHECKING_FILES: "checking",
+    TorrentState.DOWNLOADING_METADATA: "metadata",
+    TorrentState.DOWNLOADING: "downloading",
+    TorrentState.FINISHED: "finished",
+    TorrentState.SEEDING: "seeding",
+    TorrentState.ERROR: "error",
+}
+
+
+def state_name(state: int) -> str:
+    return _STATE_NAMES.get(state, "unknown")  # type: ignore[call-overload]
+
+
+def _message_line(prefix: str, msg: str) -> str:
+    """One line whatever the message holds: control characters become spaces."""
+    cleaned = "".join(" " if ord(c) < 0x20 or c == "\x7f" else c for c in msg).rstrip(" ")
+    return prefix + cleaned + "\n"
+
+
+def error(msg: str) -> None:
+    """``bt: <msg>`` on stderr."""
+    sys.stdout.flush()
+    sys.stderr.write(_message_line("bt: ", msg))
+    sys.stderr.flush()
+
+
+def warn(msg: str) -> None:
+    sys.stdout.flush()
+    sys.stderr.write(_message_line("bt: warning: ", msg))
+    sys.stderr.flush()
+
+
+def format_bytes(n: float) -> str:
+    """"12.3 MiB" (powers of 1024)."""
+    units = ("B", "KiB", "MiB", "GiB", "TiB")
+    if not n >= 0:
+        n = 0
+    u = 0
+    while n >= 1024 and u + 1 < len(units):
+        n /= 1024
+        u += 1
+    return f"{n:.0f} {units[u]}" if u == 0 else f"{n:.1f} {units[u]}"
+
+
+def format_duration(seconds: float) -> str:
+    """"1:02:03" / "2:03" / "--"."""
+    if not math.isfinite(seconds) or seconds < 0 or seconds > 100.0 * 86400:
+        return "--"
+    s = int(seconds + 0.5)
+    if s >= 3600:
+        return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+    return f"{s // 60}:{s % 60:02d}"
+
+
+class JsonLine:
+    """Builds one JSON object with keys in insertion order; numbers formatted like the C client."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+
+    def _key(self, key: str) -> str:
+        return json.dumps(key, ensure_ascii=False) + ":"
+
+    def str(self, key: str, value: Optional[str]) -> "JsonLine":
+        v = (value or "").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        self._parts.append(self._key(key) + json.dumps(v, ensure_ascii=False))
+        return self
+
+    def int(self, key: str, value: int) -> "JsonLine":
+        self._parts.append(self._key(key) + str(int(value)))
+        return self
+
+    def fixed(self, key: str, value: float, decimals: int) -> "JsonLine":
+        text = f"{value:.{decimals}f}" if math.isfinite(value) else "null"
+        self._parts.append(self._key(key) + text)
+        return self
+
+    def bool(self, key: str, value: bool) -> "JsonLine":
+        self._parts.append(self._key(key) + ("true" if value else "false"))
+        return self
+
+    def text(self) -> str:
+        return "{" + ",".join(self._parts) + "}\n"
+
+
+def _status_fields(j: JsonLine, st: TorrentStatus) -> JsonLine:
+    return (
+        j.fixed("progress", st.progress, 4)
+        .int("down", st.download_rate)
+        .int("up", st.upload_rate)
+        .int("peers", st.num_peers)
+        .int("seeds", st.num_seeds)
+        .str("state", state_name(st.state))
+        .int("downloaded", st.total_download)
+        .int("uploaded", st.total_upload)
+        .int("wanted", st.total_wanted)
+        .int("wanted_done", st.total_wanted_done)
+    )
+
+
+_BAR_WIDTH = 20
+
+_ALWAYS = {
+    AlertType.TORRENT_ERROR,
+    AlertType.FILE_ERROR,
+    AlertType.TRACKER_ERROR,
+    AlertType.LISTEN_FAILED,
+    AlertType.METADATA_FAILED,
+    AlertType.HASH_FAILED,
+    AlertType.ALERTS_DROPPED,
+}
+_UNLESS_QUIET = {
+    AlertType.TRACKER_REPLY,
+    AlertType.TRACKER_WARNING,
+    AlertType.TORRENT_FINISHED,
+    AlertType.TORRENT_CHECKED,
+    AlertType.METADATA_RECEIVED,
+    AlertType.PERFORMANCE,
+}
+
+
+class Output:
+    """JSON lines (``--json`` or stdout not a terminal) or text with a progress bar."""
+
+    def __init__(self, json_mode: bool, quiet: bool, verbose: bool,
+                 stream: Optional[TextIO] = None) -> None:
+        self.stream = stream or sys.stdout
+        self.json = json_mode
+        self.quiet = quiet
+        self.verbose = verbose
+        self._bar = False
+
+    def write(self, s: str) -> None:
+        self.stream.write(s)
+        self.stream.flush()
+
+    def line(self, j: JsonLine) -> None:
+        self.write(j.text())
+
+    def clear_bar(self) -> None:
+        if self._bar:
+            self.write("\r\033[K")
+            self._bar = False
+
+    def end_bar(self) -> None:
+        if self._bar:
+            self.write("\n")
+            self._bar = False
+
+    def listening(self, port: int) -> None:
+        if self.json:
+            self.line(JsonLine().str("event", "listening").int("port", port))
+        elif not self.quiet:
+            self.write(f"listening on port {port}\n")
+
+    def progress(self, st: TorrentStatus) -> None:
+        if self.quiet:
+            return
+        if self.json:
+            self.line(_status_fields(JsonLine(), st))
+            return
+        if st.state == TorrentState.DOWNLOADING_METADATA:
+            text = f"\rfetching metadata  {st.num_peers} peers\033[K"
+        elif st.state == TorrentState.CHECKING_FILES:
+            text = f"\rchecking files {st.progress * 100:5.1f}%\033[K"
+        else:
+            p = min(max(st.progress, 0.0), 1.0)
+            filled = int(p * _BAR_WIDTH)
+            bar = "#" * filled + "-" * (_BAR_WIDTH - filled)
+            left = st.total_wanted - st.total_wanted_done
+            eta = format_duration(left / st.download_rate if st.download_rate > 0 else math.nan)
+            text = (
+                f"\r{p * 100:5.1f}% [{bar}] {format_bytes(st.download_rate)}/s down  "
+                f"{format_bytes(st.upload_rate)}/s up  {st.num_peers} peers  ETA {eta}\033[K"
+            )
+        self.write(text)
+        self._bar = True
+
+    def seeding(self, st: TorrentStatus) -> None:
+        if self.quiet:
+            return
+        if self.json:
+            self.line(_status_fields(JsonLine().str("event", "seeding"), st))
+            return
+        self.write(
+            f"\r{state_name(st.state)} {st.progress * 100:5.1f}%  up {format_bytes(st.upload_rate)}/s"
+            f"  {st.num_peers} peers  uploaded {format_bytes(st.total_upload)}\033[K"
+        )
+        self._bar = True
+
+    def _worth_printing(self, a: Alert) -> bool:
+        if self.verbose:
+            return True
+        if a.category & AlertCategory.PEER:
+            return False
+        if a.type in _ALWAYS:
+            return True
+        if a.type in _UNLESS_QUIET:
+            return not self.quiet
+        return bool(a.category & AlertCategory.ERROR)
+
+    def alert(self, a: Alert) -> None:
+        if not self._worth_printing(a):
+            return
+        if self.json:
+            j = JsonLine().str("alert", a.name).str("msg", a.message)
+            if a.error != 0:
+                j.int("error", a.error)
+            piece = getattr(a, "piece", -1)
+            if a.type in (AlertType.HASH_FAILED, AlertType.PIECE_FINISHED) and piece >= 0:
+                j.int("piece", piece)
+            if a.type == AlertType.TRACKER_REPLY:
+                j.int("count", getattr(a, "num_peers", 0))
+            elif a.type == AlertType.ALERTS_DROPPED:
+                j.int("count", getattr(a, "count", 0))
+            for key in ("url", "endpoint", "path"):
+                v = getattr(a, key, "")
+                if v:
+                    j.str(key, v)
+            self.line(j)
+            return
+        self.clear_bar()
+        self.write(f"[{a.name}] {a.message}\n")

@@ -1,0 +1,238 @@
+"""Finding and loading libbt.so, and the ctypes prototypes of include/libbt.h.
+
+Only this module touches ``ctypes.CDLL``. Handles are ``c_void_p`` (libbt's handles are validated
+ids, never memory). Strings that libbt allocates come back through ``POINTER(c_void_p)``
+out-parameters and are read with :func:`take_string` / :func:`take_bytes`, which free them with
+``bt_free``; a ``c_char_p`` restype would copy the string and leak the original.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from ctypes import (
+    POINTER,
+    Structure,
+    c_char,
+    c_char_p,
+    c_double,
+    c_int,
+    c_int64,
+    c_size_t,
+    c_uint8,
+    c_uint32,
+    c_void_p,
+)
+from pathlib import Path
+
+__all__ = ["lib", "library_path", "take_string", "take_bytes"]
+
+_SONAME = "libbt.so.0"
+_HERE = Path(__file__).resolve().parent
+
+
+def _candidates() -> list[tuple[str, Path]]:
+    """Where to look, in order: the bundled copy, $LIBBT_LIBRARY, the repo's build/lib."""
+    out: list[tuple[str, Path]] = [("bundled", _HERE / _SONAME)]
+    env = os.environ.get("LIBBT_LIBRARY")
+    if env:
+        out.append(("LIBBT_LIBRARY", Path(env)))
+    # bindings/python/libbt/_lib.py -> repo root is three levels up from the package dir.
+    build = _HERE.parent.parent.parent / "build" / "lib"
+    out.append(("repo build", build / _SONAME))
+    out.append(("repo build", build / "libbt.so"))
+    return out
+
+
+def _load() -> tuple[ctypes.CDLL, Path]:
+    tried = []
+    for origin, path in _candidates():
+        if not path.is_file():
+            tried.append(f"{path} ({origin}: missing)")
+            continue
+        try:
+            return ctypes.CDLL(str(path)), path
+        except OSError as e:
+            tried.append(f"{path} ({origin}: {e})")
+    raise ImportError(
+        "libbt: cannot load the libbt shared library; run `make` at the repo top to build "
+        "build/lib/libbt.so, or set LIBBT_LIBRARY to its path. Tried: " + "; ".join(tried)
+    )
+
+
+lib, library_path = _load()
+
+
+# ---- structs (must match include/libbt.h field for field) ----------------------------------
+
+
+class AddTorrentParams(Structure):
+    _fields_ = [
+        ("save_path", c_char_p),
+        ("torrent_data", POINTER(c_uint8)),
+        ("torrent_size", c_size_t),
+        ("torrent_file", c_char_p),
+        ("magnet_uri", c_char_p),
+        ("paused", c_int),
+        ("sequential", c_int),
+        ("file_priorities", POINTER(c_uint8)),
+        ("num_file_priorities", c_size_t),
+    ]
+
+
+class TorrentStatusStruct(Structure):
+    _fields_ = [
+        ("state", c_int),
+        ("paused", c_int),
+        ("has_metadata", c_int),
+        ("error", c_int),
+        ("progress", c_double),
+        ("total_size", c_int64),
+        ("total_wanted", c_int64),
+        ("total_wanted_done", c_int64),
+        ("total_done", c_int64),
+        ("total_download", c_int64),
+        ("total_upload", c_int64),
+        ("download_rate", c_int64),
+        ("upload_rate", c_int64),
+        ("num_peers", c_int),
+        ("num_seeds", c_int),
+        ("num_pieces", c_int),
+        ("pieces_done", c_int),
+        ("piece_length", c_int64),
+        ("info_hash", c_char * 41),
+    ]
+
+
+class AlertStruct(Structure):
+    # The const char * fields are owned by the batch: c_char_p reads copy them, which is what we
+    # want (they are copied before bt_alerts_free).
+    _fields_ = [
+        ("type", c_int),
+        ("category", c_uint32),
+        ("timestamp_us", c_int64),
+        ("torrent", c_void_p),
+        ("info_hash", c_char_p),
+        ("message", c_char_p),
+        ("error", c_int),
+        ("state", c_int),
+        ("prev_state", c_int),
+        ("piece", c_int64),
+        ("count", c_int64),
+        ("endpoint", c_char_p),
+        ("url", c_char_p),
+        ("path", c_char_p),
+        ("operation", c_char_p),
+    ]
+
+
+class CreateParams(Structure):
+    _fields_ = [
+        ("path", c_char_p),
+        ("piece_size", c_int64),
+        ("trackers", POINTER(c_char_p)),
+        ("tracker_tiers", POINTER(c_int)),
+        ("num_trackers", c_size_t),
+        ("web_seeds", POINTER(c_char_p)),
+        ("num_web_seeds", c_size_t),
+        ("is_private", c_int),
+        ("comment", c_char_p),
+        ("creator", c_char_p),
+    ]
+
+
+# ---- prototypes ----------------------------------------------------------------------------
+
+_P = POINTER
+_H = c_void_p  # every opaque handle
+_OUT_H = _P(c_void_p)
+_OUT_STR = _P(c_void_p)  # char ** that libbt allocated: freed with bt_free
+
+_PROTOTYPES: dict[str, tuple[object, list[object]]] = {
+    # errors, version, memory
+    "bt_last_error": (c_char_p, []),
+    "bt_strerror": (c_char_p, [c_int]),
+    "bt_version": (c_char_p, []),
+    "bt_version_number": (c_int, []),
+    "bt_free": (None, [c_void_p]),
+    # settings
+    "bt_settings_new": (c_int, [_OUT_H]),
+    "bt_settings_free": (None, [_H]),
+    "bt_settings_set_int": (c_int, [_H, c_char_p, c_int64]),
+    "bt_settings_set_bool": (c_int, [_H, c_char_p, c_int]),
+    "bt_settings_set_str": (c_int, [_H, c_char_p, c_char_p]),
+    # session
+    "bt_session_new": (c_int, [_H, _OUT_H]),
+    "bt_session_free": (c_int, [_H]),
+    "bt_session_apply_settings": (c_int, [_H, _H]),
+    "bt_session_set_int": (c_int, [_H, c_char_p, c_int64]),
+    "bt_session_set_bool": (c_int, [_H, c_char_p, c_int]),
+    "bt_session_set_str": (c_int, [_H, c_char_p, c_char_p]),
+    "bt_session_get_int": (c_int, [_H, c_char_p, _P(c_int64)]),
+    "bt_session_get_str": (c_int, [_H, c_char_p, _OUT_STR]),
+    "bt_session_listen_port": (c_int, [_H, _P(c_int)]),
+    # torrents
+    "bt_session_add_torrent": (c_int, [_H, _P(AddTorrentParams), _OUT_H]),
+    "bt_session_remove_torrent": (c_int, [_H, _H, c_int]),
+    "bt_session_torrents": (c_int, [_H, _P(c_void_p), c_size_t, _P(c_size_t)]),
+    "bt_session_find_torrent": (c_int, [_H, c_char_p, _OUT_H]),
+    "bt_torrent_status": (c_int, [_H, _P(TorrentStatusStruct)]),
+    "bt_torrent_name": (c_int, [_H, _OUT_STR]),
+    "bt_torrent_error": (c_int, [_H, _OUT_STR]),
+    "bt_torrent_pieces": (c_int, [_H, _P(c_uint8), c_size_t, _P(c_size_t)]),
+    "bt_torrent_magnet": (c_int, [_H, _OUT_STR]),
+    "bt_torrent_pause": (c_int, [_H]),
+    "bt_torrent_resume": (c_int, [_H]),
+    "bt_torrent_force_recheck": (c_int, [_H]),
+    "bt_torrent_connect_peer": (c_int, [_H, c_char_p]),
+    "bt_torrent_set_file_priority": (c_int, [_H, c_int, c_int]),
+    "bt_torrent_set_sequential": (c_int, [_H, c_int]),
+    "bt_torrent_num_files": (c_int, [_H, _P(c_int)]),
+    "bt_torrent_file": (c_int, [_H, c_int, _OUT_STR, _P(c_int64)]),
+    # alerts
+    "bt_session_pop_alerts": (c_int, [_H, _OUT_H]),
+    "bt_session_wait_for_alert": (c_int, [_H, c_int]),
+    "bt_alerts_count": (c_int, [_H, _P(c_size_t)]),
+    "bt_alerts_get": (c_int, [_H, c_size_t, _P(AlertStruct)]),
+    "bt_alerts_free": (None, [_H]),
+    "bt_alert_type_name": (c_char_p, [c_int]),
+    # creation
+    "bt_create_torrent": (c_int, [_P(CreateParams), _P(c_void_p), _P(c_size_t)]),
+}
+
+
+def _declare() -> None:
+    missing = []
+    for name, (restype, argtypes) in _PROTOTYPES.items():
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+    if missing:
+        raise ImportError(f"libbt: {library_path} lacks symbols: {', '.join(missing)}")
+
+
+_declare()
+
+
+def take_bytes(ptr: c_void_p, size: int) -> bytes:
+    """Copies ``size`` bytes that libbt allocated at ``ptr``, then frees them with bt_free."""
+    if not ptr.value:
+        return b""
+    try:
+        return ctypes.string_at(ptr.value, size)
+    finally:
+        lib.bt_free(ptr)
+
+
+def take_string(ptr: c_void_p) -> str:
+    """Decodes a NUL-terminated UTF-8 string that libbt allocated, then frees it with bt_free."""
+    if not ptr.value:
+        return ""
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8", "surrogateescape")
+    finally:
+        lib.bt_free(ptr)

@@ -1,0 +1,181 @@
+"""Value types: enums mirroring libbt.h, torrent status, files and the piece bitfield."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Iterator, NamedTuple
+
+__all__ = ["TorrentState", "AlertType", "AlertCategory", "TorrentStatus", "File", "Pieces"]
+
+
+class TorrentState(enum.IntEnum):
+    """bt_torrent_state."""
+
+    CHECKING_FILES = 1
+    DOWNLOADING_METADATA = 2
+    DOWNLOADING = 3
+    FINISHED = 4
+    SEEDING = 5
+    ERROR = 6
+
+    @classmethod
+    def _missing_(cls, value: object) -> "TorrentState | None":
+        # libbt uses 0 for "no state" in alerts that carry none; keep unknown numbers visible.
+        if isinstance(value, int):
+            member = int.__new__(cls, value)
+            member._name_ = f"UNKNOWN_{value}"
+            member._value_ = value
+            return member
+        return None
+
+
+class AlertType(enum.IntEnum):
+    """bt_alert_type. ``str(t)`` is libbt's bt_alert_type_name, e.g. ``"state_changed"``."""
+
+    TORRENT_ADDED = 1
+    TORRENT_REMOVED = 2
+    STATE_CHANGED = 3
+    TORRENT_FINISHED = 4
+    TORRENT_PAUSED = 5
+    TORRENT_RESUMED = 6
+    TORRENT_CHECKED = 7
+    TORRENT_ERROR = 8
+    FILE_ERROR = 9
+    PIECE_FINISHED = 10
+    HASH_FAILED = 11
+    TRACKER_ANNOUNCE = 12
+    TRACKER_REPLY = 13
+    TRACKER_ERROR = 14
+    TRACKER_WARNING = 15
+    PEER_CONNECTED = 16
+    PEER_DISCONNECTED = 17
+    PEER_ERROR = 18
+    LISTEN_SUCCEEDED = 19
+    LISTEN_FAILED = 20
+    METADATA_RECEIVED = 21
+    METADATA_FAILED = 22
+    ALERTS_DROPPED = 23
+    PERFORMANCE = 24
+
+    @classmethod
+    def _missing_(cls, value: object) -> "AlertType | None":
+        # A newer libbt may send types this binding does not know yet.
+        if isinstance(value, int):
+            member = int.__new__(cls, value)
+            member._name_ = f"UNKNOWN_{value}"
+            member._value_ = value
+            return member
+        return None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class AlertCategory(enum.IntFlag):
+    """bt_alert_category bits, for the ``alert_mask`` setting."""
+
+    ERROR = 0x1
+    STATUS = 0x2
+    PEER = 0x4
+    TRACKER = 0x8
+    STORAGE = 0x10
+    PROGRESS = 0x20
+    PERFORMANCE = 0x40
+    DHT = 0x80
+    ALL = 0x7FFFFFFF
+
+    @classmethod
+    def default(cls) -> "AlertCategory":
+        """libbt's default mask: ERROR | STATUS | TRACKER | STORAGE."""
+        return cls.ERROR | cls.STATUS | cls.TRACKER | cls.STORAGE
+
+
+@dataclass(frozen=True)
+class TorrentStatus:
+    """A snapshot of bt_torrent_status."""
+
+    state: TorrentState
+    paused: bool
+    has_metadata: bool
+    error: int  # BT_E_* when state is ERROR, else 0
+    progress: float  # 0..1 of the wanted bytes
+    total_size: int
+    total_wanted: int
+    total_wanted_done: int
+    total_done: int
+    total_download: int
+    total_upload: int
+    download_rate: int
+    upload_rate: int
+    num_peers: int
+    num_seeds: int
+    num_pieces: int
+    pieces_done: int
+    piece_length: int
+    info_hash: str
+
+    @property
+    def is_finished(self) -> bool:
+        """True when every wanted piece is done (FINISHED or SEEDING)."""
+        return self.state in (TorrentState.FINISHED, TorrentState.SEEDING)
+
+
+class File(NamedTuple):
+    """A file of a torrent: its index, '/'-separated relative path and size in bytes."""
+
+    index: int
+    path: str
+    size: int
+
+
+class Pieces:
+    """The piece bitfield (wire order: piece 0 is the high bit of byte 0).
+
+    ``pieces[i]`` is True when piece i is verified; ``len()`` is the number of pieces;
+    ``bytes(pieces)`` the raw bitfield.
+    """
+
+    __slots__ = ("_data", "_n")
+
+    def __init__(self, data: bytes, num_pieces: int) -> None:
+        self._data = bytes(data)
+        self._n = max(0, min(num_pieces, len(self._data) * 8))
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> bool:
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("piece index out of range")
+        return bool(self._data[i >> 3] & (0x80 >> (i & 7)))
+
+    def __iter__(self) -> Iterator[bool]:
+        return (self[i] for i in range(self._n))
+
+    def __bytes__(self) -> bytes:
+        return self._data
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Pieces):
+            return self._n == other._n and self._data == other._data
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self._n, self._data))
+
+    def count(self) -> int:
+        """Number of verified pieces."""
+        return sum(1 for have in self if have)
+
+    def all(self) -> bool:
+        return self.count() == self._n
+
+    def missing(self) -> list[int]:
+        """Indices of the pieces not yet verified."""
+        return [i for i, have in enumerate(self) if not have]
+
+    def __repr__(self) -> str:
+        return f"<Pieces {self.count()}/{self._n}>"

@@ -1,0 +1,453 @@
+"""``python -m libbt``: the C ``bt`` client (examples/c/bt) on the Python API, with the same
+arguments, JSON lines, text output and exit codes (0 done, 1 failed or out of time, 2 bad input).
+
+    bt make --data PATH --out FILE [--piece-size BYTES] [--tracker URL]... [--webseed URL]...
+            [--private] [--comment TEXT]
+    bt seed --torrent FILE --save DIR [--port P] [--seconds S] [--peer HOST:PORT]...
+    bt get  (--torrent FILE | --magnet URI) --save DIR [--peer HOST:PORT]... [--port P] [--seconds S]
+    common: --json --set NAME=VALUE --quiet --verbose; bt --version; bt help
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from typing import Any, Optional, Sequence
+
+from . import __version__, version as lib_version, version_number as lib_version_number
+from ._cli_args import EXIT_FAIL, EXIT_OK, EXIT_USAGE, USAGE, Args, UsageError, parse_args
+from ._cli_args import parse_int64
+from ._cli_output import JsonLine, Output, error, format_bytes, warn
+from ._errors import Error, InvalidArgument, SettingTypeError, UnknownSetting
+from ._types import AlertCategory, AlertType, TorrentState, TorrentStatus
+from .create import create_torrent
+from .session import Session, _Settings
+from .torrent import Torrent
+
+__all__ = ["main"]
+
+ALERT_MASK = (
+    AlertCategory.ERROR
+    | AlertCategory.STATUS
+    | AlertCategory.TRACKER
+    | AlertCategory.STORAGE
+    | AlertCategory.PEER
+)
+PEER_RETRY_SECONDS = 5.0
+
+
+class _Fail(Exception):
+    """A reported failure: the message was printed already; carries the exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+# ---- signals: SIGINT and SIGTERM only set a flag ---------------------------------------------
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.flag = threading.Event()
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> "_Stop":
+        for s in (signal.SIGINT, signal.SIGTERM):
+            self._old[s] = signal.signal(s, lambda *_: self.flag.set())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for s, h in self._old.items():
+            signal.signal(s, h)
+
+    def requested(self) -> bool:
+        return self.flag.is_set()
+
+
+# ---- session set-up ---------------------------------------------------------------------------
+
+
+def _bool_word(s: str) -> Optional[bool]:
+    if s in ("true", "yes", "on"):
+        return True
+    if s in ("false", "no", "off"):
+        return False
+    return None
+
+
+def _settings(a: Args, listen: str) -> dict[str, Any]:
+    """listen_interfaces, alert_mask and every --set, typed like session.c's apply_set."""
+    out: dict[str, Any] = {"listen_interfaces": listen, "alert_mask": int(ALERT_MASK)}
+    for assignment in a.sets:
+        name, _, value = assignment.partition("=")
+        out[name] = _typed_setting(name, value, assignment)
+    return out
+
+
+def _typed_setting(name: str, value: str, assignment: str) -> Any:
+    """libbt does not say which type a setting has: try what the value can be, most specific
+    first (int, then 0/1 as bool, then str), each tried on a scratch settings object."""
+
+    candidates: list[Any] = []
+    iv = parse_int64(value)
+    if iv is not None:
+        candidates = [iv] + ([bool(iv)] if iv in (0, 1) else []) + [value]
+    elif _bool_word(value) is not None:
+        candidates = [_bool_word(value), value]
+    else:
+        candidates = [value]
+    first: Optional[Error] = None
+    for c in candidates:
+        try:
+            _Settings({name: c}).close()
+            return c
+        except SettingTypeError as e:
+            first = first or e
+        except Error as e:
+            error(f"--set {assignment}: {e}")
+            raise _Fail(EXIT_USAGE) from None
+    error(f"--set {assignment}: {first}")
+    raise _Fail(EXIT_USAGE)
+
+
+def _open_session(a: Args, listen: str) -> Session:
+    settings = _settings(a, listen)
+    try:
+        return Session(settings)
+    except (InvalidArgument, SettingTypeError, UnknownSetting) as e:
+        error(f"cannot start a session: {e}")
+        raise _Fail(EXIT_USAGE) from None
+    except Error as e:
+        error(f"cannot start a session: {e}")
+        raise _Fail(EXIT_FAIL) from None
+
+
+def _listen_interfaces(port: int) -> str:
+    p = max(port, 0)
+    return f"127.0.0.1:{p},[::1]:{p}"
+
+
+def _announce_port(s: Session, out: Output) -> None:
+    port = 0
+    for _ in range(300):  # listening may finish just after the session starts
+        try:
+            port = s.listen_port
+        except Error:
+            port = 0
+        if port > 0:
+            break
+        time.sleep(0.01)
+    if port <= 0:
+        error("the session is not listening")
+        raise _Fail(EXIT_FAIL)
+    out.listening(port)
+
+
+class _Seen:
+    checked = False
+    finished = False
+    error = False
+
+
+def _drain(s: Session, out: Output, seen: _Seen) -> None:
+    for al in s.pop_alerts():
+        if al.type == AlertType.TORRENT_CHECKED:
+            seen.checked = True
+        elif al.type == AlertType.TORRENT_FINISHED:
+            seen.finished = True
+        elif al.type in (AlertType.TORRENT_ERROR, AlertType.FILE_ERROR):
+            seen.error = True
+        out.alert(al)
+
+
+def _connect_peers(t: Torrent, peers: Sequence[str], out: Output) -> None:
+    for p in peers:
+        try:
+            t.connect_peer(p)
+        except InvalidArgument as e:
+            error(f"--peer {p}: {e}")
+            raise _Fail(EXIT_USAGE) from None
+        except Error as e:
+            if out.verbose:
+                out.clear_bar()
+                warn(f"connecting to {p}: {e}")
+
+
+def _report_torrent_error(t: Torrent, what: str) -> None:
+    try:
+        msg = t.error
+    except Error:
+        msg = ""
+    error(f"{what}: {msg}" if msg else what)
+
+
+class _Ticker:
+    """Progress about once a second in JSON, four times a second on a terminal."""
+
+    def __init__(self, out: Output, now: float) -> None:
+        self.period = 1.0 if out.json else 0.25
+        self.next = now
+
+    def wait(self, now: float) -> float:
+        return min(max(self.next - now, 0.0), 0.2)
+
+    def due(self, now: float) -> bool:
+        if now < self.next:
+            return False
+        self.next += self.period
+        if self.next <= now:  # fell behind: do not fire a burst
+            self.next = now + self.period
+        return True
+
+
+def _add(s: Session, a: Args, what: str) -> Torrent:
+    try:
+        if a.torrent is not None:
+            return s.add_torrent(a.torrent, save_path=a.save)
+        return s.add_torrent(magnet=a.magnet, save_path=a.save)
+    except Error as e:
+        error(f"cannot add {what}: {e}")
+        raise _Fail(EXIT_USAGE) from None
+
+
+def _tick(s: Session, t: Torrent, out: Output, seen: _Seen, wait: float) -> TorrentStatus:
+    try:
+        if wait > 0:
+            s.wait_for_alert(wait)
+        _drain(s, out, seen)
+        return t.status()
+    except Error as e:
+        out.end_bar()
+        error(f"lost the session: {e}")
+        raise
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+
+def cmd_get(a: Args, out: Output) -> int:
+    with _Stop() as stop, _open_session(a, _listen_interfaces(a.port)) as s:
+        t = _add(s, a, a.torrent if a.torrent is not None else "the magnet link")
+        start = time.monotonic()
+        _announce_port(s, out)
+        _connect_peers(t, a.peers, out)
+        seen = _Seen()
+        tk = _Ticker(out, start)
+        last_dial = now = start
+        finish = -1.0
+        reason = "interrupted"
+        st: Optional[TorrentStatus] = None
+        while not stop.requested():
+            try:
+                st = _tick(s, t, out, seen, tk.wait(time.monotonic()))
+            except Error:
+                reason = "error"
+                break
+            now = time.monotonic()
+            if st.state == TorrentState.ERROR:
+                out.end_bar()
+                _report_torrent_error(t, "download failed")
+                reason = "error"
+                break
+            if st.has_metadata and st.state in (TorrentState.FINISHED, TorrentState.SEEDING):
+                finish = now
+                break
+            if tk.due(now):
+                out.progress(st)
+            if a.seconds >= 0 and now - start >= a.seconds:
+                reason = "timeout"
+                break
+            if a.peers and st.num_peers == 0 and now - last_dial >= PEER_RETRY_SECONDS:
+                _connect_peers(t, a.peers, out)
+                last_dial = now
+        if finish >= 0 and st is not None:
+            out.progress(st)  # the 100% line
+        out.end_bar()
+    # The session is closed before reporting "done": its files are then complete on disk.
+    if finish >= 0 and st is not None:
+        _print_done(out, st.total_wanted, finish - start)
+        return EXIT_OK
+    _print_not_done(out, reason, st.progress if st else 0.0, time.monotonic() - start)
+    return EXIT_FAIL
+
+
+def _print_done(out: Output, nbytes: int, seconds: float) -> None:
+    mbps = nbytes / 1e6 / seconds if seconds > 0 else float("nan")
+    if out.json:
+        out.line(JsonLine().bool("done", True).fixed("seconds", seconds, 3).int("bytes", nbytes)
+                 .fixed("MBps", mbps, 3))
+    elif mbps == mbps:
+        out.write(f"done: {format_bytes(nbytes)} in {seconds:.1f} s ({mbps:.1f} MB/s)\n")
+    else:
+        out.write(f"done: {format_bytes(nbytes)}, already complete\n")
+
+
+def _print_not_done(out: Output, reason: str, progress: float, seconds: float) -> None:
+    if out.json:
+        out.line(JsonLine().bool("done", False).str("reason", reason)
+                 .fixed("progress", progress, 4).fixed("seconds", seconds, 3))
+    else:
+        out.write(f"not done ({reason}) after {seconds:.1f} s: {progress * 100:.1f}%\n")
+
+
+def _check_over(st: TorrentStatus, seen: _Seen, saw_checking: bool, since_add: float) -> bool:
+    if st.state == TorrentState.CHECKING_FILES:
+        return False
+    if st.state in (TorrentState.SEEDING, TorrentState.FINISHED, TorrentState.ERROR):
+        return True
+    return seen.checked or saw_checking or since_add > 2.0
+
+
+def _print_checked(out: Output, a: Args, st: TorrentStatus) -> None:
+    complete = st.state in (TorrentState.SEEDING, TorrentState.FINISHED)
+    if not complete:
+        out.clear_bar()
+        warn(f"the data in {a.save} is incomplete ({st.progress * 100:.1f}% verified); "
+             "seeding what there is")
+    if out.json:
+        out.line(JsonLine().str("event", "checked").bool("complete", complete)
+                 .fixed("progress", st.progress, 4).int("pieces", st.num_pieces)
+                 .int("pieces_done", st.pieces_done))
+    elif not out.quiet and complete:
+        out.clear_bar()
+        out.write(f"checked: all {st.num_pieces} pieces present\n")
+
+
+def cmd_seed(a: Args, out: Output) -> int:
+    with _Stop() as stop, _open_session(a, _listen_interfaces(a.port)) as s:
+        t = _add(s, a, a.torrent or "")
+        start = time.monotonic()
+        _announce_port(s, out)
+        seen = _Seen()
+        tk = _Ticker(out, start)
+        checked = saw_checking = False
+        last_dial = start
+        st: Optional[TorrentStatus] = None
+        while not stop.requested():
+            try:
+                st = _tick(s, t, out, seen, tk.wait(time.monotonic()))
+            except Error:
+                return EXIT_FAIL
+            now = time.monotonic()
+            if st.state == TorrentState.ERROR:
+                out.end_bar()
+                _report_torrent_error(t, "cannot seed")
+                return EXIT_FAIL
+            if st.state == TorrentState.CHECKING_FILES:
+                saw_checking = True
+            if not checked and _check_over(st, seen, saw_checking, now - start):
+                checked = True
+                _print_checked(out, a, st)
+                _connect_peers(t, a.peers, out)
+                last_dial = now
+            if tk.due(now):
+                if checked:
+                    out.seeding(st)
+                else:
+                    out.progress(st)
+            if a.seconds >= 0 and now - start >= a.seconds:
+                break
+            if checked and a.peers and st.num_peers == 0 and now - last_dial >= PEER_RETRY_SECONDS:
+                _connect_peers(t, a.peers, out)
+                last_dial = now
+        out.end_bar()
+        seconds = time.monotonic() - start
+        uploaded = st.total_upload if st else 0
+        if out.json:
+            out.line(JsonLine().str("event", "stopped").int("uploaded", uploaded)
+                     .fixed("seconds", seconds, 3))
+        elif not out.quiet:
+            out.write(f"stopped after {seconds:.1f} s, uploaded {format_bytes(uploaded)}\n")
+    return EXIT_OK
+
+
+def cmd_make(a: Args, out: Output) -> int:
+    assert a.data is not None and a.out is not None
+    # A session that does not listen, opened first so that a bad --set fails before hashing.
+    with _open_session(a, "") as s:
+        try:
+            data = create_torrent(a.data, piece_size=a.piece_size, trackers=a.trackers,
+                                  web_seeds=a.webseeds, private=a.private, comment=a.comment)
+        except Error as e:
+            error(f"cannot make a torrent of {a.data}: {e}")
+            return EXIT_USAGE
+        # Describe it as libbt reads it: added paused, saving into an empty temporary directory.
+        try:
+            with tempfile.TemporaryDirectory(prefix="bt-make-") as tmp:
+                t = s.add_torrent(data, save_path=tmp, paused=True)
+                st, name, magnet, nfiles = t.status(), t.name, t.magnet, t.num_files()
+                s.remove_torrent(t)
+        except Error as e:
+            error(f"libbt cannot read the torrent it made: {e}")
+            return EXIT_FAIL
+        try:
+            with open(a.out, "wb") as f:
+                f.write(data)
+        except OSError as e:
+            error(f"cannot write {a.out}: {e.strerror or e}")
+            if not isinstance(e, (FileNotFoundError, IsADirectoryError, PermissionError,
+                                  NotADirectoryError)):
+                try:
+                    os.remove(a.out)
+                except OSError:
+                    pass
+                return EXIT_FAIL
+            return EXIT_USAGE
+    if out.json:
+        out.line(JsonLine().str("made", a.out).str("info_hash", st.info_hash)
+                 .int("pieces", st.num_pieces).str("magnet", magnet).str("name", name)
+                 .int("files", nfiles).int("bytes", st.total_size)
+                 .int("piece_size", st.piece_length))
+    else:
+        out.write(
+            f'made {a.out}: "{name}", {nfiles} file{"" if nfiles == 1 else "s"}, '
+            f"{format_bytes(st.total_size)} in {st.num_pieces} pieces of "
+            f"{format_bytes(st.piece_length)}\n"
+            f"info hash: {st.info_hash}\nmagnet:    {magnet}\n"
+        )
+    return EXIT_OK
+
+
+def cmd_version(out: Output) -> int:
+    if out.json:
+        out.line(JsonLine().str("bt", __version__).str("libbt", lib_version))
+    else:
+        out.write(f"bt {__version__} (libbt {lib_version}) [python]\n")
+    major_minor = [int(x) for x in __version__.split(".")[:2]]
+    if lib_version_number // 100 != major_minor[0] * 100 + major_minor[1]:
+        warn(f"built against libbt {__version__} but running with {lib_version}")
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        a = parse_args(sys.argv[1:] if argv is None else argv)
+    except UsageError as e:
+        error(str(e))
+        return EXIT_USAGE
+    out = Output(a.json or not sys.stdout.isatty(), a.quiet, a.verbose)
+    try:
+        if a.command == "help":
+            out.write(USAGE)
+            return EXIT_OK
+        if a.command == "version":
+            return cmd_version(out)
+        if a.command == "make":
+            return cmd_make(a, out)
+        if a.command == "seed":
+            return cmd_seed(a, out)
+        return cmd_get(a, out)
+    except _Fail as f:
+        out.end_bar()
+        return f.code
+    except Error as e:  # not expected: every libbt call above reports its own failure
+        out.end_bar()
+        error(str(e))
+        return EXIT_FAIL
+    except BrokenPipeError:
+        return EXIT_FAIL

@@ -1,0 +1,344 @@
+"""Session: settings, torrents and alerts. Thread-safe like libbt itself."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+import weakref
+from ctypes import byref, c_int, c_int64, c_size_t, c_uint8, c_void_p
+from typing import Any, AsyncIterator, Iterator, Mapping, Optional, Sequence, Union
+
+from . import alerts as _alerts
+from ._errors import (
+    BadHandle,
+    Error,
+    InvalidArgument,
+    SettingTypeError,
+    check,
+)
+from ._lib import AddTorrentParams, AlertStruct, lib, take_string
+from .torrent import Torrent, _cstr
+
+__all__ = ["Session", "SettingValue", "TorrentSource"]
+
+SettingValue = Union[bool, int, str]
+TorrentSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
+
+# Bool settings named in libbt.h; bt_session_get_int reads them as 0/1 and get_setting turns them
+# back into bool. A bool setting unknown to this list is returned as an int.
+_BOOL_SETTINGS = frozenset(
+    {
+        "enable_incoming_tcp",
+        "enable_outgoing_tcp",
+        "enable_dht",
+        "enable_lsd",
+        "enable_upnp",
+        "enable_natpmp",
+    }
+)
+
+# Longest single blocking wait inside libbt, so Ctrl-C and close() are noticed promptly.
+_WAIT_SLICE = 0.2
+
+
+class _Settings:
+    """A bt_settings object built from a dict; free with close()."""
+
+    def __init__(self, values: Mapping[str, SettingValue]) -> None:
+        h = c_void_p()
+        check(lib.bt_settings_new(byref(h)))
+        self.handle = h.value
+        try:
+            for name, value in values.items():
+                _set(lib.bt_settings_set_int, lib.bt_settings_set_bool, lib.bt_settings_set_str,
+                     self.handle, name, value)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.handle:
+            lib.bt_settings_free(self.handle)
+            self.handle = None
+
+
+def _set(set_int: Any, set_bool: Any, set_str: Any, handle: Any, name: str, value: Any) -> None:
+    """Dispatches on the Python type: bool before int (bool is an int subclass)."""
+    if not isinstance(name, str):
+        raise SettingTypeError(f"setting names are str, got {type(name).__name__}")
+    key = _cstr(name, "setting name")
+    if isinstance(value, bool):
+        check(set_bool(handle, key, 1 if value else 0))
+    elif isinstance(value, int):
+        if not -(2**63) <= value < 2**63:
+            raise SettingTypeError(f"setting {name}: {value} does not fit in 64 bits")
+        check(set_int(handle, key, int(value)))
+    elif isinstance(value, str):
+        check(set_str(handle, key, _cstr(value, f"setting {name}")))
+    else:
+        raise SettingTypeError(
+            f"setting {name}: want bool, int or str, got {type(value).__name__}"
+        )
+
+
+def _path_arg(p: Union[str, "os.PathLike[str]"], what: str) -> bytes:
+    b = os.fsencode(p)
+    if b"\0" in b:
+        raise InvalidArgument(f"{what} contains a NUL character")
+    return b
+
+
+class Session:
+    """A libbt session: listens, runs torrents, queues alerts.
+
+    ``Session({"listen_interfaces": "127.0.0.1:0"}, alert_mask=AlertCategory.ALL)``; settings are
+    a dict and/or keyword arguments (keywords win). Use it as a context manager or call
+    :meth:`close` (idempotent). After close every call raises :class:`BadHandle`.
+    """
+
+    def __init__(self, settings: Optional[Mapping[str, SettingValue]] = None, **kw: SettingValue) -> None:
+        self._handle: Optional[int] = None
+        self._closed = False
+        self._lock = threading.Lock()
+        self._torrents: "weakref.WeakValueDictionary[int, Torrent]" = weakref.WeakValueDictionary()
+        values = dict(settings or {})
+        values.update(kw)
+        s = _Settings(values)
+        try:
+            h = c_void_p()
+            check(lib.bt_session_new(s.handle, byref(h)))
+        finally:
+            s.close()
+        self._handle = h.value
+
+    # ---- lifetime ----
+
+    def close(self) -> None:
+        """Stops every torrent and frees the session. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            h, self._handle = self._handle, None
+        if h:
+            check(lib.bt_session_free(h))
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            if not self._closed and self._handle:
+                self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return "<libbt.Session closed>"
+        try:
+            return f"<libbt.Session port={self.listen_port} torrents={len(self.torrents())}>"
+        except Error:
+            return "<libbt.Session>"
+
+    def _h(self) -> int:
+        h = self._handle
+        if self._closed or not h:
+            raise BadHandle("libbt: the session is closed")
+        return h
+
+    # ---- settings ----
+
+    def apply_settings(self, settings: Optional[Mapping[str, SettingValue]] = None, **kw: SettingValue) -> None:
+        """Changes settings of the running session (validated all together first)."""
+        values = dict(settings or {})
+        values.update(kw)
+        s = _Settings(values)
+        try:
+            check(lib.bt_session_apply_settings(self._h(), s.handle))
+        finally:
+            s.close()
+
+    def set_setting(self, name: str, value: SettingValue) -> None:
+        """Changes one setting."""
+        _set(lib.bt_session_set_int, lib.bt_session_set_bool, lib.bt_session_set_str,
+             self._h(), name, value)
+
+    def get_setting(self, name: str) -> SettingValue:
+        """The current value of a setting: int, str, or bool for the enable_* settings."""
+        key = _cstr(name, "setting name")
+        h = self._h()
+        out = c_int64(0)
+        rc = lib.bt_session_get_int(h, key, byref(out))
+        if rc == 0:
+            return bool(out.value) if name in _BOOL_SETTINGS else out.value
+        if rc != SettingTypeError.code:
+            check(rc)
+        s = c_void_p()
+        check(lib.bt_session_get_str(h, key, byref(s)))
+        return take_string(s)
+
+    @property
+    def listen_port(self) -> int:
+        """The TCP port actually listened on (first listen interface)."""
+        out = c_int(0)
+        check(lib.bt_session_listen_port(self._h(), byref(out)))
+        return out.value
+
+    # ---- torrents ----
+
+    def _torrent(self, handle: int) -> Torrent:
+        t = self._torrents.get(handle)
+        if t is None:
+            t = Torrent(self, handle)
+            self._torrents[handle] = t
+        return t
+
+    def add_torrent(
+        self,
+        torrent: Optional[TorrentSource] = None,
+        magnet: Optional[str] = None,
+        save_path: Union[str, "os.PathLike[str]", None] = None,
+        paused: bool = False,
+        sequential: bool = False,
+        file_priorities: Optional[Sequence[int]] = None,
+    ) -> Torrent:
+        """Adds a torrent from a .torrent path or bytes, or a magnet link, saving under
+        ``save_path``. ``file_priorities``: 0 (skip) to 7 per file, default 4."""
+        if (torrent is None) == (magnet is None):
+            raise InvalidArgument("libbt: give exactly one of torrent= or magnet=")
+        if save_path is None:
+            raise InvalidArgument("libbt: save_path is required")
+        p = AddTorrentParams()
+        keep: list[Any] = []  # buffers that must outlive the call
+        p.save_path = _path_arg(save_path, "save_path")
+        if magnet is not None:
+            if not isinstance(magnet, str):
+                raise InvalidArgument("libbt: magnet must be a str")
+            p.magnet_uri = _cstr(magnet, "magnet")
+        elif isinstance(torrent, (bytes, bytearray, memoryview)):
+            data = bytes(torrent)
+            buf = (c_uint8 * len(data)).from_buffer_copy(data) if data else (c_uint8 * 1)()
+            keep.append(buf)
+            p.torrent_data = buf
+            p.torrent_size = len(data)
+        elif isinstance(torrent, (str, os.PathLike)):
+            p.torrent_file = _path_arg(torrent, "torrent path")
+        else:
+            raise InvalidArgument(
+                f"libbt: torrent must be a path or bytes, got {type(torrent).__name__}"
+            )
+        p.paused = 1 if paused else 0
+        p.sequential = 1 if sequential else 0
+        if file_priorities is not None:
+            prios = list(file_priorities)
+            for v in prios:
+                if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= 255:
+                    raise InvalidArgument(f"libbt: file priority {v!r}: want an int 0-7")
+            arr = (c_uint8 * max(len(prios), 1))(*prios)
+            keep.append(arr)
+            p.file_priorities = arr
+            p.num_file_priorities = len(prios)
+        out = c_void_p()
+        check(lib.bt_session_add_torrent(self._h(), byref(p), byref(out)))
+        return self._torrent(out.value)
+
+    def remove_torrent(self, torrent: Torrent, delete_files: bool = False) -> None:
+        """Removes a torrent (and its files if ``delete_files``); the Torrent becomes stale."""
+        if not isinstance(torrent, Torrent):
+            raise InvalidArgument("libbt: remove_torrent takes a Torrent")
+        check(lib.bt_session_remove_torrent(self._h(), torrent.handle, 1 if delete_files else 0))
+        self._torrents.pop(torrent.handle, None)
+
+    def torrents(self) -> list[Torrent]:
+        """Every torrent in the session."""
+        h = self._h()
+        cap = 16
+        while True:
+            arr = (c_void_p * cap)()
+            count = c_size_t(0)
+            check(lib.bt_session_torrents(h, arr, cap, byref(count)))
+            if count.value <= cap:
+                return [self._torrent(arr[i]) for i in range(count.value)]
+            cap = count.value + 16
+
+    def find_torrent(self, info_hash: str) -> Optional[Torrent]:
+        """The torrent with this hex info hash, or None."""
+        out = c_void_p()
+        rc = lib.bt_session_find_torrent(self._h(), _cstr(info_hash, "info_hash"), byref(out))
+        if rc == -4:  # BT_E_NOT_FOUND
+            return None
+        check(rc)
+        return self._torrent(out.value)
+
+    def __iter__(self) -> Iterator[Torrent]:
+        return iter(self.torrents())
+
+    # ---- alerts ----
+
+    def pop_alerts(self) -> list[_alerts.Alert]:
+        """Takes every queued alert. The batch is copied and freed before this returns."""
+        batch = c_void_p()
+        check(lib.bt_session_pop_alerts(self._h(), byref(batch)))
+        try:
+            n = c_size_t(0)
+            check(lib.bt_alerts_count(batch, byref(n)))
+            out: list[_alerts.Alert] = []
+            a = AlertStruct()
+            for i in range(n.value):
+                check(lib.bt_alerts_get(batch, i, byref(a)))
+                t = self._torrent(a.torrent) if a.torrent else None
+                out.append(_alerts.from_struct(a, t))
+            return out
+        finally:
+            lib.bt_alerts_free(batch)
+
+    def wait_for_alert(self, timeout: Optional[float] = None) -> bool:
+        """Blocks (without the GIL) until an alert is queued or ``timeout`` seconds pass
+        (None = forever). Returns True if alerts are queued. The wait is done in short slices so
+        Ctrl-C and close() from another thread interrupt it."""
+        deadline = None if timeout is None else time.monotonic() + max(0.0, timeout)
+        while True:
+            if deadline is None:
+                step = _WAIT_SLICE
+            else:
+                step = min(_WAIT_SLICE, max(0.0, deadline - time.monotonic()))
+            h = self._h()
+            rc = lib.bt_session_wait_for_alert(h, int(step * 1000))
+            if rc > 0:
+                return True
+            if rc < 0:
+                if self._closed:
+                    raise BadHandle("libbt: the session was closed while waiting")
+                check(rc)
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+
+    async def alerts(self, poll: float = 0.5) -> AsyncIterator[_alerts.Alert]:
+        """``async for alert in session.alerts()``: yields alerts as they come, until the
+        session is closed.
+
+        Each wait runs in a worker thread (``asyncio.to_thread``) for at most ``poll`` seconds,
+        so the event loop never blocks and no Python callback ever runs on a libbt thread.
+        """
+        while not self._closed:
+            try:
+                ready = await asyncio.to_thread(self.wait_for_alert, poll)
+                if not ready:
+                    continue
+                batch = self.pop_alerts()
+            except BadHandle:
+                if self._closed:
+                    return
+                raise
+            for alert in batch:
+                yield alert

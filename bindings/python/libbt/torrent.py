@@ -1,0 +1,207 @@
+"""Torrent: a handle to one torrent in a Session."""
+
+from __future__ import annotations
+
+import ctypes
+import ipaddress
+from ctypes import byref, c_int, c_int64, c_size_t, c_uint8, c_void_p
+from typing import TYPE_CHECKING, Union
+
+from ._errors import BufferTooSmall, InvalidArgument, check
+from ._lib import TorrentStatusStruct, lib, take_string
+from ._types import File, Pieces, TorrentState, TorrentStatus
+
+if TYPE_CHECKING:
+    from .session import Session
+
+__all__ = ["Torrent", "Endpoint", "format_endpoint"]
+
+Endpoint = Union[str, "tuple[str, int]"]
+
+
+def format_endpoint(endpoint: Endpoint) -> str:
+    """``"1.2.3.4:6881"`` / ``"[::1]:6881"`` as is; ``("::1", 6881)`` -> ``"[::1]:6881"``."""
+    if isinstance(endpoint, str):
+        return endpoint
+    if isinstance(endpoint, tuple) and len(endpoint) >= 2:
+        host, port = endpoint[0], endpoint[1]
+        if not isinstance(host, str) or isinstance(port, bool) or not isinstance(port, int):
+            raise InvalidArgument(f"endpoint {endpoint!r}: want (host: str, port: int)")
+        try:
+            is_v6 = ipaddress.ip_address(host.strip("[]")).version == 6
+        except ValueError:
+            raise InvalidArgument(f"endpoint {endpoint!r}: host must be an IP address") from None
+        return f"[{host.strip('[]')}]:{port}" if is_v6 else f"{host}:{port}"
+    raise InvalidArgument(f"endpoint {endpoint!r}: want 'host:port' or (host, port)")
+
+
+def _cstr(value: str, what: str) -> bytes:
+    b = value.encode("utf-8")
+    if b"\0" in b:
+        raise InvalidArgument(f"{what} contains a NUL character")
+    return b
+
+
+class Torrent:
+    """A torrent in a :class:`Session`. Equal and hashed by libbt handle.
+
+    It becomes stale when removed or when its session closes: every call then raises
+    :class:`BadHandle`. Obtain it from ``Session.add_torrent``, ``torrents()`` or
+    ``find_torrent``; do not construct it directly.
+    """
+
+    __slots__ = ("_handle", "_session", "_info_hash", "__weakref__")
+
+    def __init__(self, session: "Session", handle: int) -> None:
+        self._session = session
+        self._handle = handle
+        self._info_hash: str | None = None
+
+    # ---- identity ----
+
+    @property
+    def handle(self) -> int:
+        """libbt's handle id (unique, never reused)."""
+        return self._handle
+
+    @property
+    def session(self) -> "Session":
+        return self._session
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Torrent):
+            return self._handle == other._handle
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("libbt.Torrent", self._handle))
+
+    def __repr__(self) -> str:
+        try:
+            name, ih = self.name, self.info_hash
+        except Exception:
+            name, ih = "?", self._info_hash or "?"
+        return f"<libbt.Torrent {name!r} {ih} handle={self._handle}>"
+
+    # ---- reading ----
+
+    def status(self) -> TorrentStatus:
+        """A snapshot of the torrent's state, progress, rates and counts."""
+        s = TorrentStatusStruct()
+        check(lib.bt_torrent_status(self._handle, byref(s)))
+        ih = s.info_hash.decode("ascii", "replace")
+        self._info_hash = ih
+        return TorrentStatus(
+            state=TorrentState(s.state),
+            paused=bool(s.paused),
+            has_metadata=bool(s.has_metadata),
+            error=s.error,
+            progress=s.progress,
+            total_size=s.total_size,
+            total_wanted=s.total_wanted,
+            total_wanted_done=s.total_wanted_done,
+            total_done=s.total_done,
+            total_download=s.total_download,
+            total_upload=s.total_upload,
+            download_rate=s.download_rate,
+            upload_rate=s.upload_rate,
+            num_peers=s.num_peers,
+            num_seeds=s.num_seeds,
+            num_pieces=s.num_pieces,
+            pieces_done=s.pieces_done,
+            piece_length=s.piece_length,
+            info_hash=ih,
+        )
+
+    @property
+    def info_hash(self) -> str:
+        """The v1 info hash, 40 lower-case hex characters."""
+        if self._info_hash is None:
+            self.status()
+        assert self._info_hash is not None
+        return self._info_hash
+
+    @property
+    def name(self) -> str:
+        """The name from the metadata, or the magnet's ``dn`` before metadata arrives."""
+        out = c_void_p()
+        check(lib.bt_torrent_name(self._handle, byref(out)))
+        return take_string(out)
+
+    @property
+    def error(self) -> str:
+        """The current error message ("" if none)."""
+        out = c_void_p()
+        check(lib.bt_torrent_error(self._handle, byref(out)))
+        return take_string(out)
+
+    @property
+    def magnet(self) -> str:
+        """A magnet link for the torrent."""
+        out = c_void_p()
+        check(lib.bt_torrent_magnet(self._handle, byref(out)))
+        return take_string(out)
+
+    def pieces(self) -> Pieces:
+        """The verified-piece bitfield (empty without metadata)."""
+        num_pieces = self.status().num_pieces
+        cap = (num_pieces + 7) // 8
+        for _ in range(4):  # the size can change if metadata arrives between calls
+            buf = (c_uint8 * max(cap, 1))()
+            size = c_size_t(0)
+            try:
+                check(lib.bt_torrent_pieces(self._handle, buf, cap, byref(size)))
+            except BufferTooSmall:
+                cap = size.value
+                num_pieces = self.status().num_pieces
+                continue
+            n = size.value
+            return Pieces(ctypes.string_at(buf, n), num_pieces if num_pieces else n * 8)
+        raise BufferTooSmall("libbt: the piece bitfield kept changing size")
+
+    def num_files(self) -> int:
+        out = c_int(0)
+        check(lib.bt_torrent_num_files(self._handle, byref(out)))
+        return out.value
+
+    def files(self) -> list[File]:
+        """The files of the torrent; :class:`StateError` before metadata arrives."""
+        out = []
+        for i in range(self.num_files()):
+            path = c_void_p()
+            size = c_int64(0)
+            check(lib.bt_torrent_file(self._handle, i, byref(path), byref(size)))
+            out.append(File(i, take_string(path), size.value))
+        return out
+
+    # ---- control ----
+
+    def pause(self) -> None:
+        check(lib.bt_torrent_pause(self._handle))
+
+    def resume(self) -> None:
+        check(lib.bt_torrent_resume(self._handle))
+
+    def force_recheck(self) -> None:
+        """Re-verifies every piece on disk."""
+        check(lib.bt_torrent_force_recheck(self._handle))
+
+    def connect_peer(self, endpoint: Endpoint) -> None:
+        """Connects to a peer: ``"1.2.3.4:6881"``, ``"[::1]:6881"`` or ``("::1", 6881)``."""
+        check(lib.bt_torrent_connect_peer(self._handle, _cstr(format_endpoint(endpoint), "endpoint")))
+
+    def set_file_priority(self, index: int, priority: int) -> None:
+        """Priority 0 (skip) to 7 for file ``index``."""
+        check(lib.bt_torrent_set_file_priority(self._handle, _int32(index), _int32(priority)))
+
+    def set_sequential(self, sequential: bool) -> None:
+        """Download pieces in order (for streaming) or rarest first."""
+        check(lib.bt_torrent_set_sequential(self._handle, 1 if sequential else 0))
+
+
+def _int32(v: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise InvalidArgument(f"want an int, got {type(v).__name__}")
+    if not -(2**31) <= v < 2**31:
+        raise InvalidArgument(f"{v} is out of range")
+    return v

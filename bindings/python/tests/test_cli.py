@@ -1,0 +1,223 @@
+"""``python -m libbt`` end to end: make, seed and get as subprocesses, checking the JSON lines."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import libbt
+from conftest import BUILD_DIR, PKG_ROOT, write_tree
+
+PROGRESS_KEYS = ["progress", "down", "up", "peers", "seeds", "state", "downloaded", "uploaded",
+                 "wanted", "wanted_done"]
+C_BT = BUILD_DIR / "bin" / "bt"
+
+
+def env() -> dict[str, str]:
+    e = dict(os.environ)
+    e["PYTHONPATH"] = str(PKG_ROOT) + os.pathsep + e.get("PYTHONPATH", "")
+    return e
+
+
+def bt(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "libbt", *args], env=env(), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def made(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
+    root = tmp_path / "seed" / "payload"
+    files = write_tree(root, {"x.bin": 1_500_000, "y/z.bin": 12345})
+    out = tmp_path / "p.torrent"
+    r = bt("make", "--data", str(root), "--out", str(out), "--piece-size", "32K",
+           "--tracker", "http://127.0.0.1:9/announce", "--private", "--json")
+    assert r.returncode == 0, r.stderr
+    made = lines(r.stdout)
+    assert len(made) == 1
+    m = made[0]
+    assert list(m) == ["made", "info_hash", "pieces", "magnet", "name", "files", "bytes",
+                       "piece_size"]
+    assert m["made"] == str(out) and len(m["info_hash"]) == 40
+    assert m["name"] == "payload" and m["files"] == 2 and m["piece_size"] == 32768
+    assert m["bytes"] == sum(map(len, files.values())) and m["pieces"] == -(-m["bytes"] // 32768)
+    assert m["info_hash"] == libbt.info_hash_of(out.read_bytes())
+    return root, out, files
+
+
+def test_seed_and_get_transfer_with_json_lines(made, tmp_path: Path) -> None:
+    root, torrent, files = made
+    seeder = subprocess.Popen(
+        [sys.executable, "-m", "libbt", "seed", "--torrent", str(torrent), "--save",
+         str(root.parent), "--seconds", "60"],
+        env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert seeder.stdout is not None
+        first = json.loads(seeder.stdout.readline())
+        assert first["event"] == "listening" and first["port"] > 0
+        port = first["port"]
+        dest = tmp_path / "dl"
+        r = bt("get", "--torrent", str(torrent), "--save", str(dest), "--peer",
+               f"127.0.0.1:{port}", "--seconds", "45")
+        assert r.returncode == 0, r.stderr
+        out = lines(r.stdout)
+        assert out[0]["event"] == "listening"
+        progress = [o for o in out if "progress" in o and "event" not in o and "done" not in o]
+        assert progress and all(list(o) == PROGRESS_KEYS for o in progress)
+        assert progress[-1]["progress"] == 1 and progress[-1]["state"] in ("seeding", "finished")
+        done = out[-1]
+        assert list(done) == ["done", "seconds", "bytes", "MBps"]
+        assert done["done"] is True and done["bytes"] == sum(map(len, files.values()))
+        assert done["seconds"] > 0 and done["MBps"] > 0
+        for rel, content in files.items():
+            assert (dest / "payload" / rel).read_bytes() == content
+        time.sleep(1.2)  # let the seeder print a "seeding" line (once a second)
+    finally:
+        seeder.send_signal(signal.SIGTERM)
+        try:
+            rc = seeder.wait(15)
+        except subprocess.TimeoutExpired:
+            seeder.kill()
+            raise
+    assert rc == 0, seeder.stderr.read() if seeder.stderr else ""
+    seed_lines = lines(seeder.stdout.read())
+    checked = [o for o in seed_lines if o.get("event") == "checked"]
+    assert checked and checked[0]["complete"] is True
+    seeding = [o for o in seed_lines if o.get("event") == "seeding"]
+    assert seeding and list(seeding[0]) == ["event"] + PROGRESS_KEYS
+    stopped = seed_lines[-1]
+    assert stopped["event"] == "stopped" and stopped["uploaded"] >= sum(map(len, files.values()))
+
+
+def test_seed_with_fixed_port_stops_after_seconds(made, tmp_path: Path) -> None:
+    import socket
+
+    root, torrent, _ = made
+    with socket.socket() as s:  # a port that was free a moment ago
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t0 = time.monotonic()
+    r = bt("seed", "--torrent", str(torrent), "--save", str(root.parent), "--port", str(port),
+           "--seconds", "1.5")
+    assert r.returncode == 0, r.stderr
+    out = lines(r.stdout)
+    assert out[0] == {"event": "listening", "port": port}
+    assert 1.4 < time.monotonic() - t0 < 20
+    assert any(o.get("event") == "seeding" for o in out)
+    assert out[-1]["event"] == "stopped"
+
+
+def test_get_without_peers_times_out_with_done_false(made, tmp_path: Path) -> None:
+    _, torrent, _ = made
+    r = bt("get", "--torrent", str(torrent), "--save", str(tmp_path / "none"), "--seconds", "1")
+    assert r.returncode == 1, r.stderr
+    last = lines(r.stdout)[-1]
+    assert last["done"] is False and last["reason"] == "timeout" and last["progress"] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["get", "--save", "x"],
+        ["get", "--torrent", "a", "--magnet", "b", "--save", "x"],
+        ["get", "--torrent", "a", "--save", "x", "--peer", "nonsense"],
+        ["seed", "--torrent", "a", "--save", "x", "--port", "70000"],
+        ["make", "--data", "x"],
+        ["make", "--data", "x", "--out", "y", "--piece-size", "12Q"],
+        ["get", "--torrent", "a", "--save", "x", "--private"],
+        ["get", "--torrent", "a", "--save", "x", "--seconds", "soon"],
+        ["bogus"],
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(args: list[str]) -> None:
+    r = bt(*args)
+    assert r.returncode == 2
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert r.stdout == ""
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.torrent"
+    junk.write_bytes(b"not a torrent")
+    for args in (
+        ["get", "--torrent", str(junk), "--save", str(tmp_path / "o"), "--seconds", "1"],
+        ["get", "--torrent", str(tmp_path / "absent"), "--save", str(tmp_path), "--seconds", "1"],
+        ["get", "--magnet", "magnet:?xt=bogus", "--save", str(tmp_path), "--seconds", "1"],
+        ["make", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "o.torrent")],
+    ):
+        r = bt(*args)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_set_options_are_typed_from_the_value(made, tmp_path: Path) -> None:
+    _, torrent, _ = made
+    ok = bt("get", "--torrent", str(torrent), "--save", str(tmp_path / "s"), "--seconds", "0.3",
+            "--set", "connections_limit=50", "--set", "user_agent=me", "--set",
+            "enable_dht=false", "--json")
+    assert ok.returncode == 1 and "bt:" not in ok.stderr, ok.stderr
+    for bad in ("nope=1", "connections_limit=lots", "connections_limit"):
+        r = bt("get", "--torrent", str(torrent), "--save", str(tmp_path / "s"), "--set", bad)
+        assert r.returncode == 2, (bad, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("bt: ")
+
+
+def test_help_and_version() -> None:
+    r = bt("help")
+    assert r.returncode == 0 and r.stdout.startswith("usage:")
+    r = bt("--version", "--json")
+    assert r.returncode == 0 and lines(r.stdout) == [{"bt": libbt.__version__,
+                                                      "libbt": libbt.version}]
+
+
+@pytest.mark.skipif(not C_BT.exists(), reason="the C bt client is not built (make)")
+def test_make_prints_the_same_json_as_the_c_client(tmp_path: Path) -> None:
+    root = tmp_path / "payload"
+    write_tree(root, {"a": 100_000, "b/c": 5})
+    args = ["make", "--data", str(root), "--piece-size", "16384", "--tracker",
+            "http://127.0.0.1:9/a", "--comment", "same", "--json", "--out"]
+    r_py = bt(*args, str(tmp_path / "py.torrent"))
+    r_c = subprocess.run([str(C_BT), *args, str(tmp_path / "c.torrent")], capture_output=True,
+                         text=True, timeout=60)
+    assert r_py.returncode == r_c.returncode == 0, (r_py.stderr, r_c.stderr)
+    (py,), (c,) = lines(r_py.stdout), lines(r_c.stdout)
+    assert list(py) == list(c)
+    assert {k: v for k, v in py.items() if k != "made"} == {k: v for k, v in c.items() if k != "made"}
+
+
+@pytest.mark.skipif(not C_BT.exists(), reason="the C bt client is not built (make)")
+def test_python_get_from_c_seed(made, tmp_path: Path) -> None:
+    root, torrent, files = made
+    seeder = subprocess.Popen([str(C_BT), "seed", "--torrent", str(torrent), "--save",
+                               str(root.parent), "--seconds", "40", "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert seeder.stdout is not None
+        port = json.loads(seeder.stdout.readline())["port"]
+        r = bt("get", "--torrent", str(torrent), "--save", str(tmp_path / "dl"), "--peer",
+               f"[::1]:{port}" if _v6() else f"127.0.0.1:{port}", "--seconds", "30")
+        assert r.returncode == 0, r.stderr
+        assert lines(r.stdout)[-1]["done"] is True
+        for rel, content in files.items():
+            assert (tmp_path / "dl" / "payload" / rel).read_bytes() == content
+    finally:
+        seeder.send_signal(signal.SIGTERM)
+        assert seeder.wait(15) == 0
+
+
+def _v6() -> bool:
+    from conftest import have_ipv6_loopback
+
+    return have_ipv6_loopback()

@@ -1,0 +1,140 @@
+"""A real transfer between two sessions over loopback, checked byte for byte and by alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+import libbt
+from conftest import have_ipv6_loopback, write_tree
+
+ALL = libbt.AlertCategory.ALL
+
+
+def pump(sessions: list[libbt.Session], seen: dict[int, list[libbt.Alert]], cond, timeout: float):
+    deadline = time.monotonic() + timeout
+    while True:
+        for s in sessions:
+            seen.setdefault(id(s), []).extend(s.pop_alerts())
+        if cond():
+            return
+        if time.monotonic() > deadline:
+            names = {k: [a.name for a in v][-30:] for k, v in seen.items()}
+            raise AssertionError(f"timed out; alerts: {names}")
+        sessions[-1].wait_for_alert(0.05)
+
+
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_two_sessions_transfer_files_over_loopback(make_session, tmp_path: Path, family: str):
+    if family == "ipv6" and not have_ipv6_loopback():
+        pytest.skip("no IPv6 loopback on this machine")
+    host = "127.0.0.1" if family == "ipv4" else "::1"
+    iface = "127.0.0.1:0" if family == "ipv4" else "[::1]:0"
+
+    root = tmp_path / "a" / "payload"
+    files = write_tree(root, {"big.bin": 3_000_000, "dir/small.bin": 70_000, "dir/tiny": 5})
+    data = libbt.create_torrent(root, piece_size=65536)
+
+    a = make_session(listen_interfaces=iface, alert_mask=ALL)
+    b = make_session(listen_interfaces=iface, alert_mask=ALL)
+    seen: dict[int, list[libbt.Alert]] = {}
+
+    ta = a.add_torrent(data, save_path=root.parent)
+    pump([a], seen, lambda: ta.status().state == libbt.TorrentState.SEEDING, 20)
+
+    dest = tmp_path / "b"
+    tb = b.add_torrent(data, save_path=dest)
+    tb.connect_peer((host, a.listen_port))
+    t0 = time.monotonic()
+    pump([a, b], seen, lambda: tb.status().is_finished, 60)
+    elapsed = time.monotonic() - t0
+
+    for rel, content in files.items():
+        assert (dest / "payload" / rel).read_bytes() == content, rel
+    stb = tb.status()
+    assert stb.total_done == stb.total_size == sum(map(len, files.values()))
+    assert stb.progress == pytest.approx(1.0)
+    assert tb.pieces().all()
+    assert elapsed < 60
+
+    # Give the last alerts a moment to arrive, then check what each side reported.
+    pump([a, b], seen, lambda: any(x.type == libbt.AlertType.TORRENT_FINISHED
+                                   for x in seen.get(id(b), [])), 5)
+    alerts_a, alerts_b = seen[id(a)], seen[id(b)]
+    types_b = [x.type for x in alerts_b]
+
+    assert any(isinstance(x, libbt.TorrentAddedAlert) and x.torrent == ta for x in alerts_a)
+    assert any(isinstance(x, libbt.StateChangedAlert) and x.state == libbt.TorrentState.SEEDING
+               for x in alerts_a)
+    assert libbt.AlertType.TORRENT_ADDED in types_b
+    finished = [x for x in alerts_b if isinstance(x, libbt.TorrentFinishedAlert)]
+    assert finished and finished[0].torrent is tb and finished[0].info_hash == tb.info_hash
+    changes = [x for x in alerts_b if isinstance(x, libbt.StateChangedAlert)]
+    assert any(x.state in (libbt.TorrentState.SEEDING, libbt.TorrentState.FINISHED)
+               for x in changes)
+    assert all(isinstance(x.prev_state, libbt.TorrentState) for x in changes)
+    connected = [x for x in alerts_b if isinstance(x, libbt.PeerConnectedAlert)]
+    assert connected and str(a.listen_port) in connected[0].endpoint
+    assert host in connected[0].endpoint
+    pieces = {x.piece for x in alerts_b if isinstance(x, libbt.PieceFinishedAlert)}
+    assert pieces == set(range(stb.num_pieces))
+    assert not [x for x in alerts_b if isinstance(x, libbt.HashFailedAlert)]
+    for x in alerts_a + alerts_b:
+        assert isinstance(x.category, libbt.AlertCategory) and x.time > 1.6e9
+        assert x.message is not None
+    # The seeder uploaded what the downloader received.
+    assert ta.status().total_upload >= stb.total_size
+
+
+def test_async_alert_iterator_yields_alerts(make_session, data_dir) -> None:
+    root, _ = data_dir
+    s = make_session(alert_mask=ALL)
+
+    async def run() -> list[libbt.Alert]:
+        got: list[libbt.Alert] = []
+        t = s.add_torrent(libbt.create_torrent(root), save_path=root.parent)
+
+        async def consume() -> None:
+            async for alert in s.alerts(poll=0.1):
+                got.append(alert)
+                if isinstance(alert, libbt.StateChangedAlert) and alert.state in (
+                    libbt.TorrentState.SEEDING,
+                ):
+                    return
+
+        await asyncio.wait_for(consume(), 20)
+        assert all(a.torrent in (None, t) for a in got)
+        return got
+
+    got = asyncio.run(run())
+    assert got[0].type == libbt.AlertType.TORRENT_ADDED or any(
+        a.type == libbt.AlertType.TORRENT_ADDED for a in got
+    )
+
+
+def test_async_iterator_ends_when_session_closes(make_session) -> None:
+    s = make_session()
+
+    async def run() -> None:
+        async def consume() -> int:
+            n = 0
+            async for _ in s.alerts(poll=0.05):
+                n += 1
+            return n
+
+        task = asyncio.create_task(consume())
+        await asyncio.sleep(0.2)
+        s.close()
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(run())
+
+
+def test_wait_for_alert_times_out_and_returns_false(session) -> None:
+    session.pop_alerts()
+    t0 = time.monotonic()
+    assert session.wait_for_alert(0.3) is False
+    assert 0.25 <= time.monotonic() - t0 < 2
