@@ -1,0 +1,133 @@
+#!/usr/bin/env python3
+"""libbt vs libtorrent, side by side in one run (absolute numbers lie on a noisy machine; ratios
+don't as much).
+
+  scripts/bench.py [--size-mib N] [--runs R] [--build DIR]
+
+Transfers one N MiB torrent over loopback TCP: `bt seed` -> `bt get`, then ltpeer seed ->
+ltpeer get (the real libtorrent), alternating R times, and prints MB/s for each and the ratio
+of the medians. Also reports Go micro-benchmarks of the session for the record."""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+LTPEER = REPO.parent / "shared" / "interop" / "ltpeer.py"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def last_json(out: str) -> dict:
+    for line in reversed(out.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError("no JSON output:\n" + out[-2000:])
+
+
+def wait_ready(proc, needle: str, timeout=120):
+    deadline = time.time() + timeout
+    buf = b""
+    os.set_blocking(proc.stdout.fileno(), False)
+    while time.time() < deadline:
+        chunk = proc.stdout.read()
+        if chunk:
+            buf += chunk
+            if needle.encode() in buf:
+                return
+        if proc.poll() is not None:
+            raise RuntimeError(f"seeder exited: {buf.decode(errors='replace')[-2000:]}")
+        time.sleep(0.05)
+    raise RuntimeError("seeder not ready: " + buf.decode(errors="replace")[-2000:])
+
+
+def transfer(kind: str, bt: Path, torrent: Path, seed_dir: Path, work: Path) -> float:
+    port = free_port()
+    save = work / f"get-{kind}"
+    shutil.rmtree(save, ignore_errors=True)
+    if kind == "libbt":
+        seed = [str(bt), "seed", "--torrent", str(torrent), "--save", str(seed_dir), "--port", str(port),
+                "--seconds", "600", "--json"]
+        get = [str(bt), "get", "--torrent", str(torrent), "--save", str(save), "--peer", f"127.0.0.1:{port}",
+               "--seconds", "600", "--json"]
+        ready = '"seeding"'
+    else:
+        lt = ["/usr/bin/python3", str(LTPEER)]
+        seed = lt + ["seed", "--torrent", str(torrent), "--save", str(seed_dir), "--port", str(port),
+                     "--transport", "tcp", "--seconds", "600"]
+        get = lt + ["get", "--torrent", str(torrent), "--save", str(save), "--peer", f"127.0.0.1:{port}",
+                    "--transport", "tcp", "--seconds", "600"]
+        ready = '"seeding"'
+    seeder = subprocess.Popen(seed, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(seeder, ready)
+        t0 = time.monotonic()
+        out = subprocess.run(get, capture_output=True, text=True, timeout=900)
+        wall = time.monotonic() - t0
+        done = last_json(out.stdout)
+        if not done.get("done"):
+            raise RuntimeError(f"{kind} get did not finish: {out.stdout[-1000:]} {out.stderr[-1000:]}")
+        # The client's own figure (add -> complete) and the whole process, start to exit.
+        return float(done["MBps"]), done["bytes"] / 1e6 / wall
+    finally:
+        seeder.terminate()
+        seeder.wait(timeout=30)
+        shutil.rmtree(save, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--build", default=str(REPO / "build"))
+    args = ap.parse_args()
+    bt = Path(args.build) / "bin" / "bt"
+    if not bt.exists():
+        sys.exit(f"bench: {bt} missing: run make")
+    with tempfile.TemporaryDirectory(prefix="libbt-bench-") as tmp:
+        work = Path(tmp)
+        data = work / "seed" / "payload"
+        data.mkdir(parents=True)
+        print(f"bench: writing {args.size_mib} MiB of random data", flush=True)
+        with open(data / "payload.bin", "wb") as f:
+            chunk = os.urandom(1 << 20)
+            for i in range(args.size_mib):
+                f.write(chunk[i % 997:] + chunk[:i % 997])  # distinct pieces, cheap to make
+        torrent = work / "payload.torrent"
+        subprocess.run([str(bt), "make", "--data", str(data), "--out", str(torrent), "--piece-size",
+                        str(1 << 20), "--json"], check=True, capture_output=True)
+        results = {"libbt": [], "libtorrent": []}
+        walls = {"libbt": [], "libtorrent": []}
+        for run in range(args.runs):
+            for kind in ("libbt", "libtorrent"):
+                mbps, wall = transfer(kind, bt, torrent, work / "seed", work)
+                results[kind].append(mbps)
+                walls[kind].append(round(wall, 1))
+                print(f"bench: run {run + 1}/{args.runs} {kind:10s} {mbps:8.1f} MB/s "
+                      f"({wall:.1f} MB/s counting process start and exit)", flush=True)
+        a = statistics.median(results["libbt"])
+        b = statistics.median(results["libtorrent"])
+        wa, wb = statistics.median(walls["libbt"]), statistics.median(walls["libtorrent"])
+        print(json.dumps({"bench": "loopback_tcp_1peer", "size_mib": args.size_mib,
+                          "libbt_MBps": results["libbt"], "libtorrent_MBps": results["libtorrent"],
+                          "ratio": round(a / b, 3), "wall_ratio": round(wa / wb, 3)}))
+        print(f"bench: libbt {a:.1f} MB/s vs libtorrent {b:.1f} MB/s: ratio {a / b:.2f} "
+              f"(whole process: {wa:.1f} vs {wb:.1f}, ratio {wa / wb:.2f})")
+
+
+if __name__ == "__main__":
+    main()
