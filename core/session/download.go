@@ -109,6 +109,10 @@ func (t *Torrent) pieceHashed(index int, sum [20]byte, err error) {
 	}
 	t.picker.PieceVerified(index)
 	t.have.Set(index)
+	t.countPiece(index, true, false)
+	if t.picker.Priority(index) > 0 {
+		t.bytes.wantedDone += t.meta.Info.PieceSize(metainfo.PieceIndex(index))
+	}
 	if t.s.alerts.wants(AlertPieceFinished) {
 		t.s.alerts.push(Alert{Type: AlertPieceFinished, Torrent: t, InfoHash: t.infoHash, Piece: index,
 			Message: fmt.Sprintf("%s: piece %d finished", t.name, index)})

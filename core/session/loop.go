@@ -107,6 +107,7 @@ func (t *Torrent) applyPriorities() {
 	for p, v := range prio {
 		t.picker.SetPiecePriority(p, v)
 	}
+	t.recountBytes()
 	if t.state == StateDownloading || t.state == StateFinished || t.state == StateSeeding {
 		t.updateCompletion(false)
 		for p := range t.peers {
@@ -158,6 +159,7 @@ func (t *Torrent) checkDone(have []bool, err error) {
 			t.picker.SetHave(i)
 		}
 	}
+	t.recountBytes()
 	t.s.alerts.push(Alert{Type: AlertTorrentChecked, Torrent: t, InfoHash: t.infoHash,
 		Message: fmt.Sprintf("%s checked: %d of %d pieces present", t.name, t.have.Count(), t.have.Len())})
 	t.setState(t.completionState())
@@ -309,19 +311,9 @@ func (t *Torrent) publish() {
 		st.NumPieces = info.NumPieces()
 		st.PieceLength = info.PieceLength
 		st.PiecesDone = t.have.Count()
-		for p := 0; p < st.NumPieces; p++ {
-			size := info.PieceSize(metainfo.PieceIndex(p))
-			has := t.have.Has(p)
-			if has {
-				st.TotalDone += size
-			}
-			if t.picker != nil && t.picker.Priority(p) > 0 {
-				st.TotalWanted += size
-				if has {
-					st.TotalWantedDone += size
-				}
-			}
-		}
+		st.TotalDone = t.bytes.done
+		st.TotalWanted = t.bytes.wanted
+		st.TotalWantedDone = t.bytes.wantedDone
 		if st.TotalWanted > 0 {
 			st.Progress = float64(st.TotalWantedDone) / float64(st.TotalWanted)
 		} else if t.state == StateFinished || t.state == StateSeeding {
@@ -329,6 +321,36 @@ func (t *Torrent) publish() {
 		}
 	}
 	t.snapshot.Store(st)
+}
+
+// byteCounts are the byte totals behind Status, kept up to date piece by piece so a status
+// snapshot costs O(1) rather than a walk over every piece.
+type byteCounts struct {
+	done, wanted, wantedDone int64
+}
+
+// recountBytes recomputes the totals after a check or a priority change.
+func (t *Torrent) recountBytes() {
+	t.bytes = byteCounts{}
+	if t.picker == nil {
+		return
+	}
+	for p := 0; p < t.meta.Info.NumPieces(); p++ {
+		t.countPiece(p, t.have.Has(p), t.picker.Priority(p) > 0)
+	}
+}
+
+func (t *Torrent) countPiece(p int, have, wanted bool) {
+	size := t.meta.Info.PieceSize(metainfo.PieceIndex(p))
+	if have {
+		t.bytes.done += size
+	}
+	if wanted {
+		t.bytes.wanted += size
+		if have {
+			t.bytes.wantedDone += size
+		}
+	}
 }
 
 // shutdown stops the torrent: peers, tracker ("stopped"), pending disk work, files.

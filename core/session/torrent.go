@@ -110,6 +110,7 @@ type Torrent struct {
 	nextPeerKey   picker.PeerKey
 	hashing       map[int]bool // pieces being hashed
 	pendingWrites map[int]int  // piece -> block writes not yet on disk
+	bytes         byteCounts   // totals behind Status
 	checking      context.CancelFunc
 	down, up      rateMeter
 	wastedBytes   int64
