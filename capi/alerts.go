@@ -50,8 +50,8 @@ func stringsOf(a *session.Alert) alertStrings {
 	return s
 }
 
-// newAlertBatch copies alerts into C memory. Torrent handles are looked up, never created: a
-// torrent without a live handle (removed, or its session freed) is reported as NULL.
+// newAlertBatch copies alerts into C memory. A torrent removed through bt_session_remove_torrent,
+// or whose session is freed, is reported as NULL.
 func newAlertBatch(sid handleID, alerts []session.Alert) *alertBatch {
 	if len(alerts) == 0 {
 		return &alertBatch{}
@@ -94,14 +94,16 @@ func newAlertBatch(sid handleID, alerts []session.Alert) *alertBatch {
 			ca.timestamp_us = C.int64_t(a.Time.UnixMicro())
 		}
 		if a.Torrent != nil {
-			if id := liveTorrentID(sid, a.Torrent); id != 0 {
+			// Get-or-create: a torrent_added alert may be popped (on another thread) before
+			// bt_session_add_torrent has registered the handle it returns; both get the same id.
+			if id := torrentID(sid, a.Torrent); id != 0 {
 				ca.torrent = (*C.bt_torrent)(idPtr(id))
 			}
 		}
 		ca.info_hash = put(s.infoHash)
 		ca.message = put(s.message)
 		if a.Err != nil {
-			ca.error = errorCode(a.Err)
+			ca.error = alertErrorCode(a.Type, a.Err)
 		}
 		ca.state = C.int(a.State)
 		ca.prev_state = C.int(a.PrevState)

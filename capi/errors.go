@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"unsafe"
 
@@ -78,6 +79,7 @@ func errorCode(err error) C.int {
 		invalid errInvalid
 		fileErr *disk.FileError
 		pathErr *fs.PathError
+		netErr  net.Error
 	)
 	switch {
 	case err == nil:
@@ -105,10 +107,36 @@ func errorCode(err error) C.int {
 	case errors.As(err, &fileErr), errors.As(err, &pathErr), errors.Is(err, fs.ErrNotExist),
 		errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrExist):
 		return C.BT_E_IO
+	case errors.As(err, &netErr):
+		if netErr.Timeout() {
+			return C.BT_E_TIMEOUT
+		}
+		return C.BT_E_NETWORK
 	case errors.As(err, &invalid):
 		return C.BT_E_INVALID_ARG
 	}
 	// An error the engine did not classify: report it rather than guess a code, so the missing
 	// sentinel shows up in tests.
 	return C.BT_E_INTERNAL
+}
+
+// alertErrorCode is errorCode for the error of an alert: what the engine did not classify is
+// given the code of the alert's kind of failure rather than BT_E_INTERNAL.
+func alertErrorCode(t session.AlertType, err error) C.int {
+	code := errorCode(err)
+	if code != C.BT_E_INTERNAL {
+		return code
+	}
+	switch t {
+	case session.AlertFileError:
+		return C.BT_E_IO
+	case session.AlertTrackerError, session.AlertTrackerWarning, session.AlertListenFailed,
+		session.AlertPeerError, session.AlertPeerDisconnected:
+		return C.BT_E_NETWORK
+	case session.AlertMetadataFailed:
+		return C.BT_E_PARSE
+	case session.AlertTorrentError:
+		return C.BT_E_STATE
+	}
+	return code
 }

@@ -156,17 +156,6 @@ func torrentID(sid handleID, t *session.Torrent) handleID {
 	return id
 }
 
-// liveTorrentID returns t's id if it has one that is still live, else 0. It never creates one.
-func liveTorrentID(sid handleID, t *session.Torrent) handleID {
-	reg.mu.RLock()
-	defer reg.mu.RUnlock()
-	e := reg.m[sid]
-	if e == nil || e.kind != kindSession {
-		return 0
-	}
-	return e.obj.(*sessionObj).torrents[t]
-}
-
 // forgetTorrent makes a torrent's id stale after its removal.
 func forgetTorrent(sid handleID, t *session.Torrent) {
 	reg.mu.Lock()

@@ -282,6 +282,18 @@ static void test_foreign_handles(void) {
     int64_t v = 0;
     EXPECT_OK(bt_session_listen_port(se, &port));
     CHECK(port > 0 && port < 65536);
+    {
+        /* a second session on the same port cannot listen */
+        char iface[64];
+        snprintf(iface, sizeof iface, "127.0.0.1:%d", port);
+        bt_settings *busy = NULL;
+        EXPECT_OK(bt_settings_new(&busy));
+        EXPECT_OK(bt_settings_set_str(busy, "listen_interfaces", iface));
+        bt_session *se2 = (bt_session *)&se2;
+        EXPECT_ERR(bt_session_new(busy, &se2), BT_E_NETWORK);
+        CHECK(se2 == NULL);
+        bt_settings_free(busy);
+    }
 
     /* one kind passed as another */
     EXPECT_ERR(bt_session_listen_port((bt_session *)st, &port), BT_E_BAD_HANDLE);
