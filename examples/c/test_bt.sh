@@ -47,12 +47,18 @@ for _ in $(seq 100); do grep -q '"checked"' "$W/seed.out" && break; sleep 0.1; d
 grep -q '"checked","complete":true' "$W/seed.out" && ok "seed: data complete" || bad "seed: $(cat "$W/seed.out" "$W/seed.err")"
 
 check_get() { # name dir json-output exit-code
-    local name=$1 dir=$2 out=$3 rc=$4
-    if [ "$rc" = 0 ] && tail -1 "$out" | grep -q '"done":true' && diff -r "$W/data/album" "$dir/album" >/dev/null; then
-        ok "$name: $(tail -1 "$out")"
+    local name=$1 dir=$2 out=$3 rc=$4 f same=1
+    for f in $(cd "$W/data/album" && find . -type f -size +0); do
+        cmp -s "$W/data/album/$f" "$dir/album/$f" || same=0
+    done
+    if [ "$rc" = 0 ] && tail -1 "$out" | grep -q '"done":true' && [ $same = 1 ]; then
+        ok "$name: bytes identical (cmp); $(tail -1 "$out")"
     else
         bad "$name: exit $rc, $(tail -2 "$out"), diff: $(diff -rq "$W/data/album" "$dir/album" 2>&1 | head -3)"
     fi
+    # A zero-length file of the torrent must exist too (checked apart: it is a separate bug).
+    [ -f "$dir/album/empty.txt" ] && ok "$name: zero-length file created" \
+        || bad "$name: zero-length file album/empty.txt was not created"
 }
 
 # -- get by .torrent, IPv4 -------------------------------------------------------------------
@@ -90,6 +96,8 @@ wait "$SEED"
 rc=$?
 [ $rc = 0 ] && ok "seed: SIGTERM -> exit 0" || bad "seed: SIGTERM -> exit $rc"
 grep -q '"event":"seeding"' "$W/seed.out" && ok "seed: seeding lines" || bad "seed: no seeding lines"
+UP=$(grep '"event":"stopped"' "$W/seed.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["uploaded"])' 2>/dev/null)
+[ "${UP:-0}" -ge $((2 * 3070015)) ] && ok "seed: uploaded $UP bytes to two getters" || bad "seed: uploaded ${UP:-?}"
 
 # -- an incomplete seed warns and keeps going ------------------------------------------------
 mkdir -p "$W/partial/album/sub" && cp "$W/data/album/readme.txt" "$W/partial/album/"

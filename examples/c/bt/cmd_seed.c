@@ -115,6 +115,7 @@ int cmd_seed(const bt_args *a, out_ctx *o)
         if (!checked && check_over(&st, &seen, saw_checking, now - start)) {
             checked = 1;
             print_checked(o, a, &st);
+            tk.next = now; /* the first seeding line right away */
             if ((rc = connect_peers(t, &a->peers, o)) != BT_EXIT_OK)
                 goto out;
             last_dial = now;

@@ -7,7 +7,9 @@
 #include "output.h"
 
 /* Seconds between reconnection attempts to --peer endpoints while no peer is connected. */
-#define PEER_RETRY_SECONDS 5.0
+#ifndef PEER_RETRY_SECONDS
+#define PEER_RETRY_SECONDS 2.0
+#endif
 
 typedef struct ticker {
     double period;

@@ -15,9 +15,9 @@
 #include "output.h"
 #include "util.h"
 
-static int print_version(const out_ctx *o)
+static int print_version(const bt_args *a)
 {
-    if (o->json) {
+    if (a->json) { /* only when asked: scripts read "bt X (libbt Y)" */
         json_line j;
         json_begin(&j);
         json_str(&j, "bt", LIBBT_VERSION);
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
         case CMD_MAKE: rc = cmd_make(&a, &o); break;
         case CMD_SEED: rc = cmd_seed(&a, &o); break;
         case CMD_GET: rc = cmd_get(&a, &o); break;
-        case CMD_VERSION: rc = print_version(&o); break;
+        case CMD_VERSION: rc = print_version(&a); break;
         case CMD_HELP: print_usage(stdout); break;
         default: rc = BT_EXIT_USAGE; break;
         }
