@@ -1,0 +1,258 @@
+/* Sessions: creation, closing (explicit or by the GC), torrents in and out. */
+#include <stdlib.h>
+
+#include "addon.h"
+
+/* Frees the libbt session once. JS thread only. Returns bt_session_free's result. */
+static int session_close_rc(session_state *st) {
+    if (st->closed)
+        return BT_OK;
+    st->closed = 1;
+    alert_hub_close(st);
+    return bt_session_free(st->s);
+}
+
+void session_close(session_state *st) { (void)session_close_rc(st); }
+
+/* The external's finalizer: a session the user forgot to close is freed when it is collected
+ * (or when the environment shuts down). */
+static void session_finalize(napi_env env, void *data, void *hint) {
+    (void)env;
+    (void)hint;
+    session_state *st = data;
+    session_close(st);
+    free(st);
+}
+
+/* sessionNew(hubId, settings, dispatch) -> external; dispatch(hubId) runs when alerts arrive */
+napi_value js_session_new(napi_env env, napi_callback_info info) {
+    napi_value argv[3], ext;
+    bt_settings *settings;
+    if (get_args(env, info, 3, argv) || settings_from_object(env, argv[1], &settings))
+        return NULL;
+    session_state *st = calloc(1, sizeof *st);
+    if (!st) {
+        bt_settings_free(settings);
+        napi_throw_error(env, NULL, "out of memory");
+        return NULL;
+    }
+    int rc = bt_session_new(settings, &st->s);
+    bt_settings_free(settings);
+    if (rc != BT_OK) {
+        throw_bt(env, rc);
+        free(st);
+        return NULL;
+    }
+    if (napi_create_external(env, st, session_finalize, NULL, &ext) != napi_ok) {
+        bt_session_free(st->s);
+        free(st);
+        throw_napi_failure(env, napi_generic_failure, "napi_create_external");
+        return NULL;
+    }
+    /* From here the finalizer owns st. */
+    if (alert_hub_create(env, st, argv[0], argv[2])) {
+        session_close(st);
+        return NULL;
+    }
+    return ext;
+}
+
+napi_value js_session_close(napi_env env, napi_callback_info info) {
+    napi_value argv[1];
+    session_state *st;
+    if (get_args(env, info, 1, argv) || get_session(env, argv[0], &st, 0))
+        return NULL;
+    int rc = session_close_rc(st);
+    if (rc != BT_OK)
+        throw_bt(env, rc);
+    return make_undefined(env);
+}
+
+napi_value js_session_listen_port(napi_env env, napi_callback_info info) {
+    napi_value argv[1], out;
+    session_state *st;
+    int port = 0;
+    if (get_args(env, info, 1, argv) || get_session(env, argv[0], &st, 1))
+        return NULL;
+    int rc = bt_session_listen_port(st->s, &port);
+    if (rc != BT_OK) {
+        throw_bt(env, rc);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_int32(env, port, &out));
+    return out;
+}
+
+/* Reads filePriorities: an array of integers or a byte array. */
+static int get_priorities(napi_env env, napi_value obj, uint8_t **out, size_t *n) {
+    napi_value v;
+    bool is_array;
+    *out = NULL;
+    *n = 0;
+    NAPI_CALL_INT(env, napi_get_named_property(env, obj, "filePriorities", &v));
+    if (is_nullish(env, v))
+        return 0;
+    NAPI_CALL_INT(env, napi_is_array(env, v, &is_array));
+    if (!is_array) {
+        const uint8_t *bytes;
+        if (get_bytes(env, v, "filePriorities", &bytes, n))
+            return -1;
+        *out = malloc(*n ? *n : 1);
+        if (!*out) {
+            napi_throw_error(env, NULL, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < *n; i++)
+            (*out)[i] = bytes[i];
+        return 0;
+    }
+    uint32_t len;
+    NAPI_CALL_INT(env, napi_get_array_length(env, v, &len));
+    *out = malloc(len ? len : 1);
+    if (!*out) {
+        napi_throw_error(env, NULL, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        napi_value e;
+        int64_t p;
+        if (napi_get_element(env, v, i, &e) != napi_ok || get_int64(env, e, "filePriorities[i]", &p)) {
+            free(*out);
+            *out = NULL;
+            throw_napi_failure(env, napi_generic_failure, "reading filePriorities");
+            return -1;
+        }
+        if (p < 0 || p > 255) {
+            free(*out);
+            *out = NULL;
+            napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "file priorities must be 0 (skip) to 7");
+            return -1;
+        }
+        (*out)[i] = (uint8_t)p;
+    }
+    *n = len;
+    return 0;
+}
+
+/* sessionAddTorrent(session, params) -> torrent handle */
+napi_value js_session_add_torrent(napi_env env, napi_callback_info info) {
+    napi_value argv[2], out = NULL, data_v;
+    session_state *st;
+    napi_valuetype t;
+    if (get_args(env, info, 2, argv) || get_session(env, argv[0], &st, 1))
+        return NULL;
+    NAPI_CALL(env, napi_typeof(env, argv[1], &t));
+    if (t != napi_object) {
+        napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "addTorrent() wants a params object");
+        return NULL;
+    }
+    bt_add_torrent_params p = {0};
+    char *save_path = NULL, *file = NULL, *magnet = NULL;
+    uint8_t *prios = NULL;
+    int paused = 0, sequential = 0;
+    if (get_opt_string_prop(env, argv[1], "savePath", &save_path) ||
+        get_opt_string_prop(env, argv[1], "torrentFile", &file) ||
+        get_opt_string_prop(env, argv[1], "magnet", &magnet) ||
+        get_opt_bool_prop(env, argv[1], "paused", &paused) ||
+        get_opt_bool_prop(env, argv[1], "sequential", &sequential) ||
+        get_priorities(env, argv[1], &prios, &p.num_file_priorities) ||
+        napi_get_named_property(env, argv[1], "torrentData", &data_v) != napi_ok ||
+        (!is_nullish(env, data_v) && get_bytes(env, data_v, "torrentData", &p.torrent_data, &p.torrent_size))) {
+        throw_napi_failure(env, napi_generic_failure, "reading addTorrent params"); /* no-op if pending */
+        goto done;
+    }
+    p.save_path = save_path;
+    p.torrent_file = file;
+    p.magnet_uri = magnet;
+    p.paused = paused;
+    p.sequential = sequential;
+    p.file_priorities = prios;
+    bt_torrent *tor = NULL;
+    int rc = bt_session_add_torrent(st->s, &p, &tor);
+    if (rc != BT_OK)
+        throw_bt(env, rc);
+    else if (value_to_torrent(env, tor, &out))
+        out = NULL;
+done:
+    free(save_path);
+    free(file);
+    free(magnet);
+    free(prios);
+    return out;
+}
+
+/* sessionRemoveTorrent(session, torrent, deleteFiles) */
+napi_value js_session_remove_torrent(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    session_state *st;
+    bt_torrent *tor;
+    int del = 0;
+    if (get_args(env, info, 3, argv) || get_session(env, argv[0], &st, 1) ||
+        get_torrent(env, argv[1], &tor) || (!is_nullish(env, argv[2]) && get_bool(env, argv[2], "deleteFiles", &del)))
+        return NULL;
+    int rc = bt_session_remove_torrent(st->s, tor, del ? BT_REMOVE_DELETE_FILES : 0);
+    if (rc != BT_OK)
+        throw_bt(env, rc);
+    return make_undefined(env);
+}
+
+/* sessionTorrents(session) -> handle[] */
+napi_value js_session_torrents(napi_env env, napi_callback_info info) {
+    napi_value argv[1], arr;
+    session_state *st;
+    if (get_args(env, info, 1, argv) || get_session(env, argv[0], &st, 1))
+        return NULL;
+    size_t cap = 64, count = 0;
+    bt_torrent **buf = NULL;
+    for (;;) {
+        bt_torrent **nb = realloc(buf, cap * sizeof *buf);
+        if (!nb) {
+            free(buf);
+            napi_throw_error(env, NULL, "out of memory");
+            return NULL;
+        }
+        buf = nb;
+        int rc = bt_session_torrents(st->s, buf, cap, &count);
+        if (rc != BT_OK) {
+            free(buf);
+            throw_bt(env, rc);
+            return NULL;
+        }
+        if (count <= cap)
+            break;
+        cap = count + 16; /* torrents may be added between the two calls */
+    }
+    if (napi_create_array_with_length(env, count, &arr) != napi_ok)
+        goto fail;
+    for (size_t i = 0; i < count; i++) {
+        napi_value h;
+        if (value_to_torrent(env, buf[i], &h) || napi_set_element(env, arr, (uint32_t)i, h) != napi_ok)
+            goto fail;
+    }
+    free(buf);
+    return arr;
+fail:
+    free(buf);
+    throw_napi_failure(env, napi_generic_failure, "building the torrent list");
+    return NULL;
+}
+
+/* sessionFindTorrent(session, hex) -> handle | null */
+napi_value js_session_find_torrent(napi_env env, napi_callback_info info) {
+    napi_value argv[2], out = NULL;
+    session_state *st;
+    char *hex;
+    if (get_args(env, info, 2, argv) || get_session(env, argv[0], &st, 1) ||
+        get_string(env, argv[1], "infoHash", &hex))
+        return NULL;
+    bt_torrent *tor = NULL;
+    int rc = bt_session_find_torrent(st->s, hex, &tor);
+    free(hex);
+    if (rc == BT_E_NOT_FOUND)
+        napi_get_null(env, &out);
+    else if (rc != BT_OK)
+        throw_bt(env, rc);
+    else if (value_to_torrent(env, tor, &out))
+        out = NULL;
+    return out;
+}
