@@ -42,7 +42,7 @@ class _Opt:
     name: str
     takes_value: bool
     repeatable: bool
-    commands: frozenset
+    commands: frozenset[str]
 
 
 _OPTIONS = {

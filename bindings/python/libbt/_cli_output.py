@@ -24,7 +24,10 @@ _STATE_NAMES = {
 
 
 def state_name(state: int) -> str:
-    return _STATE_NAMES.get(state, "unknown")  # type: ignore[call-overload]
+    for member, name in _STATE_NAMES.items():
+        if member == state:
+            return name
+    return "unknown"
 
 
 def _message_line(prefix: str, msg: str) -> str:
@@ -77,12 +80,12 @@ class JsonLine:
     def _key(self, key: str) -> str:
         return json.dumps(key, ensure_ascii=False) + ":"
 
-    def str(self, key: str, value: Optional[str]) -> "JsonLine":
+    def string(self, key: str, value: Optional[str]) -> "JsonLine":
         v = (value or "").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         self._parts.append(self._key(key) + json.dumps(v, ensure_ascii=False))
         return self
 
-    def int(self, key: str, value: int) -> "JsonLine":
+    def integer(self, key: str, value: int) -> "JsonLine":
         self._parts.append(self._key(key) + str(int(value)))
         return self
 
@@ -91,7 +94,7 @@ class JsonLine:
         self._parts.append(self._key(key) + text)
         return self
 
-    def bool(self, key: str, value: bool) -> "JsonLine":
+    def boolean(self, key: str, value: bool) -> "JsonLine":
         self._parts.append(self._key(key) + ("true" if value else "false"))
         return self
 
@@ -102,15 +105,15 @@ class JsonLine:
 def _status_fields(j: JsonLine, st: TorrentStatus) -> JsonLine:
     return (
         j.fixed("progress", st.progress, 4)
-        .int("down", st.download_rate)
-        .int("up", st.upload_rate)
-        .int("peers", st.num_peers)
-        .int("seeds", st.num_seeds)
-        .str("state", state_name(st.state))
-        .int("downloaded", st.total_download)
-        .int("uploaded", st.total_upload)
-        .int("wanted", st.total_wanted)
-        .int("wanted_done", st.total_wanted_done)
+        .integer("down", st.download_rate)
+        .integer("up", st.upload_rate)
+        .integer("peers", st.num_peers)
+        .integer("seeds", st.num_seeds)
+        .string("state", state_name(st.state))
+        .integer("downloaded", st.total_download)
+        .integer("uploaded", st.total_upload)
+        .integer("wanted", st.total_wanted)
+        .integer("wanted_done", st.total_wanted_done)
     )
 
 
@@ -165,7 +168,7 @@ class Output:
 
     def listening(self, port: int) -> None:
         if self.json:
-            self.line(JsonLine().str("event", "listening").int("port", port))
+            self.line(JsonLine().string("event", "listening").integer("port", port))
         elif not self.quiet:
             self.write(f"listening on port {port}\n")
 
@@ -196,7 +199,7 @@ class Output:
         if self.quiet:
             return
         if self.json:
-            self.line(_status_fields(JsonLine().str("event", "seeding"), st))
+            self.line(_status_fields(JsonLine().string("event", "seeding"), st))
             return
         self.write(
             f"\r{state_name(st.state)} {st.progress * 100:5.1f}%  up {format_bytes(st.upload_rate)}/s"
@@ -219,20 +222,20 @@ class Output:
         if not self._worth_printing(a):
             return
         if self.json:
-            j = JsonLine().str("alert", a.name).str("msg", a.message)
+            j = JsonLine().string("alert", a.name).string("msg", a.message)
             if a.error != 0:
-                j.int("error", a.error)
+                j.integer("error", a.error)
             piece = getattr(a, "piece", -1)
             if a.type in (AlertType.HASH_FAILED, AlertType.PIECE_FINISHED) and piece >= 0:
-                j.int("piece", piece)
+                j.integer("piece", piece)
             if a.type == AlertType.TRACKER_REPLY:
-                j.int("count", getattr(a, "num_peers", 0))
+                j.integer("count", getattr(a, "num_peers", 0))
             elif a.type == AlertType.ALERTS_DROPPED:
-                j.int("count", getattr(a, "count", 0))
+                j.integer("count", getattr(a, "count", 0))
             for key in ("url", "endpoint", "path"):
                 v = getattr(a, key, "")
                 if v:
-                    j.str(key, v)
+                    j.string(key, v)
             self.line(j)
             return
         self.clear_bar()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 __all__ = ["TorrentState", "AlertType", "AlertCategory", "TorrentStatus", "File", "Pieces"]
 
@@ -121,8 +121,10 @@ class TorrentStatus:
         return self.state in (TorrentState.FINISHED, TorrentState.SEEDING)
 
 
-class File(NamedTuple):
-    """A file of a torrent: its index, '/'-separated relative path and size in bytes."""
+@dataclass(frozen=True)
+class File:
+    """A file of a torrent: its index, path relative to the save path ('/'-separated, starting
+    with the torrent's name for multi-file torrents) and size in bytes."""
 
     index: int
     path: str

@@ -199,7 +199,7 @@ def _s(raw: Optional[bytes]) -> str:
 
 
 # Per type: the subclass and how to read its own fields from the C struct.
-_Extra = Callable[["AlertStruct"], tuple]
+_Extra = Callable[["AlertStruct"], "tuple[object, ...]"]
 _CLASSES: dict[int, tuple[type[Alert], _Extra]] = {
     AlertType.TORRENT_ADDED: (TorrentAddedAlert, lambda a: ()),
     AlertType.TORRENT_REMOVED: (TorrentRemovedAlert, lambda a: ()),
@@ -243,4 +243,5 @@ def from_struct(a: "AlertStruct", torrent: Optional["Torrent"]) -> Alert:
         a.error,
     )
     cls, extra = _CLASSES.get(a.type, (Alert, lambda _a: ()))
-    return cls(*base, *extra(a))
+    alert: Alert = cls(*base, *extra(a))
+    return alert

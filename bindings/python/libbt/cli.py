@@ -279,7 +279,7 @@ def cmd_get(a: Args, out: Output) -> int:
 def _print_done(out: Output, nbytes: int, seconds: float) -> None:
     mbps = nbytes / 1e6 / seconds if seconds > 0 else float("nan")
     if out.json:
-        out.line(JsonLine().bool("done", True).fixed("seconds", seconds, 3).int("bytes", nbytes)
+        out.line(JsonLine().boolean("done", True).fixed("seconds", seconds, 3).integer("bytes", nbytes)
                  .fixed("MBps", mbps, 3))
     elif mbps == mbps:
         out.write(f"done: {format_bytes(nbytes)} in {seconds:.1f} s ({mbps:.1f} MB/s)\n")
@@ -289,7 +289,7 @@ def _print_done(out: Output, nbytes: int, seconds: float) -> None:
 
 def _print_not_done(out: Output, reason: str, progress: float, seconds: float) -> None:
     if out.json:
-        out.line(JsonLine().bool("done", False).str("reason", reason)
+        out.line(JsonLine().boolean("done", False).string("reason", reason)
                  .fixed("progress", progress, 4).fixed("seconds", seconds, 3))
     else:
         out.write(f"not done ({reason}) after {seconds:.1f} s: {progress * 100:.1f}%\n")
@@ -310,9 +310,9 @@ def _print_checked(out: Output, a: Args, st: TorrentStatus) -> None:
         warn(f"the data in {a.save} is incomplete ({st.progress * 100:.1f}% verified); "
              "seeding what there is")
     if out.json:
-        out.line(JsonLine().str("event", "checked").bool("complete", complete)
-                 .fixed("progress", st.progress, 4).int("pieces", st.num_pieces)
-                 .int("pieces_done", st.pieces_done))
+        out.line(JsonLine().string("event", "checked").boolean("complete", complete)
+                 .fixed("progress", st.progress, 4).integer("pieces", st.num_pieces)
+                 .integer("pieces_done", st.pieces_done))
     elif not out.quiet and complete:
         out.clear_bar()
         out.write(f"checked: all {st.num_pieces} pieces present\n")
@@ -359,7 +359,7 @@ def cmd_seed(a: Args, out: Output) -> int:
         seconds = time.monotonic() - start
         uploaded = st.total_upload if st else 0
         if out.json:
-            out.line(JsonLine().str("event", "stopped").int("uploaded", uploaded)
+            out.line(JsonLine().string("event", "stopped").integer("uploaded", uploaded)
                      .fixed("seconds", seconds, 3))
         elif not out.quiet:
             out.write(f"stopped after {seconds:.1f} s, uploaded {format_bytes(uploaded)}\n")
@@ -399,10 +399,10 @@ def cmd_make(a: Args, out: Output) -> int:
                 return EXIT_FAIL
             return EXIT_USAGE
     if out.json:
-        out.line(JsonLine().str("made", a.out).str("info_hash", st.info_hash)
-                 .int("pieces", st.num_pieces).str("magnet", magnet).str("name", name)
-                 .int("files", nfiles).int("bytes", st.total_size)
-                 .int("piece_size", st.piece_length))
+        out.line(JsonLine().string("made", a.out).string("info_hash", st.info_hash)
+                 .integer("pieces", st.num_pieces).string("magnet", magnet).string("name", name)
+                 .integer("files", nfiles).integer("bytes", st.total_size)
+                 .integer("piece_size", st.piece_length))
     else:
         out.write(
             f'made {a.out}: "{name}", {nfiles} file{"" if nfiles == 1 else "s"}, '
@@ -415,7 +415,7 @@ def cmd_make(a: Args, out: Output) -> int:
 
 def cmd_version(out: Output) -> int:
     if out.json:
-        out.line(JsonLine().str("bt", __version__).str("libbt", lib_version))
+        out.line(JsonLine().string("bt", __version__).string("libbt", lib_version))
     else:
         out.write(f"bt {__version__} (libbt {lib_version}) [python]\n")
     major_minor = [int(x) for x in __version__.split(".")[:2]]

@@ -196,7 +196,9 @@ class Session:
 
     # ---- torrents ----
 
-    def _torrent(self, handle: int) -> Torrent:
+    def _torrent(self, handle: Optional[int]) -> Torrent:
+        if not handle:
+            raise InvalidArgument("libbt returned a NULL torrent handle")
         t = self._torrents.get(handle)
         if t is None:
             t = Torrent(self, handle)

@@ -52,6 +52,8 @@ def made(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     assert m["name"] == "payload" and m["files"] == 2 and m["piece_size"] == 32768
     assert m["bytes"] == sum(map(len, files.values())) and m["pieces"] == -(-m["bytes"] // 32768)
     assert m["info_hash"] == libbt.info_hash_of(out.read_bytes())
+    assert m["magnet"].startswith("magnet:?xt=urn:btih:" + m["info_hash"])
+    (tmp_path / "magnet.txt").write_text(m["magnet"])
     return root, out, files
 
 
@@ -82,6 +84,17 @@ def test_seed_and_get_transfer_with_json_lines(made, tmp_path: Path) -> None:
         assert done["seconds"] > 0 and done["MBps"] > 0
         for rel, content in files.items():
             assert (dest / "payload" / rel).read_bytes() == content
+
+        # The same from the magnet link: metadata comes from the seeder (BEP 9), over IPv6
+        # loopback when there is one.
+        magnet = (tmp_path / "magnet.txt").read_text()
+        peer = f"[::1]:{port}" if _v6() else f"127.0.0.1:{port}"
+        r = bt("get", "--magnet", magnet, "--save", str(tmp_path / "dl2"), "--peer", peer,
+               "--seconds", "45", "--json")
+        assert r.returncode == 0, r.stderr
+        assert lines(r.stdout)[-1]["done"] is True
+        for rel, content in files.items():
+            assert (tmp_path / "dl2" / "payload" / rel).read_bytes() == content
         time.sleep(1.2)  # let the seeder print a "seeding" line (once a second)
     finally:
         seeder.send_signal(signal.SIGTERM)

@@ -89,6 +89,31 @@ def test_two_sessions_transfer_files_over_loopback(make_session, tmp_path: Path,
     assert ta.status().total_upload >= stb.total_size
 
 
+def test_magnet_download_fetches_metadata_from_the_peer(make_session, tmp_path: Path) -> None:
+    root = tmp_path / "a" / "payload"
+    files = write_tree(root, {"m.bin": 700_000, "n.bin": 3})
+    data = libbt.create_torrent(root, piece_size=32768)
+    a = make_session()
+    b = make_session(alert_mask=ALL)
+    seen: dict[int, list[libbt.Alert]] = {}
+    ta = a.add_torrent(data, save_path=root.parent)
+    pump([a], seen, lambda: ta.status().state == libbt.TorrentState.SEEDING, 20)
+
+    tb = b.add_torrent(magnet=ta.magnet, save_path=tmp_path / "b")
+    st = tb.status()
+    assert not st.has_metadata and st.state == libbt.TorrentState.DOWNLOADING_METADATA
+    assert tb.info_hash == ta.info_hash and tb.name == "payload"
+    assert len(tb.pieces()) == 0
+    with pytest.raises(libbt.StateError):
+        tb.files()
+    tb.connect_peer(f"127.0.0.1:{a.listen_port}")
+    pump([a, b], seen, lambda: tb.status().is_finished, 60)
+    assert [f.path for f in tb.files()] == ["payload/m.bin", "payload/n.bin"]
+    for rel, content in files.items():
+        assert (tmp_path / "b" / "payload" / rel).read_bytes() == content
+    assert any(isinstance(x, libbt.MetadataReceivedAlert) for x in seen[id(b)])
+
+
 def test_async_alert_iterator_yields_alerts(make_session, data_dir) -> None:
     root, _ = data_dir
     s = make_session(alert_mask=ALL)
