@@ -103,7 +103,9 @@ func (s *Session) listen() error {
 		if port == 0 {
 			port = ln.Addr().(*net.TCPAddr).Port
 		}
+		s.mu.Lock()
 		s.listeners = append(s.listeners, ln)
+		s.mu.Unlock()
 		s.alerts.push(Alert{Type: AlertListenSucceeded, Endpoint: ln.Addr().String(), Message: "listening on " + ln.Addr().String()})
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
@@ -149,6 +151,8 @@ func (s *Session) acceptLoop(ln net.Listener) {
 
 // handleIncoming reads the handshake, finds the torrent and hands the connection to it.
 func (s *Session) handleIncoming(c net.Conn) {
+	// Closing the session must not wait for a silent peer's handshake timeout.
+	defer context.AfterFunc(s.ctx, func() { c.Close() })()
 	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
 	reserved, ih, err := peerwire.ReadHandshakeHeader(c)
 	if err != nil {
@@ -187,6 +191,7 @@ func (s *Session) dial(ctx context.Context, addr netip.AddrPort, ih [20]byte) (n
 	if err != nil {
 		return nil, peerwire.Handshake{}, err
 	}
+	defer context.AfterFunc(ctx, func() { c.Close() })()
 	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
 	if err := peerwire.WriteHandshake(c, s.handshake(ih)); err != nil {
 		c.Close()
@@ -253,8 +258,8 @@ func (s *Session) isClosed() bool {
 // Settings returns a copy of the current settings.
 func (s *Session) Settings() *Settings { return s.settings.Clone() }
 
-// ApplySettings changes settings of a running session. listen_interfaces takes effect for new
-// sessions only in this version.
+// ApplySettings changes settings of a running session; a new listen_interfaces closes the old
+// listen sockets and opens the new ones (connected peers stay).
 func (s *Session) ApplySettings(p *Settings) error {
 	if s.isClosed() {
 		return ErrClosed
@@ -262,7 +267,20 @@ func (s *Session) ApplySettings(p *Settings) error {
 	if p == nil {
 		return fmt.Errorf("%w: nil settings", ErrInvalidArgument)
 	}
+	oldListen := s.settings.String("listen_interfaces") + fmt.Sprint(s.settings.Bool("enable_incoming_tcp"))
 	s.settings.merge(p)
+	if s.settings.String("listen_interfaces")+fmt.Sprint(s.settings.Bool("enable_incoming_tcp")) != oldListen {
+		s.mu.Lock()
+		old := s.listeners
+		s.listeners = nil
+		s.mu.Unlock()
+		for _, ln := range old {
+			ln.Close()
+		}
+		if err := s.listen(); err != nil {
+			return err
+		}
+	}
 	s.alerts.configure(int(s.settings.Int("alert_queue_size")), Category(s.settings.Int("alert_mask")))
 	s.applyLimits()
 	return nil

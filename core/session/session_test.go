@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -260,4 +261,40 @@ func TestDownloadRateLimitIsHonoured(t *testing.T) {
 	// 600 kB at 200 kB/s with a quarter-second burst cannot finish in under ~2.5 s. Only a lower
 	// bound is checked: the machine's speed must not make this test flaky.
 	require.Greater(t, time.Since(start), 2*time.Second)
+}
+
+func TestApplySettingsMovesListenSocket(t *testing.T) {
+	s := newTestSession(t, "127.0.0.1:0")
+	first := s.ListenPort()
+	require.NotZero(t, first)
+	p := NewSettings()
+	require.NoError(t, p.SetString("listen_interfaces", "[::1]:0"))
+	require.NoError(t, s.ApplySettings(p))
+	require.NotZero(t, s.ListenPort())
+	v, _ := s.Settings().Get("listen_interfaces")
+	require.Equal(t, "[::1]:0", v)
+	_, err := net.Dial("tcp", fmt.Sprintf("[::1]:%d", s.ListenPort()))
+	require.NoError(t, err)
+
+	bad := NewSettings()
+	require.ErrorIs(t, bad.SetInt("no_such_setting", 1), ErrUnknownSetting)
+	require.ErrorIs(t, bad.SetString("connections_limit", "x"), ErrSettingType)
+	require.ErrorIs(t, bad.SetInt("connections_limit", -5), ErrSettingType)
+	require.ErrorIs(t, bad.SetBool("enable_dht", true), ErrSettingType, "the DHT is not in this build yet")
+}
+
+func TestAlertQueueIsBoundedAndReportsDrops(t *testing.T) {
+	q := newAlertQueue(3, CategoryAll)
+	for i := 0; i < 10; i++ {
+		q.push(Alert{Type: AlertPieceFinished, Piece: i})
+	}
+	got := q.pop()
+	require.Equal(t, AlertAlertsDropped, got[0].Type)
+	require.Equal(t, int64(7), got[0].Count)
+	require.Len(t, got, 4)
+	require.Empty(t, q.pop())
+	q.configure(3, CategoryError)
+	q.push(Alert{Type: AlertPieceFinished})
+	require.Empty(t, q.pop(), "masked categories are not queued")
+	require.False(t, q.wait(10*time.Millisecond))
 }
