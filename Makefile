@@ -26,7 +26,7 @@ build: configure
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
 
 test: deps
-	$(MAKE) build
+	$(MAKE) --no-print-directory build
 	cd $(BUILD) && ctest --output-on-failure $(CTEST_ARGS)
 
 deps:
