@@ -37,7 +37,7 @@ ALERT_MASK = (
     | AlertCategory.STORAGE
     | AlertCategory.PEER
 )
-PEER_RETRY_SECONDS = 5.0
+PEER_RETRY_SECONDS = 2.0
 
 
 class _Fail(Exception):
@@ -343,6 +343,7 @@ def cmd_seed(a: Args, out: Output) -> int:
             if not checked and _check_over(st, seen, saw_checking, now - start):
                 checked = True
                 _print_checked(out, a, st)
+                tk.next = now  # the first seeding line right away
                 _connect_peers(t, a.peers, out)
                 last_dial = now
             if tk.due(now):
@@ -413,11 +414,11 @@ def cmd_make(a: Args, out: Output) -> int:
     return EXIT_OK
 
 
-def cmd_version(out: Output) -> int:
-    if out.json:
+def cmd_version(a: Args, out: Output) -> int:
+    if a.json:  # only when asked: scripts read "bt X (libbt Y)"
         out.line(JsonLine().string("bt", __version__).string("libbt", lib_version))
     else:
-        out.write(f"bt {__version__} (libbt {lib_version}) [python]\n")
+        out.write(f"bt {__version__} (libbt {lib_version})\n")
     major_minor = [int(x) for x in __version__.split(".")[:2]]
     if lib_version_number // 100 != major_minor[0] * 100 + major_minor[1]:
         warn(f"built against libbt {__version__} but running with {lib_version}")
@@ -436,7 +437,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             out.write(USAGE)
             return EXIT_OK
         if a.command == "version":
-            return cmd_version(out)
+            return cmd_version(a, out)
         if a.command == "make":
             return cmd_make(a, out)
         if a.command == "seed":

@@ -163,3 +163,21 @@ def test_wait_for_alert_times_out_and_returns_false(session) -> None:
     t0 = time.monotonic()
     assert session.wait_for_alert(0.3) is False
     assert 0.25 <= time.monotonic() - t0 < 2
+
+
+@pytest.mark.xfail(reason="libbt bug: zero-length files of a torrent are never created on the "
+                   "downloading side (the C bt client's test_bt.sh fails the same way)")
+def test_zero_length_files_are_created_by_the_downloader(make_session, tmp_path: Path) -> None:
+    root = tmp_path / "a" / "payload"
+    write_tree(root, {"x.bin": 100_000, "empty": 0})
+    data = libbt.create_torrent(root)
+    a, b = make_session(), make_session()
+    seen: dict[int, list[libbt.Alert]] = {}
+    ta = a.add_torrent(data, save_path=root.parent)
+    pump([a], seen, lambda: ta.status().state == libbt.TorrentState.SEEDING, 20)
+    tb = b.add_torrent(data, save_path=tmp_path / "b")
+    assert libbt.File(0, "payload/empty", 0) in tb.files()
+    tb.connect_peer(("127.0.0.1", a.listen_port))
+    pump([a, b], seen, lambda: tb.status().is_finished, 30)
+    b.close()
+    assert (tmp_path / "b" / "payload" / "empty").is_file()
