@@ -34,7 +34,7 @@ from ._errors import (
     Timeout,
     UnknownSetting,
 )
-from ._lib import lib as _lib
+from ._lib import lib as _cdll
 from ._lib import library_path
 from ._types import AlertCategory, AlertType, File, Pieces, TorrentState, TorrentStatus
 from .alerts import (
@@ -70,14 +70,14 @@ from .torrent import Torrent
 
 __version__ = "0.1.0"
 #: The runtime version of the loaded libbt.so, e.g. "0.1.0".
-version: str = (_lib.bt_version() or b"").decode("ascii", "replace")
+version: str = (_cdll.bt_version() or b"").decode("ascii", "replace")
 #: MAJOR*10000 + MINOR*100 + PATCH of the loaded libbt.so.
-version_number: int = _lib.bt_version_number()
+version_number: int = _cdll.bt_version_number()
 
 
 def strerror(code: int) -> str:
     """libbt's static description of a BT_E_* code."""
-    return (_lib.bt_strerror(code) or b"").decode("utf-8", "replace")
+    return (_cdll.bt_strerror(code) or b"").decode("utf-8", "replace")
 
 
 __all__ = [
