@@ -40,7 +40,8 @@ type handleID uint64
 const firstID handleID = 1 << 16
 
 type sessionObj struct {
-	s *session.Session
+	s      *session.Session
+	notify notifier // the C alert-notify callback (notify.go)
 	// Guarded by reg.mu.
 	torrents map[*session.Torrent]handleID
 	removed  map[*session.Torrent]bool // removed torrents never get a new id

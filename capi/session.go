@@ -45,6 +45,7 @@ func bt_session_new(settings *C.capi_csettings, out **C.bt_session) (rc C.int) {
 		return c.err(err)
 	}
 	so := &sessionObj{s: s, torrents: map[*session.Torrent]handleID{}, removed: map[*session.Torrent]bool{}}
+	s.SetAlertNotify(so.notify.fire)
 	*out = (*C.bt_session)(idPtr(register(kindSession, so)))
 	return C.BT_OK
 }
@@ -62,6 +63,7 @@ func bt_session_free(h *C.bt_session) (rc C.int) {
 	if err != nil {
 		return c.err(err)
 	}
+	so.notify.set(0, 0) // no callback runs after bt_session_free returns
 	so.s.SetAlertNotify(nil)
 	if err := so.s.Close(); err != nil {
 		return c.err(err)
@@ -243,12 +245,12 @@ func bt_session_set_alert_notify(h *C.bt_session, fn C.bt_alert_notify_fn, userd
 	if rc != C.BT_OK {
 		return rc
 	}
-	if fn == nil {
-		so.s.SetAlertNotify(nil)
-		return C.BT_OK
+	// The engine always holds so.notify.fire; only the C function behind it changes.
+	so.notify.set(uintptr(unsafe.Pointer(fn)), uintptr(userdata))
+	// Alerts already queued would never make the queue go from empty to non-empty again:
+	// notify once now, from a libbt goroutine as always.
+	if fn != nil && so.s.WaitForAlert(0) {
+		go so.notify.fire()
 	}
-	// Kept as integers: they are C pointers that Go only passes back to C.
-	f, ud := uintptr(unsafe.Pointer(fn)), uintptr(userdata)
-	so.s.SetAlertNotify(func() { C.capi_call_notify(C.uintptr_t(f), C.uintptr_t(ud)) })
 	return C.BT_OK
 }

@@ -680,6 +680,23 @@ static void test_notify(void) {
     int nf = 0;
     EXPECT_ERR(bt_torrent_num_files(t, &nf), BT_E_STATE); /* magnet: no metadata yet */
     EXPECT_OK(bt_session_set_alert_notify(se, NULL, NULL));
+    /* after set_alert_notify(NULL) returns, the old callback never runs again */
+    int before = atomic_load(&notified);
+    EXPECT_OK(bt_session_pop_alerts(se, &a));
+    bt_alerts_free(a);
+    EXPECT_OK(bt_torrent_pause(t));
+    EXPECT_OK(bt_torrent_resume(t));
+    struct timespec pause_ts = {0, 50 * 1000 * 1000};
+    nanosleep(&pause_ts, NULL);
+    CHECK(atomic_load(&notified) == before);
+    /* alerts already queued when a callback is set: it is called once */
+    CHECK(bt_session_wait_for_alert(se, 2000) == 1);
+    EXPECT_OK(bt_session_set_alert_notify(se, on_alert, &notified));
+    for (int i = 0; i < 500 && atomic_load(&notified) == before; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    CHECK(atomic_load(&notified) > before);
     EXPECT_OK(bt_session_free(se));
     /* the torrent of a freed session is stale */
     EXPECT_ERR(bt_torrent_pause(t), BT_E_BAD_HANDLE);
