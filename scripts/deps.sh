@@ -27,7 +27,10 @@ if ! python3 -c 'import pytest' 2>/dev/null; then
     python3 -m pip install --quiet pytest
 fi
 
-if [ -f bindings/node/package.json ] && [ ! -d bindings/node/node_modules ]; then
-    npm --prefix bindings/node install --nodedir=/usr --no-audit --no-fund
+# Node dependencies only: the addon links build/lib/libbt.so, so it is built by the node test
+# (scripts/test-node.sh), after the library.
+if [ -f bindings/node/package.json ] && node -e "process.exit(Object.keys(require('./bindings/node/package.json').dependencies || {}).length ? 0 : 1)" \
+        && [ ! -d bindings/node/node_modules ]; then
+    npm --prefix bindings/node install --ignore-scripts --no-audit --no-fund
 fi
 echo "deps: ok"
