@@ -94,7 +94,7 @@ def test_duplicate_torrent_raises_already_exists(session, data_dir) -> None:
     t = _added(session, data_dir)
     with pytest.raises(libbt.AlreadyExists) as ei:
         _added(session, data_dir)
-    assert t.info_hash in str(ei.value) or str(ei.value)
+    assert ei.value.code == -5 and t.info_hash in str(ei.value)
 
 
 def test_bad_peer_endpoint_raises_invalid_argument(session, data_dir) -> None:
@@ -103,15 +103,36 @@ def test_bad_peer_endpoint_raises_invalid_argument(session, data_dir) -> None:
         with pytest.raises(libbt.InvalidArgument):
             t.connect_peer(bad)
     with pytest.raises(libbt.InvalidArgument):
+        t.connect_peer("1.2.3.4:0")
+    with pytest.raises(libbt.InvalidArgument):
         t.connect_peer(("example.org", 80))
 
 
 def test_bad_file_priority_is_rejected(session, data_dir) -> None:
     t = _added(session, data_dir)
-    with pytest.raises(libbt.Error):
+    with pytest.raises(libbt.InvalidArgument, match="99"):
         t.set_file_priority(99, 4)
-    with pytest.raises(libbt.Error):
+    with pytest.raises(libbt.InvalidArgument, match="8"):
         t.set_file_priority(0, 8)
+    with pytest.raises(libbt.NotFound):
+        lib_file(t, 99)
+
+
+def lib_file(t: libbt.Torrent, index: int) -> None:
+    """bt_torrent_file on an index past the end (files() never asks for one)."""
+    from ctypes import byref, c_int64, c_void_p
+
+    from libbt._errors import check
+    from libbt._lib import lib
+
+    check(lib.bt_torrent_file(t.handle, index, byref(c_void_p()), byref(c_int64())))
+
+
+def test_torrent_of_another_session_is_not_found(make_session, data_dir) -> None:
+    a, b = make_session(), make_session()
+    t = _added(a, data_dir)
+    with pytest.raises(libbt.NotFound):
+        b.remove_torrent(t)
 
 
 def test_find_torrent_with_bad_hash(session) -> None:

@@ -39,9 +39,14 @@ def test_unsupported_python_type_is_rejected_before_libbt() -> None:
 
 
 def test_malformed_listen_interface_is_rejected() -> None:
-    with pytest.raises(libbt.Error) as ei:
+    with pytest.raises(libbt.SettingTypeError) as ei:
         libbt.Session(listen_interfaces="not an address")
-    assert "listen" in str(ei.value).lower() or "not an address" in str(ei.value)
+    assert "not an address" in str(ei.value)
+
+
+def test_features_that_would_send_traffic_cannot_be_enabled() -> None:
+    with pytest.raises(libbt.SettingTypeError, match="DHT"):
+        libbt.Session(listen_interfaces="127.0.0.1:0", enable_dht=True)
 
 
 def test_settings_round_trip_through_apply_and_get(session: libbt.Session) -> None:
