@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	neturl "net/url"
 	"time"
 
 	"github.com/libbt/libbt/core/tracker"
@@ -123,7 +124,7 @@ func (t *Torrent) trackerLoop(ctx context.Context, tiers *tracker.Tiers, done ch
 		now := time.Now()
 		if err != nil {
 			t.s.alerts.push(Alert{Type: AlertTrackerError, Torrent: t, InfoHash: t.infoHash, URL: url, Err: err,
-				Message: fmt.Sprintf("%s: tracker %s: %v", t.name, url, err)})
+				Message: fmt.Sprintf("%s: %v", t.name, trackerErrorText(err, url))})
 			var fe *tracker.FailureError
 			wrapped := tiers.Failed(url)
 			if wrapped || errors.As(err, &fe) {
@@ -153,4 +154,18 @@ func (t *Torrent) trackerLoop(ctx context.Context, tiers *tracker.Tiers, done ch
 		})
 		timer.Reset(time.Until(sched.Succeeded(now, resp)))
 	}
+}
+
+// trackerErrorText says what went wrong without repeating the URL or echoing the announce
+// query (which carries our peer id and key).
+func trackerErrorText(err error, url string) string {
+	var ue *neturl.Error
+	if errors.As(err, &ue) {
+		return fmt.Sprintf("tracker %s: %v", url, ue.Err)
+	}
+	var te *tracker.Error
+	if errors.As(err, &te) {
+		return fmt.Sprintf("tracker %s: %v", url, te.Err)
+	}
+	return err.Error()
 }

@@ -1,18 +1,24 @@
 package session
 
 import (
-	"crypto/sha1"
+	"errors"
 	"fmt"
+	"net/netip"
+	"time"
 
-	"github.com/libbt/libbt/core/bencode"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
 )
 
-// Extension message ids we assign (BEP 10: each side picks its own).
+// Extension message ids we assign (BEP 10: each side picks its own). Extensions added with
+// AddExtension get ids from firstUserExtID on.
 const (
-	extHandshakeID  = 0
-	extUTMetadataID = 2
+	extHandshakeID   = 0
+	extUTPexID       = 1
+	extUTMetadataID  = 2
+	extDontHaveID    = 3
+	firstUserExtID   = 10
+	maxExtensionsNum = 200
 )
 
 const (
@@ -20,14 +26,109 @@ const (
 	maxMetadataSize   = 32 << 20 // no real info dictionary comes close; bounds memory
 )
 
+// Extension adds a BEP 10 extension-protocol message to every torrent of a session; ut_pex is
+// built on it. Its methods run on the torrent's goroutine and must not block.
+type Extension interface {
+	// Name is the extension's key in the handshake's "m" dictionary, e.g. "ut_pex".
+	Name() string
+	// NewPeer is called when a peer's extended handshake says it supports the extension. It
+	// returns the extension's state for that peer, or nil to leave the peer alone.
+	NewPeer(p *ExtensionPeer) PeerExtension
+}
+
+// PeerExtension is one extension's state for one peer.
+type PeerExtension interface {
+	// Message handles one message of this extension; an error disconnects the peer.
+	Message(payload []byte) error
+	// Tick runs about once a second.
+	Tick(now time.Time)
+	// Close runs when the peer disconnects.
+	Close()
+}
+
+// ExtensionPeer is what an extension may do with its peer.
+type ExtensionPeer struct {
+	t    *Torrent
+	p    *peerConn
+	name string
+}
+
+// Addr returns the peer's address.
+func (e *ExtensionPeer) Addr() netip.AddrPort { return e.p.addr }
+
+// InfoHash returns the torrent's info-hash.
+func (e *ExtensionPeer) InfoHash() metainfo.InfoHash { return e.t.infoHash }
+
+// Private reports whether the torrent is private (BEP 27): peer-sharing extensions must not
+// run for it.
+func (e *ExtensionPeer) Private() bool { return e.t.private() }
+
+// Send sends payload as a message of this extension.
+func (e *ExtensionPeer) Send(payload []byte) {
+	id := e.p.extIDs[e.name]
+	if id <= 0 || id > 255 {
+		return
+	}
+	e.p.send(func(buf []byte) []byte { return peerwire.AppendExtended(buf, uint8(id), payload) })
+}
+
+// Disconnect drops the peer.
+func (e *ExtensionPeer) Disconnect(reason error) { e.t.dropPeer(e.p, reason, true) }
+
+type registeredExtension struct {
+	id  uint8
+	ext Extension
+}
+
+// AddExtension registers an extension for torrents added after this call.
+func (s *Session) AddExtension(ext Extension) error {
+	if ext == nil || ext.Name() == "" {
+		return fmt.Errorf("%w: extension without a name", ErrInvalidArgument)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.extensions) >= maxExtensionsNum {
+		return fmt.Errorf("%w: too many extensions", ErrInvalidArgument)
+	}
+	for _, r := range s.extensions {
+		if r.ext.Name() == ext.Name() {
+			return fmt.Errorf("%w: extension %q is already registered", ErrInvalidArgument, ext.Name())
+		}
+	}
+	s.extensions = append(s.extensions, registeredExtension{id: uint8(firstUserExtID + len(s.extensions) - len(builtinExtensions)), ext: ext})
+	return nil
+}
+
+// builtinExtensions are registered in every session.
+var builtinExtensions = []registeredExtension{{id: extUTPexID, ext: pexExtension{}}}
+
+func (s *Session) extensionList() []registeredExtension {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.extensions
+}
+
+func (t *Torrent) private() bool { return t.meta != nil && t.meta.Info.Private }
+
 func appendExtendedHandshake(buf []byte, t *Torrent, p *peerConn) []byte {
+	m := map[string]int{"ut_metadata": extUTMetadataID, "lt_donthave": extDontHaveID}
+	for _, r := range t.s.extensionList() {
+		m[r.ext.Name()] = int(r.id)
+	}
+	if t.private() {
+		delete(m, "ut_pex")
+	}
 	hs := peerwire.ExtendedHandshake{
-		M:    map[string]int{"ut_metadata": extUTMetadataID},
+		M:    m,
 		V:    "libbt/" + Version,
 		Reqq: ourReqq,
+		P:    t.s.ListenPort(),
 	}
-	if t.meta != nil {
+	if t.meta != nil && !t.private() {
 		hs.MetadataSize = len(t.meta.InfoBytes)
+	}
+	if t.state == StateSeeding || t.state == StateFinished {
+		hs.UploadOnly = 1 // BEP 21
 	}
 	if a := p.addr.Addr(); a.Is4() {
 		b := a.As4()
@@ -49,178 +150,102 @@ func (t *Torrent) onExtended(p *peerConn, id uint8, payload []byte) error {
 	}
 	switch id {
 	case extHandshakeID:
-		hs, err := peerwire.ParseExtendedHandshake(payload)
-		if err != nil {
-			return protocolError("extended handshake: %v", err)
-		}
-		p.extIDs = hs.M
-		if hs.Reqq > 0 {
-			p.maxRequests = hs.Reqq
-		}
-		if hs.MetadataSize > 0 && hs.MetadataSize <= maxMetadataSize {
-			p.metadataSize = hs.MetadataSize
-		}
-		if hs.P > 0 && hs.P < 65536 {
-			p.listenPort = uint16(hs.P)
-		}
-		t.requestMetadata(p)
+		return t.onExtendedHandshake(p, payload)
 	case extUTMetadataID:
 		return t.onMetadataMessage(p, payload)
+	case extDontHaveID:
+		return t.onDontHave(p, payload)
 	}
-	return nil
+	if pe := p.exts[id]; pe != nil {
+		return pe.Message(payload)
+	}
+	return nil // an extension we did not offer to this peer: ignore
 }
 
-type metadataMsg struct {
-	MsgType   int `bencode:"msg_type"`
-	Piece     int `bencode:"piece"`
-	TotalSize int `bencode:"total_size,omitempty"`
-}
-
-const (
-	metadataRequest = 0
-	metadataData    = 1
-	metadataReject  = 2
-)
-
-// metadataFetch assembles the info dictionary from ut_metadata pieces (BEP 9).
-type metadataFetch struct {
-	size     int
-	pieces   [][]byte
-	asked    map[int]*peerConn
-	badPeers map[[20]byte]bool // sent metadata that did not hash to the info-hash
-	contribs map[*peerConn]bool
-}
-
-func (t *Torrent) requestMetadata(p *peerConn) {
-	if t.meta != nil || p.metadataSize == 0 || p.extIDs["ut_metadata"] == 0 {
-		return
+func (t *Torrent) onExtendedHandshake(p *peerConn, payload []byte) error {
+	hs, err := peerwire.ParseExtendedHandshake(payload)
+	if err != nil {
+		return protocolError("extended handshake: %v", err)
 	}
-	f := t.metadata
-	if f == nil {
-		n := (p.metadataSize + metadataPieceSize - 1) / metadataPieceSize
-		f = &metadataFetch{size: p.metadataSize, pieces: make([][]byte, n), asked: map[int]*peerConn{},
-			badPeers: map[[20]byte]bool{}, contribs: map[*peerConn]bool{}}
-		t.metadata = f
+	p.extIDs = hs.M
+	if hs.Reqq > 0 {
+		p.maxRequests = hs.Reqq
 	}
-	if f.badPeers[p.peerID] || p.metadataSize != f.size {
-		return
+	if hs.MetadataSize > 0 && hs.MetadataSize <= maxMetadataSize {
+		p.metadataSize = hs.MetadataSize
 	}
-	for i := range f.pieces {
-		if f.pieces[i] != nil || f.asked[i] != nil {
+	if hs.P > 0 && hs.P < 65536 {
+		p.listenPort = uint16(hs.P)
+	}
+	p.uploadOnly = hs.UploadOnly != 0
+	if p.uploadOnly && (t.state == StateSeeding || t.state == StateFinished) {
+		return errors.New("both sides are upload-only")
+	}
+	// A second handshake may change the ids; restart every extension.
+	for _, pe := range p.exts {
+		pe.Close()
+	}
+	p.exts = nil
+	for _, r := range t.s.extensionList() {
+		if hs.M[r.ext.Name()] == 0 {
 			continue
 		}
-		f.asked[i] = p
-		hdr, _ := bencode.Marshal(metadataMsg{MsgType: metadataRequest, Piece: i})
-		p.sendMessage(&peerwire.Message{ID: peerwire.Extended, ExtendedID: uint8(p.extIDs["ut_metadata"]), Payload: hdr})
-	}
-}
-
-func (t *Torrent) metadataPeerGone(p *peerConn) {
-	if f := t.metadata; f != nil {
-		for i, q := range f.asked {
-			if q == p {
-				delete(f.asked, i)
+		if pe := r.ext.NewPeer(&ExtensionPeer{t: t, p: p, name: r.ext.Name()}); pe != nil {
+			if p.exts == nil {
+				p.exts = map[uint8]PeerExtension{}
 			}
-		}
-		delete(f.contribs, p)
-		for q := range t.peers {
-			if q != p {
-				t.requestMetadata(q)
-			}
+			p.exts[r.id] = pe
 		}
 	}
-}
-
-func (t *Torrent) onMetadataMessage(p *peerConn, payload []byte) error {
-	var m metadataMsg
-	n, err := bencode.UnmarshalPrefix(payload, &m)
-	if err != nil {
-		return protocolError("ut_metadata: %v", err)
-	}
-	switch m.MsgType {
-	case metadataRequest:
-		t.serveMetadata(p, m.Piece)
-	case metadataReject:
-		if f := t.metadata; f != nil && f.asked[m.Piece] == p {
-			delete(f.asked, m.Piece)
-		}
-	case metadataData:
-		return t.onMetadataPiece(p, m, payload[n:])
-	}
+	t.requestMetadata(p)
 	return nil
 }
 
-func (t *Torrent) serveMetadata(p *peerConn, piece int) {
-	id := uint8(p.extIDs["ut_metadata"])
-	if id == 0 {
-		return
+// onDontHave handles lt_donthave (BEP 54): the peer lost a piece it announced.
+func (t *Torrent) onDontHave(p *peerConn, payload []byte) error {
+	if len(payload) != 4 {
+		return protocolError("lt_donthave with %d bytes", len(payload))
 	}
-	if t.meta == nil || piece < 0 || piece*metadataPieceSize >= len(t.meta.InfoBytes) {
-		hdr, _ := bencode.Marshal(metadataMsg{MsgType: metadataReject, Piece: piece})
-		p.sendMessage(&peerwire.Message{ID: peerwire.Extended, ExtendedID: id, Payload: hdr})
-		return
+	if t.meta == nil {
+		return nil
 	}
-	info := t.meta.InfoBytes
-	end := min((piece+1)*metadataPieceSize, len(info))
-	hdr, _ := bencode.Marshal(metadataMsg{MsgType: metadataData, Piece: piece, TotalSize: len(info)})
-	p.sendMessage(&peerwire.Message{ID: peerwire.Extended, ExtendedID: id, Payload: append(hdr, info[piece*metadataPieceSize:end]...)})
+	i := int(uint32(payload[0])<<24 | uint32(payload[1])<<16 | uint32(payload[2])<<8 | uint32(payload[3]))
+	if i >= t.meta.Info.NumPieces() {
+		return protocolError("lt_donthave for piece %d of %d", i, t.meta.Info.NumPieces())
+	}
+	if !p.has.Has(i) {
+		return nil
+	}
+	if p.registeredAll {
+		// The picker counts seeds apart: turn the seed into an ordinary peer first.
+		t.picker.PeerLostAll()
+		p.registeredAll = false
+		t.picker.PeerHasBitfield(p.has)
+	}
+	p.has.Clear(i)
+	t.picker.PeerLostPiece(i)
+	// Requests for that piece will never be served.
+	for b := range p.requests {
+		if b.Piece == i {
+			delete(p.requests, b)
+			t.picker.Cancelled(p.key, b)
+		}
+	}
+	t.updateInterest(p)
+	return nil
 }
 
-func (t *Torrent) onMetadataPiece(p *peerConn, m metadataMsg, data []byte) error {
-	f := t.metadata
-	if t.meta != nil || f == nil || f.asked[m.Piece] != p {
-		return nil // unsolicited; ignore
-	}
-	delete(f.asked, m.Piece)
-	want := metadataPieceSize
-	if last := len(f.pieces) - 1; m.Piece == last {
-		want = f.size - last*metadataPieceSize
-	}
-	if m.Piece < 0 || m.Piece >= len(f.pieces) || len(data) != want {
-		return protocolError("ut_metadata piece %d has %d bytes, want %d", m.Piece, len(data), want)
-	}
-	f.pieces[m.Piece] = append([]byte(nil), data...)
-	f.contribs[p] = true
-	for _, piece := range f.pieces {
-		if piece == nil {
-			return nil
+func (t *Torrent) tickExtensions(now time.Time) {
+	for p := range t.peers {
+		for _, pe := range p.exts {
+			pe.Tick(now)
 		}
 	}
-	raw := make([]byte, 0, f.size)
-	for _, piece := range f.pieces {
-		raw = append(raw, piece...)
+}
+
+func (t *Torrent) closeExtensions(p *peerConn) {
+	for _, pe := range p.exts {
+		pe.Close()
 	}
-	if sha1.Sum(raw) != [20]byte(t.infoHash) {
-		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(),
-			Message: fmt.Sprintf("%s: metadata from peers does not match the info-hash; discarded", t.name)})
-		for q := range f.contribs {
-			f.badPeers[q.peerID] = true
-		}
-		t.metadata = nil
-		for q := range t.peers {
-			t.requestMetadata(q)
-		}
-		return nil
-	}
-	info, err := metainfo.ParseInfo(raw)
-	if err != nil {
-		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash, Err: err,
-			Message: fmt.Sprintf("%s: metadata is invalid: %v", t.name, err)})
-		t.fail(fmt.Errorf("metadata: %w", err))
-		return nil
-	}
-	mi := &metainfo.MetaInfo{Info: *info, InfoBytes: raw, InfoHash: t.infoHash}
-	if t.magnet != nil {
-		for _, tr := range t.magnet.Trackers {
-			mi.AnnounceList = append(mi.AnnounceList, []string{tr})
-		}
-		mi.URLList = t.magnet.WebSeeds
-	}
-	t.metadata = nil
-	if err := t.setMetadata(mi); err != nil {
-		t.fail(err)
-		return nil
-	}
-	t.s.alerts.push(Alert{Type: AlertMetadataReceived, Torrent: t, InfoHash: t.infoHash, Message: t.name + ": metadata received"})
-	return nil
+	p.exts = nil
 }

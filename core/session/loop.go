@@ -18,6 +18,7 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 	defer close(t.done)
 	t.state = StateDownloadingMetadata
 	if mi != nil {
+		t.state = StateCheckingFiles // no "downloading_metadata -> checking" for a .torrent
 		if err := t.setMetadata(mi); err != nil {
 			t.fail(err)
 		}
@@ -178,6 +179,9 @@ func (t *Torrent) updateCompletion(announce bool) {
 		return
 	}
 	t.setState(next)
+	if next != StateDownloading {
+		t.createEmptyFiles()
+	}
 	if announce && prev == StateDownloading {
 		t.s.alerts.push(Alert{Type: AlertTorrentFinished, Torrent: t, InfoHash: t.infoHash, Message: t.name + " finished downloading"})
 		t.wakeTracker(trackerCompleted)
@@ -190,6 +194,19 @@ func (t *Torrent) updateCompletion(announce bool) {
 			}
 		}
 	}
+}
+
+// createEmptyFiles makes the zero-length files of a complete torrent, which no piece writes.
+// It runs off the torrent goroutine like all file I/O.
+func (t *Torrent) createEmptyFiles() {
+	st := t.storage
+	t.diskPending.Add(1)
+	go func() {
+		defer t.diskPending.Done()
+		if err := st.CreateEmptyFiles(); err != nil {
+			t.post(func() { t.fail(err) })
+		}
+	}()
 }
 
 // completionState is downloading, finished (every wanted piece) or seeding (every piece).
@@ -273,6 +290,7 @@ func (t *Torrent) tick(now time.Time) {
 	if now.Sub(t.lastRechoke) >= rechokeInterval {
 		t.rechoke(now)
 	}
+	t.tickExtensions(now)
 	t.connectPeers()
 	for p := range t.peers {
 		t.fillRequests(p)

@@ -39,7 +39,9 @@ type peerConn struct {
 	down, up                    rateMeter
 	extIDs                      map[string]int
 	metadataSize                int
-	listenPort                  uint16 // from the extended handshake
+	listenPort                  uint16                  // from the extended handshake
+	uploadOnly                  bool                    // BEP 21, from the extended handshake
+	exts                        map[uint8]PeerExtension // by our extension id
 	closed                      bool
 	pickBuf                     []picker.Block
 

@@ -117,6 +117,7 @@ func (t *Torrent) dropPeer(p *peerConn, reason error, violation bool) {
 		t.unregisterPieces(p)
 	}
 	t.metadataPeerGone(p)
+	t.closeExtensions(p)
 	t.choker.Forget(uint64(p.key))
 	if violation {
 		t.s.alerts.push(Alert{Type: AlertPeerError, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(), Err: reason,

@@ -38,6 +38,8 @@ type Session struct {
 	numConns atomic.Int32 // connected and connecting peers across all torrents
 
 	downLimit, upLimit rateLimiter // download_rate_limit, upload_rate_limit
+
+	extensions []registeredExtension // guarded by mu
 }
 
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
@@ -50,6 +52,7 @@ func New(settings *Settings) (*Session, error) {
 		alerts:   newAlertQueue(int(st.Int("alert_queue_size")), Category(st.Int("alert_mask"))),
 		torrents: map[metainfo.InfoHash]*Torrent{},
 	}
+	s.extensions = append(s.extensions, builtinExtensions...)
 	s.peerID = makePeerID(st.String("peer_fingerprint"))
 	s.disk = disk.NewIO(disk.IOOptions{Workers: int(st.Int("aio_threads")), MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes")})
 	s.trackers = &tracker.Client{UserAgent: st.String("user_agent"), UDPTimeout: time.Duration(st.Int("tracker_udp_timeout_ms")) * time.Millisecond}

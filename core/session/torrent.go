@@ -133,6 +133,7 @@ const (
 	sourceTracker peerSource = iota + 1
 	sourceUser
 	sourceIncoming
+	sourcePEX
 )
 
 // AddTorrent adds a torrent from metadata or a magnet link and starts it (unless Paused).

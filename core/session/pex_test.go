@@ -1,0 +1,72 @@
+package session
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/libbt/libbt/core/metainfo"
+	"github.com/stretchr/testify/require"
+)
+
+// TestPeerExchangeIntroducesPeers: C knows only B; B is downloading from A; through ut_pex C
+// learns A's address, connects to it and completes.
+func TestPeerExchangeIntroducesPeers(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"a": 2_000_000})
+	mi := createTorrent(t, dir, 16<<10)
+
+	a := newTestSession(t, "127.0.0.1:0")
+	at, err := a.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, at, 5*time.Second, StateSeeding)
+	aAddr := netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", a.ListenPort()))
+
+	// B downloads slowly so it stays connected to A (two seeds would part).
+	b := newTestSession(t, "127.0.0.1:0", func(s *Settings) { require.NoError(t, s.SetInt("download_rate_limit", 100_000)) })
+	bt, err := b.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, bt.ConnectPeer(aAddr))
+	require.Eventually(t, func() bool { return bt.Status().NumPeers == 1 }, 5*time.Second, 10*time.Millisecond)
+
+	c := newTestSession(t, "127.0.0.1:0")
+	save := t.TempDir()
+	ct, err := c.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: save})
+	require.NoError(t, err)
+	require.NoError(t, ct.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", b.ListenPort()))))
+	waitState(t, ct, 20*time.Second, StateSeeding)
+	requireSameTree(t, dir, filepath.Join(save, "content"))
+
+	var sawA bool
+	for _, al := range c.PopAlerts() {
+		if al.Type == AlertPeerConnected && al.Endpoint == aAddr.String() {
+			sawA = true
+		}
+	}
+	require.True(t, sawA, "C connected to A, which only B could have told it about")
+}
+
+func TestPrivateTorrentDoesNotExchangePeers(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"a": 500_000})
+	_, mi, err := metainfo.Create(metainfo.CreateOptions{Path: dir, PieceLength: 16 << 10, Private: true})
+	require.NoError(t, err)
+	require.True(t, mi.Info.Private)
+
+	a := newTestSession(t, "127.0.0.1:0")
+	at, err := a.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, at, 5*time.Second, StateSeeding)
+	b := newTestSession(t, "127.0.0.1:0", func(s *Settings) { require.NoError(t, s.SetInt("download_rate_limit", 50_000)) })
+	bt, err := b.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, bt.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", a.ListenPort()))))
+	c := newTestSession(t, "127.0.0.1:0", func(s *Settings) { require.NoError(t, s.SetInt("download_rate_limit", 50_000)) })
+	ct, err := c.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, ct.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", b.ListenPort()))))
+	time.Sleep(3 * time.Second) // several PEX ticks
+	require.Equal(t, 1, ct.Status().NumPeers, "C must not learn A through B on a private torrent")
+}
