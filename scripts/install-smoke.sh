@@ -25,9 +25,9 @@ major="${version%%.*}"
 [ -f "$sp/$libdir/cmake/libbt/libbtConfig.cmake" ] || fail "libbtConfig.cmake not installed"
 if find "$stage/root" -name '*cgo*' | grep -q .; then fail "the cgo header was installed"; fi
 
-# pkg-config, with the staging tree as sysroot.
-cflags="$(PKG_CONFIG_PATH="$sp/$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage/root" pkg-config --cflags libbt)"
-libs="$(PKG_CONFIG_PATH="$sp/$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage/root" pkg-config --libs libbt)"
+# pkg-config: libbt.pc finds its prefix from its own location, so the staged copy just works.
+cflags="$(PKG_CONFIG_PATH="$sp/$libdir/pkgconfig" pkg-config --cflags libbt)"
+libs="$(PKG_CONFIG_PATH="$sp/$libdir/pkgconfig" pkg-config --libs libbt)"
 [ "$(PKG_CONFIG_PATH="$sp/$libdir/pkgconfig" pkg-config --modversion libbt)" = "$version" ] || fail "pkg-config version"
 # shellcheck disable=SC2086
 ${CC:-cc} -std=c11 -Wall -Wextra -Werror $cflags "$root/tests/capi/install-smoke/smoke.c" $libs -o "$stage/smoke-pkgconfig"
