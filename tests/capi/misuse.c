@@ -10,6 +10,7 @@
  *
  * Usage: misuse SCRATCH_DIR
  */
+#define _GNU_SOURCE /* memmem */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -451,6 +452,16 @@ static uint8_t *make_torrent(size_t *size) {
     uint8_t *out = NULL;
     EXPECT_OK(bt_create_torrent(&cp, &out, size));
     CHECK(out != NULL && *size > 0 && out[0] == 'd');
+    if (out != NULL) {
+        /* tier 0 comes first; the default creator names the library version */
+        static const char announce[] = "8:announce17:udp://127.0.0.1:1";
+        static const char creator[] = "10:created by11:libbt/" LIBBT_VERSION;
+        static const char tiers_list[] = "13:announce-listll17:udp://127.0.0.1:1el27:http://127.0.0.1:1/announce27:http://127.0.0.1:2/announceee";
+        CHECK(memmem(out, *size, announce, sizeof announce - 1) != NULL);
+        CHECK(memmem(out, *size, creator, sizeof creator - 1) != NULL);
+        CHECK(memmem(out, *size, tiers_list, sizeof tiers_list - 1) != NULL);
+        CHECK(memmem(out, *size, "7:comment11:misuse test", 23) != NULL);
+    }
     return out;
 }
 
