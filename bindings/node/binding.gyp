@@ -1,4 +1,8 @@
 {
+  "variables": {
+    # The libbt build tree: ../../build unless LIBBT_BUILD_DIR says otherwise (ctest sets it).
+    "libbt_lib_dir": "<!(node -p \"require('path').resolve(process.env.LIBBT_BUILD_DIR || '../../build', 'lib')\")"
+  },
   "targets": [
     {
       "target_name": "addon",
@@ -15,7 +19,7 @@
       "defines": ["NAPI_VERSION=8"],
       "cflags": ["-std=c11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-D_GNU_SOURCE"],
       "libraries": [
-        "-L<(module_root_dir)/../../build/lib",
+        "-L<(libbt_lib_dir)",
         "-lbt",
         "-Wl,-rpath,'$$ORIGIN/../../../../build/lib'"
       ]

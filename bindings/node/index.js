@@ -129,11 +129,10 @@ class Torrent {
   }
 }
 
-// Alert wake-ups: the addon calls dispatch(hubId) on the JS thread when libbt's alert queue
+// Alert wake-ups: the addon calls dispatch(sessionId) on the JS thread when libbt's alert queue
 // becomes non-empty. Sessions are found by id through weak references, so a session the user
 // forgets to close can still be garbage collected (its addon finalizer frees the libbt session).
-let nextHubId = 1;
-const liveSessions = new Map(); // hubId -> WeakRef<Session>
+const liveSessions = new Map(); // session id -> WeakRef<Session>
 const forgotten = new FinalizationRegistry((id) => liveSessions.delete(id));
 let notifySession; // (Session) -> void, set in Session's static block
 
@@ -152,8 +151,8 @@ class Session {
 
   /** @param settings libbt settings by name, e.g. `{ listen_interfaces: '127.0.0.1:0' }`. */
   constructor(settings) {
-    const id = nextHubId++;
-    this.#h = native.sessionNew(id, settings ?? null, dispatch);
+    this.#h = native.sessionNew(settings ?? null, dispatch);
+    const id = native.sessionId(this.#h);
     this.#id = id;
     liveSessions.set(id, new WeakRef(this));
     forgotten.register(this, id, this);

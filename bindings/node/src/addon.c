@@ -60,6 +60,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
         FN("strerror", js_strerror),
         FN("sessionNew", js_session_new),
         FN("sessionClose", js_session_close),
+        FN("sessionId", js_session_id),
         FN("sessionApplySettings", js_session_apply_settings),
         FN("sessionGetSetting", js_session_get_setting),
         FN("sessionListenPort", js_session_listen_port),

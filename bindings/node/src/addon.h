@@ -24,6 +24,7 @@ struct alert_hub;
 /* The native side of a JS Session, behind a napi_external. */
 typedef struct session_state {
     bt_session *s;
+    uint64_t id; /* process-unique; index.js's dispatch(id) key */
     int closed;
     struct alert_hub *hub; /* NULL once the hub is gone */
 } session_state;
@@ -90,6 +91,7 @@ napi_value js_session_get_setting(napi_env env, napi_callback_info info);
 /* ---- session.c ---- */
 napi_value js_session_new(napi_env env, napi_callback_info info);
 napi_value js_session_close(napi_env env, napi_callback_info info);
+napi_value js_session_id(napi_env env, napi_callback_info info);
 napi_value js_session_listen_port(napi_env env, napi_callback_info info);
 napi_value js_session_add_torrent(napi_env env, napi_callback_info info);
 napi_value js_session_remove_torrent(napi_env env, napi_callback_info info);
@@ -98,7 +100,7 @@ napi_value js_session_find_torrent(napi_env env, napi_callback_info info);
 void session_close(session_state *st);
 
 /* ---- alerts.c ---- */
-int alert_hub_create(napi_env env, session_state *st, napi_value hub_id, napi_value dispatch);
+int alert_hub_create(napi_env env, session_state *st, napi_value dispatch);
 /* Detaches the hub from libbt and releases its threadsafe function. JS thread only. */
 void alert_hub_close(session_state *st);
 napi_value js_session_pop_alerts(napi_env env, napi_callback_info info);

@@ -4,7 +4,7 @@
  * Wake-up path: libbt calls hub_notify() on one of its own threads when the alert queue goes
  * from empty to non-empty. hub_notify only queues a call on the session's
  * napi_threadsafe_function (at most one outstanding, via `pending`); hub_call_js then runs on
- * the JS thread and calls index.js's dispatch(hubId), which pops and hands the alerts to
+ * the JS thread and calls index.js's dispatch(id), which pops and hands the alerts to
  * waiting iterators.
  *
  * Lifetimes: libbt's notify userdata is the hub's id, not a pointer, and hub_notify looks the
@@ -82,18 +82,20 @@ static void hub_finalize(napi_env env, void *finalize_data, void *hint) {
     free(h);
 }
 
-/* Creates the hub of a new session; dispatch is called as dispatch(hubId). */
-int alert_hub_create(napi_env env, session_state *st, napi_value hub_id, napi_value dispatch) {
-    int64_t id;
+/* Creates the hub of a new session; dispatch is called as dispatch(st->id). Ids are unique in
+ * the process (not per environment), as worker threads share the hub list. */
+int alert_hub_create(napi_env env, session_state *st, napi_value dispatch) {
+    static uint64_t next_id = 1; /* hubs_mu */
     napi_value name;
-    if (get_int64(env, hub_id, "hub id", &id))
-        return -1;
     alert_hub *h = calloc(1, sizeof *h);
     if (!h) {
         napi_throw_error(env, NULL, "out of memory");
         return -1;
     }
-    h->id = (uint64_t)id;
+    pthread_mutex_lock(&hubs_mu);
+    h->id = next_id++;
+    pthread_mutex_unlock(&hubs_mu);
+    st->id = h->id;
     h->owner = st;
     NAPI_CALL_INT(env, napi_create_string_utf8(env, "libbt.alerts", NAPI_AUTO_LENGTH, &name));
     napi_threadsafe_function tsfn;

@@ -24,11 +24,11 @@ static void session_finalize(napi_env env, void *data, void *hint) {
     free(st);
 }
 
-/* sessionNew(hubId, settings, dispatch) -> external; dispatch(hubId) runs when alerts arrive */
+/* sessionNew(settings, dispatch) -> external; dispatch(sessionId(external)) runs when alerts arrive */
 napi_value js_session_new(napi_env env, napi_callback_info info) {
-    napi_value argv[3], ext;
+    napi_value argv[2], ext;
     bt_settings *settings;
-    if (get_args(env, info, 3, argv) || settings_from_object(env, argv[1], &settings))
+    if (get_args(env, info, 2, argv) || settings_from_object(env, argv[0], &settings))
         return NULL;
     session_state *st = calloc(1, sizeof *st);
     if (!st) {
@@ -50,7 +50,7 @@ napi_value js_session_new(napi_env env, napi_callback_info info) {
         return NULL;
     }
     /* From here the finalizer owns st. */
-    if (alert_hub_create(env, st, argv[0], argv[2])) {
+    if (alert_hub_create(env, st, argv[1])) {
         session_close(st);
         return NULL;
     }
@@ -66,6 +66,15 @@ napi_value js_session_close(napi_env env, napi_callback_info info) {
     if (rc != BT_OK)
         throw_bt(env, rc);
     return make_undefined(env);
+}
+
+napi_value js_session_id(napi_env env, napi_callback_info info) {
+    napi_value argv[1], out;
+    session_state *st;
+    if (get_args(env, info, 1, argv) || get_session(env, argv[0], &st, 0))
+        return NULL;
+    NAPI_CALL(env, napi_create_double(env, (double)st->id, &out));
+    return out;
 }
 
 napi_value js_session_listen_port(napi_env env, napi_callback_info info) {
