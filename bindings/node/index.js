@@ -133,6 +133,10 @@ class Torrent {
 // becomes non-empty. Sessions are found by id through weak references, so a session the user
 // forgets to close can still be garbage collected (its addon finalizer frees the libbt session).
 const liveSessions = new Map(); // session id -> WeakRef<Session>
+// Sessions with an iterator waiting for alerts. A `for await` loop is reachable only through
+// the promise it awaits, which the session holds: without this root, a session referenced only
+// from such a loop could be collected (and closed) mid-wait.
+const waitingSessions = new Set();
 const forgotten = new FinalizationRegistry((id) => liveSessions.delete(id));
 let notifySession; // (Session) -> void, set in Session's static block
 
@@ -355,9 +359,13 @@ class Session {
   #setWaiting(delta) {
     const before = this.#waiting;
     this.#waiting += delta;
-    if (this.#closed) return;
-    if (before === 0 && this.#waiting > 0) native.sessionAlertsRef(this.#h, true);
-    else if (before > 0 && this.#waiting === 0) native.sessionAlertsRef(this.#h, false);
+    if (before === 0 && this.#waiting > 0) {
+      waitingSessions.add(this);
+      if (!this.#closed) native.sessionAlertsRef(this.#h, true);
+    } else if (before > 0 && this.#waiting === 0) {
+      waitingSessions.delete(this);
+      if (!this.#closed) native.sessionAlertsRef(this.#h, false);
+    }
   }
 
   toString() {

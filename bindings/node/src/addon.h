@@ -21,13 +21,15 @@ typedef struct addon_data {
 
 struct alert_hub;
 
-/* The native side of a JS Session, behind a napi_external. */
+/* The native side of a JS Session, wrapped (napi_wrap) in a tagged handle object. */
 typedef struct session_state {
     bt_session *s;
     uint64_t id; /* process-unique; index.js's dispatch(id) key */
     int closed;
     struct alert_hub *hub; /* NULL once the hub is gone */
 } session_state;
+
+extern const napi_type_tag session_tag;
 
 /* ---- util.c ---- */
 

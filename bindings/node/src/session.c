@@ -3,6 +3,9 @@
 
 #include "addon.h"
 
+/* Marks the objects that wrap a session_state, so get_session() rejects foreign ones. */
+const napi_type_tag session_tag = {0x6c69626274736573ULL, 0x73696f6e5f746167ULL};
+
 /* Frees the libbt session once. JS thread only. Returns bt_session_free's result. */
 static int session_close_rc(session_state *st) {
     if (st->closed)
@@ -14,7 +17,7 @@ static int session_close_rc(session_state *st) {
 
 void session_close(session_state *st) { (void)session_close_rc(st); }
 
-/* The external's finalizer: a session the user forgot to close is freed when it is collected
+/* The wrapper's finalizer: a session the user forgot to close is freed when it is collected
  * (or when the environment shuts down). */
 static void session_finalize(napi_env env, void *data, void *hint) {
     (void)env;
@@ -24,7 +27,7 @@ static void session_finalize(napi_env env, void *data, void *hint) {
     free(st);
 }
 
-/* sessionNew(settings, dispatch) -> external; dispatch(sessionId(external)) runs when alerts arrive */
+/* sessionNew(settings, dispatch) -> handle object; dispatch(sessionId(handle)) runs when alerts arrive */
 napi_value js_session_new(napi_env env, napi_callback_info info) {
     napi_value argv[2], ext;
     bt_settings *settings;
@@ -43,10 +46,13 @@ napi_value js_session_new(napi_env env, napi_callback_info info) {
         free(st);
         return NULL;
     }
-    if (napi_create_external(env, st, session_finalize, NULL, &ext) != napi_ok) {
+    /* A plain object wrapping st (napi_wrap and type tags on objects work on every Node with
+     * NAPI_VERSION 8; tags on externals came later). */
+    if (napi_create_object(env, &ext) != napi_ok || napi_type_tag_object(env, ext, &session_tag) != napi_ok ||
+        napi_wrap(env, ext, st, session_finalize, NULL, NULL) != napi_ok) {
         bt_session_free(st->s);
         free(st);
-        throw_napi_failure(env, napi_generic_failure, "napi_create_external");
+        throw_napi_failure(env, napi_generic_failure, "wrapping the session");
         return NULL;
     }
     /* From here the finalizer owns st. */

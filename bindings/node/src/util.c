@@ -91,12 +91,15 @@ int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *arg
 
 int get_session(napi_env env, napi_value v, session_state **out, int require_open) {
     napi_valuetype t;
+    bool tagged = false;
     NAPI_CALL_INT(env, napi_typeof(env, v, &t));
-    if (t != napi_external) {
+    if (t == napi_object)
+        NAPI_CALL_INT(env, napi_check_object_type_tag(env, v, &session_tag, &tagged));
+    if (!tagged) {
         throw_type(env, "session handle", "a libbt session");
         return -1;
     }
-    NAPI_CALL_INT(env, napi_get_value_external(env, v, (void **)out));
+    NAPI_CALL_INT(env, napi_unwrap(env, v, (void **)out));
     if (require_open && (*out)->closed) {
         throw_bt_msg(env, BT_E_BAD_HANDLE, "libbt: the session is closed");
         return -1;

@@ -128,3 +128,33 @@ test('many sessions opened and closed in a row leave nothing behind', () => {
     })();`);
   assertClean(r, 'ok');
 });
+
+test('a session reachable only from its waiting for-await loop survives garbage collection', () => {
+  const r = runScript(
+    `
+    const fs = require('node:fs'), os = require('node:os'), path = require('node:path');
+    const { Session, createTorrent } = require(process.env.LIBBT_PKG);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'libbt-node-gc-'));
+    fs.mkdirSync(path.join(dir, 'd'));
+    fs.writeFileSync(path.join(dir, 'd', 'f'), Buffer.alloc(300000, 9));
+    const torrentData = createTorrent({ path: path.join(dir, 'd') });
+    const seed = new Session({ listen_interfaces: '127.0.0.1:0' });
+    const st = seed.addTorrent({ torrentData, savePath: dir });
+    async function download() {
+      const s = new Session({ listen_interfaces: '127.0.0.1:0', alert_mask: 0x7fffffff });
+      s.addTorrent({ torrentData, savePath: path.join(dir, 'out') });
+      s.popAlerts();
+      // The seed connects later, after GC had its chance; nothing but this loop's promise
+      // leads to s (the timer holds only the seed's torrent and a port number).
+      const port = s.listenPort;
+      setTimeout(() => st.connectPeer('127.0.0.1:' + port), 500);
+      for await (const a of s.alerts()) if (a.type === 'torrent_finished') break;
+      s.close();
+    }
+    const done = download().then(() => 'finished');
+    for (let i = 1; i <= 8; i++) setTimeout(() => globalThis.gc(), 50 * i);
+    done.then((v) => { seed.close(); fs.rmSync(dir, { recursive: true, force: true }); console.log(v); });`,
+    { args: ['--expose-gc'] },
+  );
+  assertClean(r, 'finished');
+});
