@@ -72,9 +72,15 @@ def test_pause_resume_and_sequential(session, data_dir) -> None:
                             sequential=True)
     assert t.status().paused
     t.resume()
-    wait_until(session, lambda: not t.status().paused)
+    seen = wait_until(session, lambda: not t.status().paused)
     t.pause()
-    wait_until(session, lambda: t.status().paused)
+    seen += wait_until(session, lambda: t.status().paused)
+    deadline = time.monotonic() + 5
+    while not any(isinstance(a, libbt.TorrentPausedAlert) for a in seen):
+        assert time.monotonic() < deadline, [a.name for a in seen]
+        session.wait_for_alert(0.1)
+        seen += session.pop_alerts()
+    assert any(isinstance(a, libbt.TorrentResumedAlert) and a.torrent is t for a in seen)
     t.set_sequential(False)
 
 

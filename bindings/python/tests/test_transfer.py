@@ -179,3 +179,38 @@ def test_zero_length_files_are_created_by_the_downloader(make_session, tmp_path:
     pump([a, b], seen, lambda: tb.status().is_finished, 30)
     b.close()
     assert (tmp_path / "b" / "payload" / "empty").is_file()
+
+
+def test_corrupt_piece_from_seeder_gives_hash_failed_alerts(make_session, tmp_path: Path):
+    root = tmp_path / "a" / "payload"
+    write_tree(root, {"x.bin": 500_000})
+    data = libbt.create_torrent(root, piece_size=65536)
+    a = make_session(alert_mask=ALL)
+    b = make_session(alert_mask=ALL)
+    seen: dict[int, list[libbt.Alert]] = {}
+    ta = a.add_torrent(data, save_path=root.parent)
+    pump([a], seen, lambda: ta.status().state == libbt.TorrentState.SEEDING, 20)
+    with open(root / "x.bin", "r+b") as f:  # corrupt piece 3 behind the seeder's back
+        f.seek(3 * 65536 + 10)
+        f.write(b"\xff\xfe\xfd")
+
+    tb = b.add_torrent(data, save_path=tmp_path / "b")
+    tb.connect_peer(("127.0.0.1", a.listen_port))
+
+    def banned() -> bool:
+        return any(isinstance(x, libbt.PeerErrorAlert) for x in seen.get(id(b), []))
+
+    pump([a, b], seen, banned, 30)
+    failed = [x for x in seen[id(b)] if isinstance(x, libbt.HashFailedAlert)]
+    assert failed and {x.piece for x in failed} == {3}
+    assert tb.pieces().missing() == [3] and not tb.status().is_finished
+
+    # The seeder finds the damage on a recheck; removing with delete_files deletes the data.
+    ta.force_recheck()
+    pump([a], seen, lambda: ta.status().state == libbt.TorrentState.DOWNLOADING, 20)
+    assert ta.pieces().missing() == [3]
+    a.remove_torrent(ta, delete_files=True)
+    deadline = time.monotonic() + 5
+    while (root / "x.bin").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not (root / "x.bin").exists()
