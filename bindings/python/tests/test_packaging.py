@@ -23,12 +23,20 @@ def _copy_source(dst: Path) -> Path:
     return src
 
 
+_NO_INDEX = ("Could not find a version that satisfies", "No matching distribution",
+             "Failed to establish a new connection", "Temporary failure in name resolution")
+
+
 def _pip_wheel(src: Path, out: Path, library: str) -> subprocess.CompletedProcess:
+    """pip wheel with build isolation (it fetches setuptools and wheel from the index)."""
     env = dict(os.environ, LIBBT_LIBRARY=library, PIP_DISABLE_PIP_VERSION_CHECK="1")
-    return subprocess.run(
+    r = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)],
         env=env, capture_output=True, text=True, timeout=300,
     )
+    if r.returncode != 0 and any(m in r.stdout + r.stderr for m in _NO_INDEX):
+        pytest.skip("no package index reachable for the build requirements (setuptools, wheel)")
+    return r
 
 
 def test_wheel_is_platform_tagged_and_bundles_the_library(tmp_path: Path) -> None:
