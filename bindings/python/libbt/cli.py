@@ -452,3 +452,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_FAIL
     except BrokenPipeError:
         return EXIT_FAIL
+    except KeyboardInterrupt:  # make has no stop handler: Ctrl-C while hashing
+        out.end_bar()
+        return 130

@@ -35,7 +35,7 @@ def test_out_of_range_value_raises_setting_type_error() -> None:
 
 def test_unsupported_python_type_is_rejected_before_libbt() -> None:
     with pytest.raises(libbt.SettingTypeError):
-        libbt.Session(listen_interfaces="127.0.0.1:0", connections_limit=1.5)
+        libbt.Session(listen_interfaces="127.0.0.1:0", connections_limit=1.5)  # type: ignore[arg-type]
 
 
 def test_malformed_listen_interface_is_rejected() -> None:
