@@ -117,10 +117,10 @@ func (t *Torrent) pieceHashed(index int, sum [20]byte, err error) {
 		t.s.alerts.push(Alert{Type: AlertPieceFinished, Torrent: t, InfoHash: t.infoHash, Piece: index,
 			Message: fmt.Sprintf("%s: piece %d finished", t.name, index)})
 	}
+	// Every peer hears it, even those that have the piece (libtorrent's send_redundant_have):
+	// a super seed learns from it that its piece spread.
 	for p := range t.peers {
-		if !p.has.Has(index) {
-			p.sendMessage(&peerwire.Message{ID: peerwire.Have, Index: uint32(index)})
-		}
+		p.sendMessage(&peerwire.Message{ID: peerwire.Have, Index: uint32(index)})
 	}
 	if t.picker.Complete() {
 		t.updateCompletion(true)

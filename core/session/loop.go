@@ -308,6 +308,7 @@ func (t *Torrent) publish() {
 	st := &Status{
 		State:         t.state,
 		Paused:        t.paused,
+		SuperSeeding:  t.superSeed,
 		HasMetadata:   t.meta != nil,
 		Err:           t.err,
 		TotalDownload: t.down.total.Load(),

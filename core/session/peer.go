@@ -42,6 +42,7 @@ type peerConn struct {
 	listenPort                  uint16                  // from the extended handshake
 	uploadOnly                  bool                    // BEP 21, from the extended handshake
 	exts                        map[uint8]PeerExtension // by our extension id
+	superPieces                 map[int]bool            // BEP 16: pieces we offered this peer
 	closed                      bool
 	pickBuf                     []picker.Block
 

@@ -87,9 +87,12 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool) {
 // sendHaveState tells a new peer what we have: have_all/have_none with the fast extension, a
 // bitfield otherwise (nothing at all when we have nothing and the peer lacks BEP 6).
 func (t *Torrent) sendHaveState(p *peerConn) {
-	if t.meta == nil || t.state == StateCheckingFiles {
+	if t.meta == nil || t.state == StateCheckingFiles || t.superSeeding() {
 		if p.fast {
 			p.sendMessage(&peerwire.Message{ID: peerwire.HaveNone})
+		}
+		if t.superSeeding() {
+			t.superOffer(p)
 		}
 		return
 	}
@@ -222,6 +225,9 @@ func (t *Torrent) onHave(p *peerConn, i int) error {
 		return nil
 	}
 	p.has.Set(i)
+	if t.superSeeding() {
+		t.superHave(p, i)
+	}
 	if t.picker != nil {
 		t.picker.PeerHasPiece(i)
 		if !p.amInterested && !t.have.Has(i) && t.picker.Priority(i) > 0 {

@@ -41,6 +41,7 @@ func (s State) String() string {
 type Status struct {
 	State               State
 	Paused, HasMetadata bool
+	SuperSeeding        bool
 	Err                 error
 	Progress            float64
 	TotalSize           int64
@@ -73,6 +74,7 @@ type AddTorrentParams struct {
 	SavePath       string
 	Paused         bool
 	Sequential     bool
+	SuperSeeding   bool  // BEP 16, once the torrent is a seed
 	FilePriorities []int // 0..7 per file; nil = all 4
 }
 
@@ -97,6 +99,7 @@ type Torrent struct {
 	have          bitfield.Bitfield
 	filePrio      []int
 	sequential    bool
+	superSeed     bool // BEP 16 asked for
 	state         State
 	paused        bool
 	err           error
@@ -163,6 +166,7 @@ func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
 		pendingWrites: map[int]int{},
 		paused:        p.Paused,
 		sequential:    p.Sequential,
+		superSeed:     p.SuperSeeding,
 		filePrio:      p.FilePriorities,
 		trackerWake:   make(chan trackerEvent, 4),
 		rng:           rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),

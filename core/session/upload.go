@@ -24,7 +24,7 @@ func (t *Torrent) onRequest(p *peerConn, m *peerwire.Message) error {
 	if b.Length == 0 || b.Length > maxBlockRequest || int64(b.Begin)+int64(b.Length) > info.PieceSize(metainfo.PieceIndex(b.Piece)) {
 		return protocolError("request for %d bytes at %d of piece %d is out of range", b.Length, b.Begin, b.Piece)
 	}
-	if !t.have.Has(b.Piece) || p.amChoking {
+	if !t.have.Has(b.Piece) || p.amChoking || t.superSeeding() && !p.superPieces[b.Piece] {
 		t.rejectRequest(p, b)
 		return nil
 	}
