@@ -1,0 +1,64 @@
+package dht
+
+import (
+	"context"
+	"time"
+)
+
+// maintainLoop runs the periodic work: token rotation, store expiry,
+// pinging questionable nodes and refreshing stale buckets.
+func (s *Server) maintainLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.cfg.MaintenanceInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.closed:
+			return
+		case <-t.C:
+		}
+		s.maintain()
+	}
+}
+
+func (s *Server) maintain() {
+	s.mu.Lock()
+	s.tok.maybeRotate()
+	s.peers.expire()
+	s.items.expire()
+	s.lim.sweep()
+	s.expireVerified(s.cfg.now())
+	var ping []NodeInfo
+	var refresh []NodeID
+	for fam, t := range s.tables {
+		if s.conns[fam] == nil {
+			continue
+		}
+		p, r := t.maintenance(K)
+		ping = append(ping, p...)
+		refresh = append(refresh, r...)
+	}
+	s.mu.Unlock()
+	for _, n := range ping {
+		s.pingAsync(n)
+	}
+	if len(refresh) > 4 {
+		refresh = refresh[:4]
+	}
+	for _, target := range refresh {
+		s.wg.Add(1)
+		go func(target NodeID) {
+			defer s.wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			go func() {
+				select {
+				case <-s.closed:
+					cancel()
+				case <-ctx.Done():
+				}
+			}()
+			_, _, _ = s.findNode(ctx, target, nil, nil)
+		}(target)
+	}
+}
