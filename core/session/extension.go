@@ -178,6 +178,9 @@ func (t *Torrent) onExtendedHandshake(p *peerConn, payload []byte) error {
 		p.listenPort = uint16(hs.P)
 	}
 	p.uploadOnly = hs.UploadOnly != 0
+	if len(hs.V) <= 64 {
+		p.client = hs.V
+	}
 	if p.uploadOnly && (t.state == StateSeeding || t.state == StateFinished) {
 		return errors.New("both sides are upload-only")
 	}

@@ -21,8 +21,10 @@ type peerConn struct {
 	key      picker.PeerKey
 	peerID   [20]byte
 	incoming bool
-	fast     bool // BEP 6 on both sides
-	extended bool // BEP 10 on both sides
+	source   peerSource
+	client   string // the extended handshake's "v"
+	fast     bool   // BEP 6 on both sides
+	extended bool   // BEP 10 on both sides
 
 	amChoking, amInterested     bool
 	peerChoking, peerInterested bool

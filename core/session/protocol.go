@@ -33,7 +33,7 @@ func isProtocolError(err error) bool {
 
 // addPeer takes a connection whose handshake is done. counted says the session's connection
 // count already includes it (outgoing connections are counted when dialling).
-func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool) {
+func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src peerSource) {
 	reject := func() {
 		c.Close()
 		if !incoming {
@@ -60,6 +60,7 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool) {
 	}
 	t.nextPeerKey++
 	p := newPeerConn(t, c, h, incoming, t.nextPeerKey)
+	p.source = src
 	if t.banned[p.addr] {
 		c.Close()
 		t.s.numConns.Add(-1)
@@ -476,7 +477,7 @@ func (t *Torrent) connectPeers() {
 					}
 					return
 				}
-				t.addPeer(c, h, false)
+				t.addPeer(c, h, false, src)
 			})
 			if err == nil {
 				return

@@ -177,7 +177,9 @@ func (s *Session) handleIncoming(c net.Conn) {
 		return
 	}
 	c.SetDeadline(time.Time{})
-	t.post(func() { t.addPeer(c, peerwire.Handshake{Reserved: reserved, InfoHash: ih, PeerID: id}, true) })
+	t.post(func() {
+		t.addPeer(c, peerwire.Handshake{Reserved: reserved, InfoHash: ih, PeerID: id}, true, sourceIncoming)
+	})
 }
 
 func (s *Session) handshake(ih [20]byte) peerwire.Handshake {

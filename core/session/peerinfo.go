@@ -1,0 +1,65 @@
+package session
+
+import "net/netip"
+
+// PeerSource says how we learned about a peer.
+type PeerSource int
+
+const (
+	SourceUser     PeerSource = PeerSource(sourceUser)     // ConnectPeer or a magnet's x.pe
+	SourceTracker  PeerSource = PeerSource(sourceTracker)  // a tracker reply
+	SourceIncoming PeerSource = PeerSource(sourceIncoming) // it connected to us
+	SourcePEX      PeerSource = PeerSource(sourcePEX)      // peer exchange
+)
+
+func (s PeerSource) String() string {
+	switch s {
+	case SourceUser:
+		return "user"
+	case SourceTracker:
+		return "tracker"
+	case SourceIncoming:
+		return "incoming"
+	case SourcePEX:
+		return "pex"
+	}
+	return "unknown"
+}
+
+// PeerInfo describes one connected peer.
+type PeerInfo struct {
+	Addr                     netip.AddrPort
+	Client                   string // from the extended handshake's "v", if any
+	Source                   PeerSource
+	Incoming                 bool
+	Seed                     bool
+	Progress                 float64 // share of the pieces it has
+	DownloadRate, UploadRate int64   // payload bytes/s from and to it
+	Downloaded, Uploaded     int64   // payload bytes this connection
+	Choked, Interested       bool    // we choke it / we are interested in it
+	PeerChoked, PeerInterest bool    // it chokes us / it is interested in us
+	Snubbed                  bool
+}
+
+// Peers lists the connected peers.
+func (t *Torrent) Peers() []PeerInfo {
+	var out []PeerInfo
+	t.do(func() error {
+		for p := range t.peers {
+			info := PeerInfo{
+				Addr: p.addr, Client: p.client, Source: PeerSource(p.source), Incoming: p.incoming,
+				DownloadRate: p.down.rate(), UploadRate: p.up.rate(),
+				Downloaded: p.down.total.Load(), Uploaded: p.up.total.Load(),
+				Choked: p.amChoking, Interested: p.amInterested,
+				PeerChoked: p.peerChoking, PeerInterest: p.peerInterested, Snubbed: p.snubbed,
+			}
+			if n := p.has.Len(); n > 0 {
+				info.Progress = float64(p.has.Count()) / float64(n)
+				info.Seed = p.has.All()
+			}
+			out = append(out, info)
+		}
+		return nil
+	})
+	return out
+}
