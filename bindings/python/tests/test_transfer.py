@@ -163,8 +163,6 @@ def test_wait_for_alert_times_out_and_returns_false(session) -> None:
     assert 0.25 <= time.monotonic() - t0 < 2
 
 
-@pytest.mark.xfail(reason="libbt bug: zero-length files of a torrent are never created on the "
-                   "downloading side (the C bt client's test_bt.sh fails the same way)")
 def test_zero_length_files_are_created_by_the_downloader(make_session, tmp_path: Path) -> None:
     root = tmp_path / "a" / "payload"
     write_tree(root, {"x.bin": 100_000, "empty": 0})
