@@ -186,3 +186,32 @@ test('createTorrent takes tiers, web seeds, private, comment and creator', (t) =
   assert.match(text, /10:created by2:me/);
   assert.match(text, /12:piece lengthi32768e/);
 });
+
+test('a save path that cannot be written gives file_error, torrent_error and the error state', async (t) => {
+  const s = loopbackSession(t);
+  const { dir, data } = seedFixture(t);
+  const notADir = path.join(dir, 'file-not-dir');
+  fs.writeFileSync(notADir, 'x');
+  s.popAlerts();
+  const tor = s.addTorrent({ torrentData: data, savePath: notADir });
+  const seen = [];
+  for await (const a of s.alerts({ signal: AbortSignal.timeout(10000) })) {
+    seen.push(a);
+    if (a.type === 'state_changed' && a.state === 'error') break;
+  }
+  const fileError = seen.find((a) => a.type === 'file_error');
+  assert.ok(fileError, seen.map((a) => a.type).join());
+  assert.equal(fileError.error, 'BT_E_IO');
+  assert.equal(typeof fileError.path, 'string');
+  assert.ok(fileError.path.startsWith(notADir), fileError.path);
+  assert.equal(typeof fileError.operation, 'string');
+  assert.notEqual(fileError.operation, '');
+  assert.equal(fileError.category & AlertCategory.error, AlertCategory.error);
+  const torrentError = seen.find((a) => a.type === 'torrent_error');
+  assert.equal(torrentError.error, 'BT_E_IO');
+  assert.equal(torrentError.torrent, tor);
+  const st = tor.status();
+  assert.equal(st.state, 'error');
+  assert.equal(st.error, 'BT_E_IO');
+  assert.match(st.errorMessage, /not a directory/);
+});
