@@ -1,0 +1,33 @@
+// Package session is libbt's engine: a Session runs torrents, their peer connections and
+// tracker announces, and reports what happens as alerts. It is the Go API that capi/ exposes
+// to C; nothing here knows about C.
+//
+// # Ownership and goroutines
+//
+//	Session            listen sockets (one accept goroutine each), the disk service, the
+//	                   tracker client, the alert queue, the torrent map (mu)
+//	Torrent            one goroutine (run) owns all torrent state: picker, bitfields, peer set,
+//	                   candidates, choker. Everything else reaches it by posting a closure to
+//	                   t.actions (post) or posting and waiting (do).
+//	peerConn           a reader goroutine (decodes messages, posts them to the torrent) and a
+//	                   writer goroutine (drains a mutex-guarded byte buffer with one write per
+//	                   batch); all protocol state is the torrent goroutine's.
+//	tracker loop       one goroutine per torrent with trackers: announces on a schedule and
+//	                   posts the peers it gets back.
+//	disk               all file I/O and hashing run on disk goroutines; completions post back.
+//
+// No lock is held while calling out: alerts are queued (bounded, drops reported), user
+// callbacks (alert notify) run without session locks, and disk callbacks only post closures.
+//
+// # Files
+//
+//	session.go   listening, incoming handshakes, dialling, settings, alerts API
+//	torrent.go   the Torrent type and its public methods
+//	loop.go      the torrent goroutine: metadata, checking, state, ticks, status snapshots
+//	protocol.go  peer wire messages, interest, request pipelining, connecting to peers
+//	download.go  received blocks -> disk -> hash -> have
+//	upload.go    serving requests, choking
+//	announce.go  trackers (BEP 3/12/15)
+//	extension.go BEP 10 and the Extension plug-in interface; pex.go (BEP 11), metadata.go
+//	             (BEP 9), superseed.go (BEP 16)
+package session
