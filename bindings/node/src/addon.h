@@ -85,7 +85,8 @@ int set_null(napi_env env, napi_value obj, const char *key);
 napi_value make_undefined(napi_env env);
 
 /* ---- settings.c ---- */
-/* Builds a bt_settings from a plain object (NULL/undefined -> *out = NULL, the defaults). */
+/* Builds a bt_settings from a plain object (NULL/undefined -> *out = NULL, the defaults);
+ * properties whose value is undefined are skipped. */
 int settings_from_object(napi_env env, napi_value obj, bt_settings **out);
 napi_value js_session_apply_settings(napi_env env, napi_callback_info info);
 napi_value js_session_get_setting(napi_env env, napi_callback_info info);

@@ -55,13 +55,14 @@ static void hub_notify(void *userdata) {
     pthread_mutex_unlock(&hubs_mu);
 }
 
-/* Runs on the JS thread (env is NULL while the environment is torn down). */
+/* Runs on the JS thread. env is NULL for calls still queued when the tsfn is finalized: Node
+ * makes those after hub_finalize has freed the hub, so h must not be touched then. */
 static void hub_call_js(napi_env env, napi_value dispatch, void *context, void *data) {
     (void)data;
-    alert_hub *h = context;
-    atomic_store(&h->pending, 0);
     if (!env || !dispatch)
         return;
+    alert_hub *h = context;
+    atomic_store(&h->pending, 0);
     napi_value undef, id;
     if (napi_get_undefined(env, &undef) != napi_ok || napi_create_double(env, (double)h->id, &id) != napi_ok)
         return;

@@ -82,9 +82,11 @@ int settings_from_object(napi_env env, napi_value obj, bt_settings **out) {
     }
     for (uint32_t i = 0; i < n; i++) {
         napi_value k, v;
+        napi_valuetype vt = napi_undefined;
         char *name = NULL;
-        if (napi_get_element(env, keys, i, &k) != napi_ok || get_string(env, k, "setting name", &name) ||
-            napi_get_property(env, obj, k, &v) != napi_ok || set_one(env, st, name, v)) {
+        if (napi_get_element(env, keys, i, &k) != napi_ok || napi_get_property(env, obj, k, &v) != napi_ok ||
+            napi_typeof(env, v, &vt) != napi_ok || (vt != napi_undefined && get_string(env, k, "setting name", &name)) ||
+            (vt != napi_undefined && set_one(env, st, name, v))) {
             free(name);
             bt_settings_free(st);
             throw_napi_failure(env, napi_generic_failure, "reading settings"); /* no-op if pending */

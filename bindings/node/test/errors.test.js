@@ -44,7 +44,7 @@ test('applySettings validates every value before applying any', (t) => {
   const s = loopbackSession(t);
   assertLibbtError(() => s.applySettings({ connections_limit: 77, bogus: 1 }), 'BT_E_UNKNOWN_SETTING');
   assert.equal(s.getSetting('connections_limit'), 200);
-  s.applySettings({ connections_limit: 77, user_agent: 'test/1', enable_outgoing_tcp: true });
+  s.applySettings({ connections_limit: 77, user_agent: 'test/1', enable_outgoing_tcp: true, upload_rate_limit: undefined });
   assert.equal(s.getSetting('connections_limit'), 77);
   assert.equal(s.getSetting('user_agent'), 'test/1');
 });
