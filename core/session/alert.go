@@ -51,6 +51,7 @@ const (
 	AlertMetadataFailed
 	AlertAlertsDropped
 	AlertPerformance
+	AlertWebSeedError // URL, Err: a web seed failed and is backed off or banned
 	alertTypeEnd
 )
 
@@ -79,6 +80,7 @@ var alertTypeNames = [...]string{
 	AlertMetadataFailed:   "metadata_failed",
 	AlertAlertsDropped:    "alerts_dropped",
 	AlertPerformance:      "performance",
+	AlertWebSeedError:     "web_seed_error",
 }
 
 var alertCategories = [...]Category{
@@ -106,6 +108,7 @@ var alertCategories = [...]Category{
 	AlertMetadataFailed:   CategoryError,
 	AlertAlertsDropped:    CategoryError,
 	AlertPerformance:      CategoryPerformance,
+	AlertWebSeedError:     CategoryPeer | CategoryError,
 }
 
 func (t AlertType) String() string {
