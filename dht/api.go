@@ -40,7 +40,7 @@ func (s *Server) getPeers(ctx context.Context, ih metainfo.InfoHash, found func(
 			onResp: func(c *cand, r *krpc.Return) {
 				peers, err := krpc.ParseValues(r.Values)
 				if err != nil {
-					s.st.dropped.Add(1)
+					s.st.drop(&s.st.badValues)
 					return
 				}
 				mu.Lock()

@@ -29,12 +29,12 @@ func (s *Server) handleQuery(m *krpc.Msg, from netip.AddrPort, fam int, size int
 	}
 	if a.ID == s.id {
 		s.mu.Unlock()
-		s.st.dropped.Add(1)
+		s.st.drop(&s.st.ownID)
 		return
 	}
 	validID := !s.cfg.EnforceNodeID || ValidNodeID(a.ID, from.Addr())
 	if !validID {
-		s.st.dropped.Add(1) // answered, but kept out of the table
+		s.st.drop(&s.st.badNodeID) // answered, but kept out of the table
 	}
 	wantPing := false
 	if m.RO == 0 && validID {
@@ -145,7 +145,8 @@ func (s *Server) answer(m *krpc.Msg, from netip.AddrPort, fam int) *krpc.Msg {
 	return ok
 }
 
-// trimReply drops values, samples, then nodes, then a stored item, until
+// trimReply drops nodes (the hints), then values and samples, then a
+// stored item (the answers), until
 // the encoded reply fits limit (the anti-amplification bound).
 func trimReply(m *krpc.Msg, b []byte, limit int) ([]byte, bool) {
 	trimmed := false
@@ -153,14 +154,14 @@ func trimReply(m *krpc.Msg, b []byte, limit int) ([]byte, bool) {
 		r := m.R
 		excess := len(b) - limit
 		switch {
-		case len(r.Values) > 0:
-			r.Values = r.Values[:max(0, len(r.Values)-(excess+7)/8)]
-		case len(r.Samples) > 0:
-			r.Samples = r.Samples[:max(0, len(r.Samples)-(excess+19)/20*20)]
 		case len(r.Nodes6) > 0:
 			r.Nodes6 = r.Nodes6[:max(0, len(r.Nodes6)-(excess+37)/38*38)]
 		case len(r.Nodes) > 0:
 			r.Nodes = r.Nodes[:max(0, len(r.Nodes)-(excess+25)/26*26)]
+		case len(r.Values) > 0:
+			r.Values = r.Values[:max(0, len(r.Values)-(excess+7)/8)]
+		case len(r.Samples) > 0:
+			r.Samples = r.Samples[:max(0, len(r.Samples)-(excess+19)/20*20)]
 		case len(r.V) > 0:
 			r.V, r.K, r.Sig, r.Seq = nil, nil, nil, nil
 		default:

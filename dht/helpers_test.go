@@ -18,7 +18,7 @@ func testConfig() Config {
 	return Config{
 		Addrs:        []netip.AddrPort{loop4},
 		RateLimit:    RateLimit{PerSecond: -1},
-		QueryTimeout: 700 * time.Millisecond,
+		QueryTimeout: 2 * time.Second,
 	}
 }
 
@@ -46,9 +46,12 @@ func network(t testing.TB, n int, mk func(i int) Config) []*Server {
 	defer cancel()
 	boot := func(i int) {
 		s := nodes[i]
-		seeds := []string{nodes[0].Addr().String()}
-		for range 2 {
-			seeds = append(seeds, nodes[rand.IntN(max(1, i))].Addr().String())
+		var seeds []string
+		for _, j := range []int{0, rand.IntN(max(1, i)), rand.IntN(max(1, i))} {
+			if i == 0 {
+				j = 1 + rand.IntN(n-1)
+			}
+			seeds = append(seeds, nodes[j].Addr().String())
 		}
 		s.cfg.Bootstrap = seeds
 		if err := s.Bootstrap(ctx); err != nil && i > 0 {
@@ -68,7 +71,9 @@ func network(t testing.TB, n int, mk func(i int) Config) []*Server {
 		}
 		wg.Wait()
 	}
-	boot(0)
+	if n > 1 {
+		boot(0)
+	}
 	return nodes
 }
 
@@ -80,4 +85,22 @@ func tableSizes(nodes []*Server) string {
 		mn, mx = min(mn, n), max(mx, n)
 	}
 	return fmt.Sprintf("table sizes: mean %.1f min %d max %d", float64(tot)/float64(len(nodes)), mn, mx)
+}
+
+func netStats(nodes []*Server) Stats {
+	var a Stats
+	for _, s := range nodes {
+		st := s.Stats()
+		a.PacketsIn += st.PacketsIn
+		a.PacketsOut += st.PacketsOut
+		a.Timeouts += st.Timeouts
+		a.Dropped += st.Dropped
+		a.DroppedUnknownTx += st.DroppedUnknownTx
+		a.DroppedOwnID += st.DroppedOwnID
+		a.DroppedBadNodes += st.DroppedBadNodes
+		a.Malformed += st.Malformed
+		a.Trimmed += st.Trimmed
+		a.RateLimited += st.RateLimited
+	}
+	return a
 }

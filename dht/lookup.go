@@ -193,7 +193,7 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 			list = r.m.R.Nodes6
 		}
 		if nodes, err := krpc.ParseNodes(list, fam == famV6); err != nil {
-			s.st.dropped.Add(1) // a lying node list (port 0): ignore all of it
+			s.st.drop(&s.st.badNodes) // a lying node list (port 0): ignore all of it
 		} else {
 			for _, n := range nodes {
 				add(n, c.depth+1)

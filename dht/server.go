@@ -26,7 +26,7 @@ const (
 	famV6 = 1
 	// amplification is how much larger than its query a reply to an
 	// unverified address may be.
-	amplification = 3
+	amplification  = 3
 	maxVerifyPings = 64
 	verifiedTTL    = 15 * time.Minute
 	maxVerified    = 10000
@@ -194,6 +194,8 @@ func (s *Server) Stats() Stats {
 	st.PacketsIn, st.PacketsOut = s.st.packetsIn.Load(), s.st.packetsOut.Load()
 	st.BytesIn, st.BytesOut = s.st.bytesIn.Load(), s.st.bytesOut.Load()
 	st.Malformed, st.Dropped = s.st.malformed.Load(), s.st.dropped.Load()
+	st.DroppedUnknownTx, st.DroppedOwnID = s.st.unknownTx.Load(), s.st.ownID.Load()
+	st.DroppedBadNodes, st.DroppedBadNodeID, st.DroppedBadValues = s.st.badNodes.Load(), s.st.badNodeID.Load(), s.st.badValues.Load()
 	st.RateLimited, st.Trimmed = s.st.rateLimited.Load(), s.st.trimmed.Load()
 	st.QueriesIn, st.ResponsesIn, st.Timeouts = s.st.queriesIn.Load(), s.st.responsesIn.Load(), s.st.timeouts.Load()
 	return st
@@ -246,7 +248,7 @@ func (s *Server) send(addr netip.AddrPort, b []byte) {
 
 func (s *Server) handlePacket(b []byte, from netip.AddrPort, fam int) {
 	if from.Port() == 0 {
-		s.st.dropped.Add(1)
+		s.st.drop(&s.st.badNodes)
 		return
 	}
 	m, err := krpc.Decode(b) // copies what it keeps: b is reused
@@ -268,13 +270,13 @@ func (s *Server) handleResponse(m *krpc.Msg, from netip.AddrPort, fam int) {
 	c := s.pending[key]
 	if c == nil {
 		s.mu.Unlock()
-		s.st.dropped.Add(1) // unknown transaction or wrong source address
+		s.st.drop(&s.st.unknownTx) // unknown transaction or wrong source address
 		return
 	}
 	delete(s.pending, key)
 	if m.R != nil && m.R.ID == s.id {
 		s.mu.Unlock()
-		s.st.dropped.Add(1) // a node claiming our id
+		s.st.drop(&s.st.ownID) // a node claiming our id
 		close(c.ch)
 		return
 	}
