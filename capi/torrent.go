@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"net/netip"
 	"os"
+	"slices"
 	"unsafe"
 
 	"github.com/libbt/libbt/core/metainfo"
@@ -182,6 +183,7 @@ func bt_session_torrents(h *C.bt_session, out **C.bt_torrent, capacity C.size_t,
 			ids = append(ids, id)
 		}
 	}
+	slices.Sort(ids) // handle order: the order torrents were added (or first seen) through capi
 	*count = C.size_t(len(ids))
 	if capacity > 0 {
 		dst := unsafe.Slice(out, int(min(capacity, C.size_t(len(ids)))))

@@ -584,6 +584,29 @@ static void test_torrents(bt_session *se) {
     EXPECT_ERR(bt_torrent_pause(t), BT_E_BAD_HANDLE);
     EXPECT_OK(bt_torrent_pause(t2));
 
+    /* bt_session_torrents lists in the order torrents were added */
+    bt_torrent *mags[3] = {0};
+    const char *uris[3] = {
+        "magnet:?xt=urn:btih:ffffffffffffffffffffffffffffffffffffffff",
+        "magnet:?xt=urn:btih:0000000000000000000000000000000000000001",
+        "magnet:?xt=urn:btih:8888888888888888888888888888888888888888",
+    };
+    bt_add_torrent_params mp;
+    memset(&mp, 0, sizeof mp);
+    mp.save_path = scratch;
+    mp.paused = 1;
+    for (int i = 0; i < 3; i++) {
+        mp.magnet_uri = uris[i];
+        EXPECT_OK(bt_session_add_torrent(se, &mp, &mags[i]));
+    }
+    EXPECT_OK(bt_session_torrents(se, list, 4, &count));
+    CHECK(count == 4 && list[0] == t2 && list[1] == mags[0] && list[2] == mags[1] && list[3] == mags[2]);
+    bt_torrent *two[2] = {0};
+    EXPECT_OK(bt_session_torrents(se, two, 2, &count)); /* cap < count: the first cap, total count */
+    CHECK(count == 4 && two[0] == t2 && two[1] == mags[0]);
+    for (int i = 0; i < 3; i++)
+        EXPECT_OK(bt_session_remove_torrent(se, mags[i], 0));
+
     bt_free(tdata);
 }
 
