@@ -108,9 +108,26 @@ func TestPutAndGetItemsAcrossTheNetwork(t *testing.T) {
 	require.Equal(t, "2:v1", string(got.V))
 
 	v2, _ := NewMutableItem(priv, []byte("2:v2"), salt, 2)
-	stale := int64(0)
-	_, err = nodes[5].Put(ctx, v2, &stale)
-	require.Error(t, err, "CAS against seq 0 must be refused everywhere")
+	holders := 0
+	for _, h := range nodes {
+		h.mu.Lock()
+		has := h.items.get(v1.Target()) != nil
+		h.mu.Unlock()
+		if !has || h == nodes[5] {
+			continue
+		}
+		holders++
+		to := NodeInfo{Addr: h.Addr()}
+		tgt := v1.Target()
+		m, err := nodes[5].queryNode(ctx, to, krpc.MethodGet, &krpc.Args{Target: &tgt})
+		require.NoError(t, err)
+		seq, stale := int64(2), int64(0)
+		_, err = nodes[5].queryNode(ctx, to, krpc.MethodPut, &krpc.Args{Token: m.R.Token, V: v2.V, K: v2.K, Sig: v2.Sig, Seq: &seq, Salt: salt, Cas: &stale})
+		var kerr *krpc.Error
+		require.ErrorAs(t, err, &kerr)
+		require.Equal(t, krpc.ErrCASMismatch, kerr.Code, "a holder of seq 1 refuses CAS 0")
+	}
+	require.Positive(t, holders)
 	cas := int64(1)
 	_, err = nodes[5].Put(ctx, v2, &cas)
 	require.NoError(t, err)
