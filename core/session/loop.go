@@ -163,7 +163,12 @@ func (t *Torrent) checkDone(have []bool, err error) {
 	t.recountBytes()
 	t.s.alerts.push(Alert{Type: AlertTorrentChecked, Torrent: t, InfoHash: t.infoHash,
 		Message: fmt.Sprintf("%s checked: %d of %d pieces present", t.name, t.have.Count(), t.have.Len())})
-	t.setState(t.completionState())
+	t.emptyFilesDone = false
+	if next := t.completionState(); next == StateDownloading {
+		t.setState(next)
+	} else {
+		t.createEmptyFiles(func() { t.setState(t.completionState()); t.connectPeers() })
+	}
 	t.connectPeers()
 }
 
@@ -178,10 +183,12 @@ func (t *Torrent) updateCompletion(announce bool) {
 	if next == prev {
 		return
 	}
-	t.setState(next)
-	if next != StateDownloading {
-		t.createEmptyFiles()
+	if next != StateDownloading && !t.emptyFilesDone {
+		// Finish the file set first, so "finished" means every file exists on disk.
+		t.createEmptyFiles(func() { t.updateCompletion(announce) })
+		return
 	}
+	t.setState(next)
 	if announce && prev == StateDownloading {
 		t.s.alerts.push(Alert{Type: AlertTorrentFinished, Torrent: t, InfoHash: t.infoHash, Message: t.name + " finished downloading"})
 		t.wakeTracker(trackerCompleted)
@@ -196,16 +203,27 @@ func (t *Torrent) updateCompletion(announce bool) {
 	}
 }
 
-// createEmptyFiles makes the zero-length files of a complete torrent, which no piece writes.
-// It runs off the torrent goroutine like all file I/O.
-func (t *Torrent) createEmptyFiles() {
+// createEmptyFiles makes the zero-length files of a complete torrent, which no piece writes,
+// then runs then on the torrent goroutine. The file I/O runs off the torrent goroutine.
+func (t *Torrent) createEmptyFiles(then func()) {
+	if t.creatingFiles {
+		return
+	}
+	t.creatingFiles = true
 	st := t.storage
 	t.diskPending.Add(1)
 	go func() {
 		defer t.diskPending.Done()
-		if err := st.CreateEmptyFiles(); err != nil {
-			t.post(func() { t.fail(err) })
-		}
+		err := st.CreateEmptyFiles()
+		t.post(func() {
+			t.creatingFiles = false
+			if err != nil {
+				t.fail(err)
+				return
+			}
+			t.emptyFilesDone = true
+			then()
+		})
 	}()
 }
 

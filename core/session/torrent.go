@@ -91,37 +91,39 @@ type Torrent struct {
 	done    chan struct{} // closed when run returns
 
 	// Owned by the torrent goroutine.
-	meta          *metainfo.MetaInfo
-	magnet        *metainfo.Magnet
-	name          string
-	storage       *disk.Storage
-	picker        *picker.Picker
-	have          bitfield.Bitfield
-	filePrio      []int
-	sequential    bool
-	superSeed     bool // BEP 16 asked for
-	state         State
-	paused        bool
-	err           error
-	peers         map[*peerConn]struct{}
-	candidates    map[netip.AddrPort]peerSource
-	connecting    map[netip.AddrPort]bool
-	banned        map[netip.AddrPort]bool
-	strikes       map[netip.AddrPort]int
-	choker        *choker.Choker
-	lastRechoke   time.Time
-	nextPeerKey   picker.PeerKey
-	hashing       map[int]bool // pieces being hashed
-	pendingWrites map[int]int  // piece -> block writes not yet on disk
-	bytes         byteCounts   // totals behind Status
-	checking      context.CancelFunc
-	down, up      rateMeter
-	wastedBytes   int64
-	metadata      *metadataFetch
-	trackerWake   chan trackerEvent
-	trackerStop   context.CancelFunc
-	trackerDone   chan struct{}
-	rng           *rand.Rand
+	meta           *metainfo.MetaInfo
+	magnet         *metainfo.Magnet
+	name           string
+	storage        *disk.Storage
+	picker         *picker.Picker
+	have           bitfield.Bitfield
+	filePrio       []int
+	sequential     bool
+	superSeed      bool // BEP 16 asked for
+	state          State
+	paused         bool
+	err            error
+	peers          map[*peerConn]struct{}
+	candidates     map[netip.AddrPort]peerSource
+	connecting     map[netip.AddrPort]bool
+	banned         map[netip.AddrPort]bool
+	strikes        map[netip.AddrPort]int
+	choker         *choker.Choker
+	lastRechoke    time.Time
+	nextPeerKey    picker.PeerKey
+	hashing        map[int]bool // pieces being hashed
+	pendingWrites  map[int]int  // piece -> block writes not yet on disk
+	bytes          byteCounts   // totals behind Status
+	emptyFilesDone bool         // the zero-length files exist (set once complete)
+	creatingFiles  bool
+	checking       context.CancelFunc
+	down, up       rateMeter
+	wastedBytes    int64
+	metadata       *metadataFetch
+	trackerWake    chan trackerEvent
+	trackerStop    context.CancelFunc
+	trackerDone    chan struct{}
+	rng            *rand.Rand
 
 	// Read from other goroutines.
 	snapshot    atomic.Pointer[Status]
