@@ -144,9 +144,7 @@ test('a magnet link downloads its metadata and data from a peer over IPv6 loopba
   }
 });
 
-test('zero-length files of a multi-file torrent exist on the downloader after it finishes', {
-  todo: 'libbt bug: the downloading side never creates empty files (reported)',
-}, async (t) => {
+test('zero-length files of a multi-file torrent exist on the downloader after it finishes', async (t) => {
   const work = tmpdir(t);
   const root = writeFiles(path.join(work, 'seed'), 'withempty', { 'data.bin': 50000, 'empty.txt': 0 });
   const torrentData = createTorrent({ path: root });
