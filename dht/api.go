@@ -32,6 +32,17 @@ func (s *Server) getPeers(ctx context.Context, ih metainfo.InfoHash, found func(
 	var mu sync.Mutex
 	seen := make(map[netip.AddrPort]bool)
 	target := NodeID(ih)
+	// Peers announced to us count too: in a small network we may be one
+	// of the nodes closest to ih.
+	s.mu.Lock()
+	local := s.peers.get(ih, maxValuesReturned, true, true)
+	s.mu.Unlock()
+	for _, p := range local {
+		seen[p] = true
+	}
+	if len(local) > 0 && found != nil {
+		found(local)
+	}
 	return s.lookupAll(ctx, func(fam int) lookupSpec {
 		return lookupSpec{
 			method: krpc.MethodGetPeers,
