@@ -4,7 +4,7 @@ package disk
 // I/O on a torrent's files by index. Storage does the offset arithmetic, pad
 // files and error wrapping; a Backend only touches files. Tests wrap the OS
 // backend (StorageOptions.WrapBackend) to inject faults or delays; the
-// planned block cache will sit above this seam, unchanged.
+// block cache (cache.go) sits above this seam.
 //
 // Implementations must be safe for concurrent use: disk workers call them in
 // parallel, for different files and for disjoint ranges of one file.
@@ -13,6 +13,9 @@ type Backend interface {
 	// error wrapping fs.ErrNotExist; a short file returns n < len(p) and
 	// io.EOF.
 	ReadAt(f FileIndex, p []byte, off int64) (int, error)
+	// ReadAtV is ReadAt into several buffers back to back (preadv): the
+	// cache reads a run of blocks into non-contiguous slots with it.
+	ReadAtV(f FileIndex, bufs [][]byte, off int64) (int, error)
 	// WriteAt writes bufs back to back at off in file f, creating the file
 	// and its parent directories on first use. With no bytes to write it
 	// only makes sure the file exists.

@@ -3,6 +3,7 @@ package disk
 import (
 	"crypto/sha1"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,6 +20,16 @@ type faultBackend struct {
 	reads     atomic.Int64
 	readBytes atomic.Int64
 	writes    atomic.Int64
+	shortBy   int // if > 0, every write writes this many bytes less and reports no error
+
+	mu       sync.Mutex
+	writeLog []int64 // offsets of writes, in file order of calls
+}
+
+func (b *faultBackend) writeOffsets() []int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]int64(nil), b.writeLog...)
 }
 
 func (b *faultBackend) ReadAt(f FileIndex, p []byte, off int64) (int, error) {
@@ -32,8 +43,26 @@ func (b *faultBackend) ReadAt(f FileIndex, p []byte, off int64) (int, error) {
 	return b.Backend.ReadAt(f, p, off)
 }
 
+func (b *faultBackend) ReadAtV(f FileIndex, bufs [][]byte, off int64) (int, error) {
+	b.reads.Add(1)
+	n := 0
+	for _, p := range bufs {
+		n += len(p)
+	}
+	b.readBytes.Add(int64(n))
+	if b.readErr != nil {
+		if err := b.readErr(f, off, n); err != nil {
+			return 0, err
+		}
+	}
+	return b.Backend.ReadAtV(f, bufs, off)
+}
+
 func (b *faultBackend) WriteAt(f FileIndex, bufs [][]byte, off int64) (int, error) {
 	b.writes.Add(1)
+	b.mu.Lock()
+	b.writeLog = append(b.writeLog, off)
+	b.mu.Unlock()
 	if b.delay > 0 {
 		time.Sleep(b.delay)
 	}
@@ -41,6 +70,14 @@ func (b *faultBackend) WriteAt(f FileIndex, bufs [][]byte, off int64) (int, erro
 		if err := b.writeErr(f, off); err != nil {
 			return 0, err
 		}
+	}
+	if b.shortBy > 0 {
+		n := 0
+		for _, p := range bufs {
+			n += len(p)
+		}
+		// Write all but the last shortBy bytes and report success.
+		return b.Backend.WriteAt(f, sliceBufs(nil, bufs, 0, int64(max(n-b.shortBy, 0))), off)
 	}
 	return b.Backend.WriteAt(f, bufs, off)
 }

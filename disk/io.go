@@ -30,6 +30,8 @@ type IOOptions struct {
 	// block) when the write queue drops to half the limit after having
 	// been over it: the signal to resume reading sockets.
 	OnWriteQueueLow func()
+	// Cache configures the block cache (size, memory locking).
+	Cache CacheOptions
 }
 
 // IO is the asynchronous disk service. See the package documentation for
@@ -48,6 +50,13 @@ type IO struct {
 
 	queuedWrite atomic.Int64
 	over        atomic.Bool
+
+	wmu      sync.Mutex    // guards wch
+	wch      chan struct{} // closed when the write queue drains (Writable)
+	wwaiting atomic.Bool   // wch != nil
+
+	cache *cache
+	ctr   counters
 }
 
 // worker is the per-goroutine state: a scratch buffer for hashing.
@@ -65,6 +74,7 @@ func NewIO(opts IOOptions) *IO {
 	if d.maxWrite <= 0 {
 		d.maxWrite = DefaultMaxQueuedWriteBytes
 	}
+	d.cache = newCache(opts.Cache, &d.ctr)
 	d.cond = sync.NewCond(&d.mu)
 	d.wg.Add(n)
 	for range n {
@@ -78,7 +88,8 @@ func (d *IO) Workers() int { return d.workers }
 
 // Close stops accepting work, waits for every submitted job (writes
 // included) to finish and their callbacks to return, then stops the disk
-// goroutines. Work submitted after Close fails with ErrClosed. A Verify in
+// goroutines, writes what is left in the write cache (best effort: close
+// storages with CloseStorage first to see errors) and unmaps the cache. Work submitted after Close fails with ErrClosed. A Verify in
 // progress stops starting pieces and ends with ErrClosed (its done may run
 // just after Close returns). Close must not be called from a done callback.
 func (d *IO) Close() {
@@ -87,6 +98,7 @@ func (d *IO) Close() {
 	d.cond.Broadcast()
 	d.mu.Unlock()
 	d.wg.Wait()
+	d.cache.close()
 }
 
 func (d *IO) loop() {
@@ -176,24 +188,80 @@ func (d *IO) WriteQueueFull() bool { return d.queuedWrite.Load() > d.maxWrite }
 // Write writes data at torrent offset off of st, then calls done. The
 // caller must not modify data until done is called; done may hand a pooled
 // buffer back with ReleaseBuffer.
+//
+// Write bypasses the block cache (cached blocks of the range are dropped);
+// the session writes received blocks with WriteBlock instead.
 func (d *IO) Write(st *Storage, off int64, data []byte, done func(err error)) {
 	n := int64(len(data))
-	if d.queuedWrite.Add(n) > d.maxWrite {
-		d.over.Store(true)
-	}
+	d.queueWrite(n)
 	j := &job{d: d, st: st, off: off, end: off + n, excl: true, prio: prioWrite}
 	j.run = func(*worker) {
-		_, err := st.WriteAt(data, off)
+		_, err := st.writeBlocksAt([][]byte{data}, off, &d.ctr)
+		d.cache.invalidate(st, off, off+n)
 		d.writeDone(n)
 		done(err)
 	}
 	d.submit(j, func(err error) { d.writeDone(n); done(err) })
 }
 
+func (d *IO) queueWrite(n int64) {
+	if d.queuedWrite.Add(n) > d.maxWrite {
+		d.over.Store(true)
+	}
+}
+
 func (d *IO) writeDone(n int64) {
 	left := d.queuedWrite.Add(-n)
 	if left <= d.maxWrite/2 && d.over.Load() && d.over.CompareAndSwap(true, false) && d.onLow != nil {
 		d.onLow()
+	}
+	if left <= d.maxWrite/2 && d.wwaiting.Load() {
+		d.wakeWriters()
+	}
+}
+
+func (d *IO) wakeWriters() {
+	d.wmu.Lock()
+	if d.wch != nil && d.queuedWrite.Load() <= d.maxWrite/2 {
+		close(d.wch)
+		d.wch = nil
+		d.wwaiting.Store(false)
+	}
+	d.wmu.Unlock()
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// Writable returns a channel that is closed when more writes may be
+// queued: at once if the write queue is not over its limit, otherwise once
+// it has drained to half the limit. The session's peer readers wait on it
+// before reading the next block from a socket (back-pressure, not loss).
+func (d *IO) Writable() <-chan struct{} {
+	if !d.WriteQueueFull() {
+		return closedChan
+	}
+	d.wmu.Lock()
+	if d.wch == nil {
+		d.wch = make(chan struct{})
+		d.wwaiting.Store(true)
+	}
+	ch := d.wch
+	d.wmu.Unlock()
+	// A write that finished before wwaiting was set did not wake anyone.
+	if d.queuedWrite.Load() <= d.maxWrite/2 {
+		d.wakeWriters()
+	}
+	return ch
+}
+
+// WaitWritable blocks until Writable's channel is closed or cancel is; it
+// reports whether the queue has room.
+func (d *IO) WaitWritable(cancel <-chan struct{}) bool {
+	select {
+	case <-d.Writable():
+		return true
+	case <-cancel:
+		return false
 	}
 }
 
@@ -213,7 +281,7 @@ func (d *IO) Read(st *Storage, off int64, length int, done func(data []byte, err
 		} else {
 			buf = make([]byte, length)
 		}
-		if _, err := st.ReadAt(buf, off); err != nil {
+		if _, err := st.readAt(buf, off, &d.ctr); err != nil {
 			ReleaseBuffer(buf)
 			done(nil, err)
 			return
@@ -228,7 +296,7 @@ func (d *IO) Read(st *Storage, off int64, length int, done func(data []byte, err
 func (d *IO) HashPiece(st *Storage, off int64, length int64, done func(sum [20]byte, err error)) {
 	j := &job{d: d, st: st, off: off, end: off + length, prio: prioRead}
 	j.run = func(w *worker) {
-		sum, err := w.hashRange(st, off, length)
+		sum, err := w.hashRange(st, off, length, &d.ctr)
 		done(sum, err)
 	}
 	d.submit(j, func(err error) { done([20]byte{}, err) })
@@ -236,7 +304,7 @@ func (d *IO) HashPiece(st *Storage, off int64, length int64, done func(sum [20]b
 
 // hashRange reads [off, off+length) in chunks of at most maxChunk into the
 // worker's scratch buffer (one pread per file per chunk) and hashes it.
-func (w *worker) hashRange(st *Storage, off, length int64) ([20]byte, error) {
+func (w *worker) hashRange(st *Storage, off, length int64, c *counters) ([20]byte, error) {
 	if length < 0 {
 		return [20]byte{}, fmt.Errorf("%w: negative length %d", ErrOutOfRange, length)
 	}
@@ -248,7 +316,7 @@ func (w *worker) hashRange(st *Storage, off, length int64) ([20]byte, error) {
 	for length > 0 {
 		n := min(length, chunk)
 		buf := w.scratch[:n]
-		if _, err := st.ReadAt(buf, off); err != nil {
+		if _, err := st.readAt(buf, off, c); err != nil {
 			return [20]byte{}, err
 		}
 		h.Write(buf)
@@ -268,15 +336,35 @@ func (d *IO) barrier(st *Storage, fn func() error, done func(err error)) {
 	d.submit(j, done)
 }
 
-// SyncStorage flushes st's written data to stable storage once every
-// earlier job on st has finished.
-func (d *IO) SyncStorage(st *Storage, done func(err error)) { d.barrier(st, st.Sync, done) }
+// SyncStorage writes st's cached blocks (partial pieces included) and
+// flushes its data to stable storage once every earlier job on st has
+// finished.
+func (d *IO) SyncStorage(st *Storage, done func(err error)) {
+	d.barrier(st, func() error {
+		if err := d.cache.flushStorage(st, false); err != nil {
+			return err
+		}
+		return st.Sync()
+	}, done)
+}
 
-// CloseStorage closes st once every earlier job on st has finished.
-func (d *IO) CloseStorage(st *Storage, done func(err error)) { d.barrier(st, st.Close, done) }
+// CloseStorage writes st's cached blocks, forgets them and closes st once
+// every earlier job on st has finished.
+func (d *IO) CloseStorage(st *Storage, done func(err error)) {
+	d.barrier(st, func() error {
+		ferr := d.cache.flushStorage(st, true)
+		if err := st.Close(); err != nil {
+			return err
+		}
+		return ferr
+	}, done)
+}
 
-// RemoveStorage deletes st's files (see Storage.Remove) once every earlier
-// job on st has finished.
+// RemoveStorage drops st's cached blocks unwritten and deletes its files
+// (see Storage.Remove) once every earlier job on st has finished.
 func (d *IO) RemoveStorage(st *Storage, done func(err error)) {
-	d.barrier(st, st.Remove, done)
+	d.barrier(st, func() error {
+		d.cache.discardStorage(st)
+		return st.Remove()
+	}, done)
 }

@@ -98,6 +98,76 @@ func (b *osBackend) ReadAt(i FileIndex, p []byte, off int64) (int, error) {
 	return n, err
 }
 
+func (b *osBackend) ReadAtV(i FileIndex, bufs [][]byte, off int64) (int, error) {
+	e, err := b.acquire(i, false)
+	if err != nil {
+		return 0, err
+	}
+	defer b.pool.release(e)
+	n, err := preadvFile(e.f, bufs, off)
+	if err != nil && err != io.EOF {
+		err = &FileError{Path: b.abs[i], Op: "read", Err: err}
+	}
+	return n, err
+}
+
+// preadvFile fills bufs from off with preadv, retrying short reads; end of
+// file before the buffers are full returns io.EOF.
+func preadvFile(f *os.File, bufs [][]byte, off int64) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	var rerr error
+	// Control, not Read: it only holds a reference on the descriptor, so
+	// positional reads of one file from several goroutines run in parallel.
+	cerr := rc.Control(func(fd uintptr) {
+		for len(bufs) > 0 {
+			chunk := bufs[:min(len(bufs), maxIovec)]
+			n, err := unix.Preadv(int(fd), chunk, off)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				rerr = err
+				return
+			}
+			if n == 0 {
+				rerr = io.EOF
+				return
+			}
+			total += n
+			off += int64(n)
+			bufs = dropFront(bufs, n)
+		}
+	})
+	if rerr == nil {
+		rerr = cerr
+	}
+	return total, rerr
+}
+
+// dropFront removes the first n bytes from bufs without touching the
+// caller's slice of slices (a partly consumed head is copied).
+func dropFront(bufs [][]byte, n int) [][]byte {
+	for n > 0 && len(bufs) > 0 {
+		if n >= len(bufs[0]) {
+			n -= len(bufs[0])
+			bufs = bufs[1:]
+			continue
+		}
+		rest := make([][]byte, len(bufs))
+		copy(rest, bufs)
+		rest[0] = rest[0][n:]
+		bufs, n = rest, 0
+	}
+	for len(bufs) > 0 && len(bufs[0]) == 0 {
+		bufs = bufs[1:]
+	}
+	return bufs
+}
+
 func (b *osBackend) WriteAt(i FileIndex, bufs [][]byte, off int64) (int, error) {
 	e, err := b.acquire(i, true)
 	if err != nil {
@@ -129,7 +199,8 @@ func pwritevFile(f *os.File, bufs [][]byte, off int64) (int, error) {
 	}
 	total := 0
 	var werr error
-	cerr := rc.Write(func(fd uintptr) bool {
+	// Control, not Write: positional writes need no fd write lock.
+	cerr := rc.Control(func(fd uintptr) {
 		for len(bufs) > 0 {
 			chunk := bufs[:min(len(bufs), maxIovec)]
 			n, err := unix.Pwritev(int(fd), chunk, off)
@@ -138,32 +209,16 @@ func pwritevFile(f *os.File, bufs [][]byte, off int64) (int, error) {
 			}
 			if err != nil {
 				werr = err
-				return true
+				return
 			}
 			if n == 0 {
 				werr = io.ErrShortWrite
-				return true
+				return
 			}
 			total += n
 			off += int64(n)
-			// Drop what was written, keeping bufs aliasing the caller's
-			// memory only by reslicing (no copies).
-			for n > 0 && len(bufs) > 0 {
-				if n >= len(bufs[0]) {
-					n -= len(bufs[0])
-					bufs = bufs[1:]
-					continue
-				}
-				rest := make([][]byte, len(bufs))
-				copy(rest, bufs)
-				rest[0] = rest[0][n:]
-				bufs, n = rest, 0
-			}
-			for len(bufs) > 0 && len(bufs[0]) == 0 {
-				bufs = bufs[1:]
-			}
+			bufs = dropFront(bufs, n)
 		}
-		return true
 	})
 	if werr == nil {
 		werr = cerr

@@ -21,6 +21,10 @@ type StorageOptions struct {
 	// WrapBackend, if set, wraps the OS backend, e.g. to inject faults or
 	// latency in tests. It is called once by OpenStorage.
 	WrapBackend func(Backend) Backend
+	// WriteThrough makes every flush of cached blocks (a finished piece, a
+	// partial piece flushed for room) wait for fsync of the storage's
+	// written files: durability at the price of throughput.
+	WriteThrough bool
 }
 
 // Storage is the byte stream of one torrent mapped onto files under a save
@@ -40,6 +44,8 @@ type Storage struct {
 	abs     []string
 	backend Backend
 	closed  atomic.Bool
+
+	writeThrough bool
 
 	sched scheduler // ordering of IO jobs on this storage
 }
@@ -91,7 +97,7 @@ func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storag
 	if opts.WrapBackend != nil {
 		b = opts.WrapBackend(b)
 	}
-	return &Storage{saveDir: dir, layout: l, abs: abs, backend: b}, nil
+	return &Storage{saveDir: dir, layout: l, abs: abs, backend: b, writeThrough: opts.WriteThrough}, nil
 }
 
 // Length is the total length of the torrent's byte stream.
@@ -119,24 +125,46 @@ func (s *Storage) wrap(i FileIndex, op string, err error) error {
 
 // ReadAt reads len(p) bytes at torrent offset off, one backend read per
 // file touched. See Storage for what missing data reads as.
-func (s *Storage) ReadAt(p []byte, off int64) (int, error) {
+func (s *Storage) ReadAt(p []byte, off int64) (int, error) { return s.readAt(p, off, nil) }
+
+func (s *Storage) readAt(p []byte, off int64, c *counters) (int, error) {
+	return s.readV([][]byte{p}, off, c)
+}
+
+// readV reads into bufs, back to back, from torrent offset off: one
+// vectored read (preadv) per file touched. c, if not nil, counts the calls.
+func (s *Storage) readV(bufs [][]byte, off int64, c *counters) (int, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
+	var total int64
+	for _, b := range bufs {
+		total += int64(len(b))
+	}
 	n := 0
-	err := s.layout.span(off, int64(len(p)), func(seg segment) error {
-		dst := p[seg.bufOff : seg.bufOff+seg.n]
+	var scratch [][]byte
+	err := s.layout.span(off, total, func(seg segment) error {
+		scratch = sliceBufs(scratch[:0], bufs, seg.bufOff, seg.n)
 		if s.layout.files[seg.file].Pad {
-			clear(dst)
-			n += len(dst)
+			for _, d := range scratch {
+				clear(d)
+			}
+			n += int(seg.n)
 			return nil
 		}
-		m, err := s.backend.ReadAt(seg.file, dst, seg.fileOff)
+		var m int
+		var err error
+		if len(scratch) == 1 {
+			m, err = s.backend.ReadAt(seg.file, scratch[0], seg.fileOff)
+		} else {
+			m, err = s.backend.ReadAtV(seg.file, scratch, seg.fileOff)
+		}
+		c.read(m)
 		n += m
-		if err == nil && m < len(dst) {
+		if err == nil && int64(m) < seg.n {
 			err = io.EOF
 		}
-		if errors.Is(err, fs.ErrNotExist) || err == io.EOF {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, io.EOF) {
 			return &FileError{Path: s.abs[seg.file], Op: "read", Err: ErrNotFound}
 		}
 		if err != nil {
@@ -149,13 +177,17 @@ func (s *Storage) ReadAt(p []byte, off int64) (int, error) {
 
 // WriteAt writes p at torrent offset off, one backend write per file.
 func (s *Storage) WriteAt(p []byte, off int64) (int, error) {
-	return s.WriteBlocksAt([][]byte{p}, off)
+	return s.writeBlocksAt([][]byte{p}, off, nil)
 }
 
 // WriteBlocksAt writes bufs back to back starting at off: one vectored
 // write (pwritev) per file touched. Bytes falling in pad files are dropped
 // but counted.
 func (s *Storage) WriteBlocksAt(bufs [][]byte, off int64) (int, error) {
+	return s.writeBlocksAt(bufs, off, nil)
+}
+
+func (s *Storage) writeBlocksAt(bufs [][]byte, off int64, c *counters) (int, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
@@ -172,6 +204,7 @@ func (s *Storage) WriteBlocksAt(bufs [][]byte, off int64) (int, error) {
 		}
 		scratch = sliceBufs(scratch[:0], bufs, seg.bufOff, seg.n)
 		m, err := s.backend.WriteAt(seg.file, scratch, seg.fileOff)
+		c.write(m)
 		n += m
 		if err == nil && int64(m) < seg.n {
 			err = io.ErrShortWrite

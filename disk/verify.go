@@ -95,7 +95,15 @@ func (v *verifier) pieceRange(p int) (off, n int64) {
 // start runs on a disk goroutine: classify pieces by file sizes, report the
 // missing ones and start hashing the rest.
 func (v *verifier) start() {
-	sizes, err := v.st.FileSizes()
+	// Verify starts from what is on disk: cached written blocks are written
+	// first, and everything cached for st (read blocks, running hashes of
+	// partial pieces) is forgotten, as a recheck usually follows a change
+	// made behind our back.
+	err := v.d.cache.flushStorage(v.st, true)
+	var sizes []int64
+	if err == nil {
+		sizes, err = v.st.FileSizes()
+	}
 	var missing []int
 	if err == nil {
 		for p := range v.have {
@@ -199,7 +207,7 @@ func (v *verifier) checkRun(w *worker, first, last int, off, end int64) error {
 		w.scratch = make([]byte, n)
 	}
 	buf := w.scratch[:n]
-	if _, err := v.st.ReadAt(buf, off); err != nil {
+	if _, err := v.st.readAt(buf, off, &v.d.ctr); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			for p := first; p <= last; p++ {
 				if err := v.checkPiece(w, p); err != nil {
@@ -221,7 +229,7 @@ func (v *verifier) checkRun(w *worker, first, last int, off, end int64) error {
 // checkPiece reads and hashes one piece; missing data means a bad piece.
 func (v *verifier) checkPiece(w *worker, p int) error {
 	off, n := v.pieceRange(p)
-	sum, err := w.hashRange(v.st, off, n)
+	sum, err := w.hashRange(v.st, off, n, &v.d.ctr)
 	if errors.Is(err, ErrNotFound) {
 		v.record(p, false) // shrank since the stat: simply missing
 		return nil
