@@ -41,7 +41,7 @@ def made(tmp_path: Path) -> tuple[Path, Path, dict[str, bytes]]:
     files = write_tree(root, {"x.bin": 1_500_000, "y/z.bin": 12345})
     out = tmp_path / "p.torrent"
     r = bt("make", "--data", str(root), "--out", str(out), "--piece-size", "32K",
-           "--tracker", "http://127.0.0.1:9/announce", "--private", "--json")
+           "--tracker", "http://127.0.0.1:9/announce", "--json")
     assert r.returncode == 0, r.stderr
     made = lines(r.stdout)
     assert len(made) == 1
