@@ -3,18 +3,20 @@ package session
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/disk"
 )
 
 // maxHashStrikes is how many failed pieces a peer may contribute to before it is banned.
 const maxHashStrikes = 3
 
-// onPiece takes a received block: hands it to the disk, and hashes the piece once all of its
-// blocks are written.
+// onPiece takes a received block: hands it to the disk cache, which hashes it on arrival, and
+// finishes the piece (hash check, one vectored write) once all of its blocks are received.
 func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) error {
 	b := picker.Block{Piece: index, Begin: begin, Length: uint32(len(data))}
 	if _, ok := p.requests[b]; !ok || t.picker == nil {
@@ -45,16 +47,56 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 		t.fillRequests(p)
 		return nil
 	}
-	off := t.meta.Info.PieceOffset(metainfo.PieceIndex(index)) + int64(begin)
-	t.pendingWrites[index]++
 	t.diskPending.Add(1)
-	t.s.disk.Write(t.storage, off, data, func(err error) {
+	t.s.disk.WriteBlock(t.storage, t.diskPiece(index), int(begin), data, func(err error) {
 		putBlock(data)
 		t.diskPending.Done()
-		t.post(func() { t.writeDone(index, err) })
+		if err != nil {
+			t.post(func() { t.writeFailed(err) })
+		}
 	})
+	// The disk orders FinishPiece after the piece's block writes: no need to wait for them.
+	if t.picker.PieceBlocksDone(index) && !t.hashing[index] && !t.have.Has(index) {
+		t.finishPiece(index)
+	}
+	if t.s.disk.WriteQueueFull() {
+		t.waitForDisk()
+		return nil
+	}
 	t.fillRequests(p)
 	return nil
+}
+
+// diskPiece names piece index for the disk layer.
+func (t *Torrent) diskPiece(index int) disk.Piece {
+	pi := metainfo.PieceIndex(index)
+	return disk.Piece{Index: index, Offset: t.meta.Info.PieceOffset(pi), Size: t.meta.Info.PieceSize(pi)}
+}
+
+// diskWaits holds the torrents that stopped requesting blocks because the disk write queue is
+// full; each has one goroutine waiting for it to drain.
+var diskWaits sync.Map // *Torrent -> struct{}
+
+// waitForDisk is the back-pressure of the download path: while the disk's write queue is over
+// its limit no new blocks are requested (so peers stop sending and sockets stop being read);
+// requests are topped up again for every peer once it has drained.
+func (t *Torrent) waitForDisk() {
+	if _, waiting := diskWaits.LoadOrStore(t, struct{}{}); waiting {
+		return
+	}
+	ch := t.s.disk.Writable()
+	go func() {
+		select {
+		case <-ch:
+		case <-t.ctx.Done():
+		}
+		diskWaits.Delete(t)
+		t.post(func() {
+			for q := range t.peers {
+				t.fillRequests(q)
+			}
+		})
+	}()
 }
 
 func (t *Torrent) peerByKey(key picker.PeerKey) *peerConn {
@@ -66,35 +108,27 @@ func (t *Torrent) peerByKey(key picker.PeerKey) *peerConn {
 	return nil
 }
 
-// writeDone runs when a block is on disk; the last write of a complete piece starts its hash.
-func (t *Torrent) writeDone(index int, err error) {
-	t.pendingWrites[index]--
-	if t.pendingWrites[index] == 0 {
-		delete(t.pendingWrites, index)
-	}
-	if err != nil {
-		if t.state != StateError {
-			t.fail(err)
-		}
-		return
-	}
-	if t.pendingWrites[index] == 0 && t.picker != nil && t.picker.PieceBlocksDone(index) && !t.hashing[index] && !t.have.Has(index) {
-		t.hashPiece(index)
+// writeFailed handles a block the disk could not take (it had to write it through and failed).
+func (t *Torrent) writeFailed(err error) {
+	if t.state != StateError {
+		t.fail(err)
 	}
 }
 
-func (t *Torrent) hashPiece(index int) {
+// finishPiece asks the disk to complete the hash of a fully received piece and, if it matches,
+// write it.
+func (t *Torrent) finishPiece(index int) {
 	t.hashing[index] = true
-	info := &t.meta.Info
-	pi := metainfo.PieceIndex(index)
 	t.diskPending.Add(1)
-	t.s.disk.HashPiece(t.storage, info.PieceOffset(pi), info.PieceSize(pi), func(sum [20]byte, err error) {
+	want := t.meta.Info.PieceHash(metainfo.PieceIndex(index))
+	t.s.disk.FinishPiece(t.storage, t.diskPiece(index), want, func(ok bool, err error) {
 		t.diskPending.Done()
-		t.post(func() { t.pieceHashed(index, sum, err) })
+		t.post(func() { t.pieceFinished(index, ok, err) })
 	})
 }
 
-func (t *Torrent) pieceHashed(index int, sum [20]byte, err error) {
+// pieceFinished takes FinishPiece's verdict: ok means verified and on disk.
+func (t *Torrent) pieceFinished(index int, ok bool, err error) {
 	delete(t.hashing, index)
 	if t.picker == nil || t.state == StateCheckingFiles {
 		return
@@ -103,7 +137,7 @@ func (t *Torrent) pieceHashed(index int, sum [20]byte, err error) {
 		t.fail(err)
 		return
 	}
-	if sum != t.meta.Info.PieceHash(metainfo.PieceIndex(index)) {
+	if !ok {
 		t.pieceFailed(index)
 		return
 	}

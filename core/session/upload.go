@@ -7,7 +7,6 @@ import (
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
-	"github.com/libbt/libbt/disk"
 )
 
 // onRequest validates a peer's request and queues a disk read; the block is sent from the disk
@@ -37,9 +36,10 @@ func (t *Torrent) onRequest(p *peerConn, m *peerwire.Message) error {
 	p.uploads[b] = true
 	p.umu.Unlock()
 
+	// The block comes from the disk's read cache (a miss reads the rest of the piece ahead);
+	// data is only valid inside the callback, so it is copied into the send buffer there.
 	t.diskPending.Add(1)
-	off := info.PieceOffset(metainfo.PieceIndex(b.Piece)) + int64(b.Begin)
-	t.s.disk.Read(t.storage, off, int(b.Length), func(data []byte, err error) {
+	t.s.disk.ReadBlock(t.storage, t.diskPiece(b.Piece), int(b.Begin), int(b.Length), func(data []byte, err error) {
 		defer t.diskPending.Done()
 		p.umu.Lock()
 		wanted := p.uploads[b]
@@ -61,7 +61,6 @@ func (t *Torrent) onRequest(p *peerConn, m *peerwire.Message) error {
 			p.up.add(len(data))
 			t.up.add(len(data))
 		}
-		disk.ReleaseBuffer(data)
 	})
 	return nil
 }
