@@ -17,7 +17,8 @@ import (
 const scaleNodes = 500
 
 // scaleNetwork builds the 500-node loopback network and reports memory per
-// node (heap in use after GC, before/after, divided by the node count).
+// node: Go heap and goroutine stacks in use after GC, after minus before,
+// divided by the node count (kernel socket buffers are not included).
 func scaleNetwork(t testing.TB) ([]*Server, float64) {
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -25,7 +26,7 @@ func scaleNetwork(t testing.TB) ([]*Server, float64) {
 	nodes := network(t, scaleNodes, nil)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	perNode := float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / scaleNodes
+	perNode := float64(int64(after.HeapInuse+after.StackInuse)-int64(before.HeapInuse+before.StackInuse)) / scaleNodes
 	return nodes, perNode
 }
 
@@ -36,7 +37,7 @@ func TestScale500NodesGetPeersFromEverySample(t *testing.T) {
 	start := time.Now()
 	nodes, perNode := scaleNetwork(t)
 	ns := netStats(nodes)
-	t.Logf("built %d nodes in %v; %s; heap per node %.1f KiB; packets in %d out %d, timeouts %d, dropped %d (unknown tx %d, own id %d), trimmed %d",
+	t.Logf("built %d nodes in %v; %s; memory per node %.1f KiB; packets in %d out %d, timeouts %d, dropped %d (unknown tx %d, own id %d), trimmed %d",
 		len(nodes), time.Since(start).Round(time.Millisecond), tableSizes(nodes), perNode/1024, ns.PacketsIn, ns.PacketsOut, ns.Timeouts, ns.Dropped, ns.DroppedUnknownTx, ns.DroppedOwnID, ns.Trimmed)
 
 	ih := metainfo.InfoHash(RandomID())

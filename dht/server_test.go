@@ -320,15 +320,27 @@ func TestLookupFindsTheTrueClosestAndTerminates(t *testing.T) {
 		}
 		require.Less(t, st.Queries, 60, "the lookup stops once the k closest answered")
 	}
-	// Dead nodes: the lookup still terminates, after per-query timeouts.
-	for _, n := range nodes[50:] {
+}
+
+func TestLookupTerminatesWhenNodesDie(t *testing.T) {
+	nodes := network(t, 30, func(int) Config {
+		cfg := testConfig()
+		cfg.QueryTimeout = 300 * time.Millisecond
+		return cfg
+	})
+	for _, n := range nodes[10:] {
 		n.Close()
 	}
-	short, cancel2 := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel2()
-	_, st, err := nodes[0].findNode(short, RandomID(), nil, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, st, err := nodes[0].findNode(ctx, RandomID(), nil, nil)
 	require.NoError(t, err)
-	require.Positive(t, st.Failures)
+	require.Positive(t, st.Failures, "dead nodes time out")
+	require.NotEmpty(t, res[famV4], "live nodes still answer")
+	for _, c := range res[famV4] {
+		require.Equal(t, candAnswered, c.state)
+	}
+	require.NoError(t, ctx.Err(), "terminated well before the deadline")
 }
 
 func sortIDs(target NodeID, ids []NodeID) {
