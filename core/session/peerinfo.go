@@ -10,6 +10,7 @@ const (
 	SourceTracker  PeerSource = PeerSource(sourceTracker)  // a tracker reply
 	SourceIncoming PeerSource = PeerSource(sourceIncoming) // it connected to us
 	SourcePEX      PeerSource = PeerSource(sourcePEX)      // peer exchange
+	SourceLSD      PeerSource = PeerSource(sourceLSD)      // local service discovery (BEP 14)
 )
 
 func (s PeerSource) String() string {
@@ -22,6 +23,8 @@ func (s PeerSource) String() string {
 		return "incoming"
 	case SourcePEX:
 		return "pex"
+	case SourceLSD:
+		return "lsd"
 	}
 	return "unknown"
 }

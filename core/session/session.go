@@ -40,6 +40,8 @@ type Session struct {
 	downLimit, upLimit rateLimiter // download_rate_limit, upload_rate_limit
 
 	extensions []registeredExtension // guarded by mu
+
+	lsd lsdState // local service discovery (lsd.go)
 }
 
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
@@ -62,6 +64,7 @@ func New(settings *Settings) (*Session, error) {
 		s.Close()
 		return nil, err
 	}
+	s.applyLSD(st.Bool("enable_lsd"))
 	return s, nil
 }
 
@@ -238,6 +241,7 @@ func (s *Session) Close() error {
 	for _, ln := range lns {
 		ln.Close()
 	}
+	s.closeLSD()
 	var wg sync.WaitGroup
 	for _, t := range torrents {
 		wg.Add(1)
@@ -288,6 +292,7 @@ func (s *Session) ApplySettings(p *Settings) error {
 	}
 	s.alerts.configure(int(s.settings.Int("alert_queue_size")), Category(s.settings.Int("alert_mask")))
 	s.applyLimits()
+	s.applyLSD(s.settings.Bool("enable_lsd"))
 	return nil
 }
 

@@ -84,7 +84,7 @@ var settingDefs = map[string]settingDef{
 	"enable_incoming_tcp":        {BoolSetting, true, nil},
 	"enable_outgoing_tcp":        {BoolSetting, true, nil},
 	"enable_dht":                 {BoolSetting, false, mustBeFalse("the DHT")},
-	"enable_lsd":                 {BoolSetting, false, mustBeFalse("local service discovery")},
+	"enable_lsd":                 {BoolSetting, false, nil}, // BEP 14 multicast; off unless asked for
 	"enable_upnp":                {BoolSetting, false, mustBeFalse("UPnP")},
 	"enable_natpmp":              {BoolSetting, false, mustBeFalse("NAT-PMP")},
 	"tracker_udp_timeout_ms":     {IntSetting, int64(15000), intRange(10, 120000)},

@@ -139,6 +139,7 @@ const (
 	sourceUser
 	sourceIncoming
 	sourcePEX
+	sourceLSD
 )
 
 // AddTorrent adds a torrent from metadata or a magnet link and starts it (unless Paused).

@@ -1,0 +1,138 @@
+package session
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/libbt/libbt/core/lsd"
+	"github.com/libbt/libbt/core/metainfo"
+)
+
+// Local Service Discovery (BEP 14), on only when enable_lsd is true. A session goroutine keeps
+// the service's info-hash set equal to the session's active public torrents (private ones never
+// announce: BEP 27) and its port equal to the listen port; a peer the service reports becomes a
+// candidate of its torrent with source LSD.
+
+const lsdSyncInterval = time.Second
+
+// lsdState is the session's LSD service, if running.
+type lsdState struct {
+	mu     sync.Mutex
+	closed bool // the session closed: never start again
+	svc    *lsd.Service
+	stop   chan struct{}
+	done   chan struct{}
+}
+
+// applyLSD starts or stops the service to match enable_lsd; New and ApplySettings call it.
+func (s *Session) applyLSD(on bool) {
+	s.lsd.mu.Lock()
+	defer s.lsd.mu.Unlock()
+	s.setLSD(on && !s.lsd.closed)
+}
+
+// closeLSD stops the service for good; Close calls it.
+func (s *Session) closeLSD() {
+	s.lsd.mu.Lock()
+	defer s.lsd.mu.Unlock()
+	s.lsd.closed = true
+	s.setLSD(false)
+}
+
+func (s *Session) setLSD(on bool) {
+	if on == (s.lsd.svc != nil) {
+		return
+	}
+	if !on {
+		close(s.lsd.stop)
+		<-s.lsd.done
+		s.lsd.svc.Close()
+		s.lsd.svc, s.lsd.stop, s.lsd.done = nil, nil, nil
+		return
+	}
+	svc, err := lsd.Start(lsd.Config{Port: uint16(s.ListenPort()), OnPeer: s.lsdPeer})
+	if err != nil {
+		s.alerts.push(Alert{Type: AlertListenFailed, Endpoint: lsd.Group4.String(), Err: err,
+			Message: fmt.Sprintf("local service discovery: %v", err)})
+		return
+	}
+	s.lsd.svc, s.lsd.stop, s.lsd.done = svc, make(chan struct{}), make(chan struct{})
+	go s.lsdSync(svc, s.lsd.stop, s.lsd.done)
+}
+
+// lsdSync keeps the service's torrents and port up to date until stop is closed.
+func (s *Session) lsdSync(svc *lsd.Service, stop, done chan struct{}) {
+	defer close(done)
+	tick := time.NewTicker(lsdSyncInterval)
+	defer tick.Stop()
+	for {
+		svc.SetPort(uint16(s.ListenPort()))
+		current := map[metainfo.InfoHash]bool{}
+		for _, t := range s.Torrents() {
+			current[t.infoHash] = true
+			t.tryPost(func() {
+				if t.lsdEligible() {
+					svc.Add(t.infoHash)
+				} else {
+					svc.Remove(t.infoHash)
+				}
+			})
+		}
+		for _, ih := range svc.InfoHashes() {
+			if !current[ih] {
+				svc.Remove(ih)
+			}
+		}
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// lsdEligible says whether the torrent announces itself on LSD: running, past checking, and not
+// private. It runs on the torrent goroutine.
+func (t *Torrent) lsdEligible() bool {
+	return !t.paused && !t.stopped.Load() && t.state != StateError && t.state != StateCheckingFiles && !t.private()
+}
+
+// lsdPeer runs on an LSD goroutine: it hands the peer to its torrent without waiting.
+func (s *Session) lsdPeer(p lsd.Peer) {
+	t := s.FindTorrent(p.InfoHash)
+	if t == nil || !p.Addr.IsValid() || p.Addr.Port() == 0 {
+		return
+	}
+	t.tryPost(func() {
+		if !t.lsdEligible() || t.banned[p.Addr] || t.connecting[p.Addr] || len(t.candidates) >= maxCandidates {
+			return
+		}
+		for q := range t.peers {
+			if a, ok := q.pexAddr(); ok && a == p.Addr {
+				return // already connected: a second connection would replace the first
+			}
+		}
+		if _, known := t.candidates[p.Addr]; !known {
+			t.candidates[p.Addr] = sourceLSD
+		}
+		t.connectPeers()
+	})
+}
+
+// tryPost queues f on the torrent goroutine unless its queue is full (f is then dropped: LSD
+// repeats itself) or the torrent has stopped.
+func (t *Torrent) tryPost(f func()) {
+	select {
+	case <-t.done:
+	case t.actions <- f:
+	default:
+	}
+}
+
+// lsdRunning reports whether the LSD service runs (for tests).
+func (s *Session) lsdRunning() bool {
+	s.lsd.mu.Lock()
+	defer s.lsd.mu.Unlock()
+	return s.lsd.svc != nil
+}
