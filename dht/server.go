@@ -62,10 +62,10 @@ type Server struct {
 	peers    *peerStore
 	items    *itemStore
 	lim      *limiter
-	verified map[netip.AddrPort]time.Time // addresses that answered us
-	pinging  map[netip.AddrPort]bool      // verification pings in flight
-	seeds    []NodeInfo                   // restored from Config.State
-	votes    map[netip.Addr]int           // BEP 42 external-IP votes
+	verified map[netip.AddrPort]time.Time           // addresses that answered us
+	pinging  map[netip.AddrPort]bool                // verification pings in flight
+	seeds    []NodeInfo                             // restored from Config.State
+	votes    map[netip.Addr]map[netip.AddrPort]bool // BEP 42 external-IP votes by responder
 
 	st     counters
 	closed chan struct{}
@@ -89,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 		lim:      newLimiter(c.RateLimit, c.now),
 		verified: make(map[netip.AddrPort]time.Time),
 		pinging:  make(map[netip.AddrPort]bool),
-		votes:    make(map[netip.Addr]int),
+		votes:    make(map[netip.Addr]map[netip.AddrPort]bool),
 		closed:   make(chan struct{}),
 	}
 	var st *savedState
@@ -292,7 +292,7 @@ func (s *Server) handleResponse(m *krpc.Msg, from netip.AddrPort, fam int) {
 			ping = s.tables[fam].responded(m.R.ID, from)
 		}
 		if len(m.IP) > 0 {
-			s.voteExternal(m.IP)
+			s.voteExternal(m.IP, from)
 		}
 	}
 	s.mu.Unlock()
@@ -405,28 +405,53 @@ func (s *Server) forget(k txKey) {
 	s.mu.Unlock()
 }
 
-// voteExternal counts a BEP 42 "ip" report; s.mu held.
-func (s *Server) voteExternal(ip []byte) {
+// externalVotes is how many distinct responders must agree on our
+// external IP before BEP 42 makes us change our id.
+const externalVotes = 3
+
+// voteExternal counts a BEP 42 "ip" report from voter; s.mu held. With
+// EnforceNodeID, once externalVotes responders agree on a public address
+// our id does not match, we take a BEP 42 id for it.
+func (s *Server) voteExternal(ip []byte, voter netip.AddrPort) {
 	a, err := krpc.ParseCompactAddr(ip)
 	if err != nil {
 		return
 	}
-	if len(s.votes) > 64 {
+	addr := a.Addr().Unmap()
+	if len(s.votes) > 16 {
 		clear(s.votes)
 	}
-	s.votes[a.Addr().Unmap()]++
+	vs := s.votes[addr]
+	if vs == nil {
+		vs = make(map[netip.AddrPort]bool)
+		s.votes[addr] = vs
+	}
+	if len(vs) < 64 {
+		vs[voter] = true
+	}
+	if s.cfg.EnforceNodeID && len(vs) >= externalVotes && !ValidNodeID(s.id, addr) {
+		s.setID(NodeIDForIP(addr))
+	}
+}
+
+// setID changes our id and rebuilds the routing tables around it; s.mu held.
+func (s *Server) setID(id NodeID) {
+	s.id = id
+	for fam, t := range s.tables {
+		s.tables[fam] = t.rebuild(id)
+	}
 }
 
 // ExternalIP returns the address most responders say we have (BEP 42
-// "ip" votes) and the number of votes for it.
+// "ip" field) and how many distinct responders said so.
 func (s *Server) ExternalIP() (netip.Addr, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var best netip.Addr
 	n := 0
 	for a, v := range s.votes {
-		if v > n {
-			best, n = a, v
+		if len(v) > n {
+			best, n = a, len(v)
 		}
 	}
 	return best, n

@@ -263,6 +263,7 @@ func TestStateRestoreMakesARestartWarm(t *testing.T) {
 	s2 := newNode(t, cfg)
 	require.Equal(t, id, s2.ID(), "same node id")
 	require.Empty(t, s2.Nodes(false))
+	require.Equal(t, state, s2.State(), "saving before bootstrapping keeps the restored nodes")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, s2.Bootstrap(ctx), "no bootstrap hosts configured: the saved nodes suffice")

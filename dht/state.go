@@ -40,6 +40,15 @@ func (s *Server) State() []byte {
 	st := savedState{ID: s.id}
 	n4 := s.tables[famV4].goodNodes()
 	n6 := s.tables[famV6].goodNodes()
+	if len(n4)+len(n6) == 0 { // not bootstrapped yet: keep what we restored
+		for _, n := range s.seeds {
+			if is6(n.Addr) {
+				n6 = append(n6, n)
+			} else {
+				n4 = append(n4, n)
+			}
+		}
+	}
 	s.mu.Unlock()
 	st.Nodes = krpc.AppendNodes(nil, n4[:min(len(n4), maxSavedNodes)], false)
 	st.Nodes6 = krpc.AppendNodes(nil, n6[:min(len(n6), maxSavedNodes)], true)

@@ -320,12 +320,26 @@ func (t *table) maintenance(max int) (ping []NodeInfo, refresh []NodeID) {
 		}
 		if now.Sub(b.lastChanged) >= bucketRefreshTime {
 			b.lastChanged = now
-			depth := i
-			if i == len(t.buckets)-1 {
-				depth = i // any id sharing >= i bits: pick one sharing exactly i
-			}
-			refresh = append(refresh, randomIDWithPrefix(t.self, depth))
+			refresh = append(refresh, randomIDWithPrefix(t.self, i)) // an id in bucket i
 		}
 	}
 	return
+}
+
+// rebuild returns a table around a new self holding the same nodes with
+// their history (those that fit).
+func (t *table) rebuild(self NodeID) *table {
+	nt := newTable(self, t.now)
+	for _, b := range t.buckets {
+		for _, n := range b.nodes {
+			if n.id == self || n.lastResponse.IsZero() {
+				continue
+			}
+			nt.responded(n.id, n.addr)
+			if nb, i := nt.find(n.id); i >= 0 {
+				*nb.nodes[i] = *n
+			}
+		}
+	}
+	return nt
 }
