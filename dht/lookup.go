@@ -84,6 +84,9 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 	initial := s.tables[fam].closest(sp.target, 2*K)
 	s.mu.Unlock()
 	seen := make(map[netip.AddrPort]bool)
+	for _, a := range s.Addrs() {
+		seen[a] = true // a stale entry naming our own address
+	}
 	var cands []*cand
 	add := func(n NodeInfo, depth int) {
 		if seen[n.Addr] || n.ID == self || famOf(n.Addr) != fam || n.Addr.Port() == 0 {
@@ -172,6 +175,8 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 		case <-ctx.Done():
 			st.Duration = time.Since(start)
 			return closestAnswered(cands), st, ctx.Err()
+		case <-s.closed:
+			return nil, st, ErrClosed
 		}
 		inflight--
 		c := r.c
