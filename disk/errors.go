@@ -22,7 +22,7 @@ var (
 // FileError carries the file and the operation that failed.
 type FileError struct {
 	Path string // absolute path of the file (or directory for "mkdir")
-	Op   string // "open", "read", "write", "truncate", "mkdir", "stat", "remove", "sync"
+	Op   string // "open", "read", "write", "truncate", "mkdir", "stat", "remove", "sync", "allocate", "move"
 	Err  error
 }
 

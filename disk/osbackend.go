@@ -19,14 +19,15 @@ type osBackend struct {
 	rel     []string // per file, relative to saveDir
 	abs     []string // per file, for error messages
 	pool    *filePool
+	alloc   []int64 // full allocation: size of each file when created (nil: sparse)
 
 	rootMu sync.Mutex
 	root   *os.Root // opened lazily: the save directory may not exist yet
 	closed bool
 }
 
-func newOSBackend(saveDir string, rel, abs []string, maxOpen int) *osBackend {
-	return &osBackend{saveDir: saveDir, rel: rel, abs: abs, pool: newFilePool(maxOpen)}
+func newOSBackend(saveDir string, rel, abs []string, maxOpen int, alloc []int64) *osBackend {
+	return &osBackend{saveDir: saveDir, rel: rel, abs: abs, pool: newFilePool(maxOpen), alloc: alloc}
 }
 
 // getRoot opens the save directory, creating it first if create is set.
@@ -74,6 +75,12 @@ func (b *osBackend) open(i FileIndex, write bool) (*os.File, error) {
 		// Created empty and left to grow: the on-disk size then tells
 		// verification how far data can possibly be present.
 		f, err = root.OpenFile(b.rel[i], os.O_RDWR|os.O_CREATE, 0o644)
+		if err == nil && int(i) < len(b.alloc) && b.alloc[i] > 0 {
+			if err := allocate(f, b.alloc[i]); err != nil {
+				f.Close()
+				return nil, &FileError{Path: b.abs[i], Op: "allocate", Err: err}
+			}
+		}
 	}
 	if err != nil {
 		return nil, &FileError{Path: b.abs[i], Op: "open", Err: err}
@@ -290,4 +297,28 @@ func (b *osBackend) Close() error {
 		return err
 	}
 	return nil
+}
+
+// allocate reserves size bytes for a new file (fallocate), or, where the
+// file system cannot, at least sets its size.
+func allocate(f *os.File, size int64) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			ferr = unix.Fallocate(int(fd), 0, 0, size)
+			if ferr != unix.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if errors.Is(ferr, unix.EOPNOTSUPP) || errors.Is(ferr, unix.ENOSYS) {
+		return f.Truncate(size)
+	}
+	return ferr
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 )
 
@@ -25,6 +26,13 @@ type StorageOptions struct {
 	// partial piece flushed for room) wait for fsync of the storage's
 	// written files: durability at the price of throughput.
 	WriteThrough bool
+	// FullAllocation makes every file take its full size on disk when it is
+	// first created (fallocate), instead of growing sparsely as written.
+	FullAllocation bool
+	// PartFile names the file, in the save directory, that holds the bytes
+	// of skipped files (priority 0) that share a piece with wanted ones.
+	// Empty means "." + the first path component + ".parts".
+	PartFile string
 }
 
 // Storage is the byte stream of one torrent mapped onto files under a save
@@ -46,6 +54,20 @@ type Storage struct {
 	closed  atomic.Bool
 
 	writeThrough bool
+
+	// What Move and RenameFile rebuild the backend from.
+	rel     []string
+	opts    StorageOptions
+	maxOpen int
+	alloc   []int64
+
+	// prioMu guards the file priorities (files.go) and, for Move and
+	// RenameFile, saveDir, abs, rel and backend: readers and writers of
+	// data hold it shared.
+	prioMu  sync.RWMutex
+	toPart  []bool // nil: none
+	prio    []int  // nil: all wanted
+	partIdx FileIndex
 
 	sched scheduler // ordering of IO jobs on this storage
 }
@@ -93,11 +115,42 @@ func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storag
 	if maxOpen <= 0 {
 		maxOpen = DefaultMaxOpenFiles
 	}
-	var b Backend = newOSBackend(dir, rel, abs, maxOpen)
-	if opts.WrapBackend != nil {
-		b = opts.WrapBackend(b)
+	partName := opts.PartFile
+	if partName == "" {
+		partName = ".parts"
+		if len(files) > 0 && len(files[0].Path) > 0 {
+			partName = "." + files[0].Path[0] + ".parts"
+		}
 	}
-	return &Storage{saveDir: dir, layout: l, abs: abs, backend: b, writeThrough: opts.WriteThrough}, nil
+	partAbs, partRel, err := resolvePath(dir, []string{partName})
+	if err != nil {
+		return nil, fmt.Errorf("disk: part file: %w", err)
+	}
+	if _, clash := seen[partAbs]; clash {
+		return nil, fmt.Errorf("disk: part file %q is also a torrent file", partRel)
+	}
+	rel = append(rel, partRel)
+	abs = append(abs, partAbs)
+	var alloc []int64
+	if opts.FullAllocation {
+		alloc = make([]int64, len(files)) // the part file (last) stays sparse
+		for i, f := range files {
+			alloc[i] = f.Length
+		}
+	}
+	st := &Storage{saveDir: dir, layout: l, abs: abs, rel: rel, writeThrough: opts.WriteThrough,
+		partIdx: FileIndex(len(files)), opts: opts, maxOpen: maxOpen, alloc: alloc}
+	st.backend = st.newBackend()
+	return st, nil
+}
+
+// newBackend builds the OS backend for the current paths, wrapped as asked.
+func (s *Storage) newBackend() Backend {
+	var b Backend = newOSBackend(s.saveDir, s.rel, s.abs, s.maxOpen, s.alloc)
+	if s.opts.WrapBackend != nil {
+		b = s.opts.WrapBackend(b)
+	}
+	return b
 }
 
 // Length is the total length of the torrent's byte stream.
@@ -110,10 +163,24 @@ func (s *Storage) NumFiles() int { return len(s.layout.files) }
 func (s *Storage) File(i FileIndex) FileSpec { return s.layout.files[i] }
 
 // FilePath returns the absolute path of file i.
-func (s *Storage) FilePath(i FileIndex) string { return s.abs[i] }
+func (s *Storage) FilePath(i FileIndex) string {
+	s.prioMu.RLock()
+	defer s.prioMu.RUnlock()
+	return s.abs[i]
+}
 
 // SaveDir returns the absolute save directory.
-func (s *Storage) SaveDir() string { return s.saveDir }
+func (s *Storage) SaveDir() string {
+	s.prioMu.RLock()
+	defer s.prioMu.RUnlock()
+	return s.saveDir
+}
+
+func (s *Storage) be() Backend {
+	s.prioMu.RLock()
+	defer s.prioMu.RUnlock()
+	return s.backend
+}
 
 func (s *Storage) wrap(i FileIndex, op string, err error) error {
 	var fe *FileError
@@ -137,6 +204,8 @@ func (s *Storage) readV(bufs [][]byte, off int64, c *counters) (int, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
+	s.prioMu.RLock()
+	defer s.prioMu.RUnlock()
 	var total int64
 	for _, b := range bufs {
 		total += int64(len(b))
@@ -154,10 +223,11 @@ func (s *Storage) readV(bufs [][]byte, off int64, c *counters) (int, error) {
 		}
 		var m int
 		var err error
+		f, fileOff := s.route(seg)
 		if len(scratch) == 1 {
-			m, err = s.backend.ReadAt(seg.file, scratch[0], seg.fileOff)
+			m, err = s.backend.ReadAt(f, scratch[0], fileOff)
 		} else {
-			m, err = s.backend.ReadAtV(seg.file, scratch, seg.fileOff)
+			m, err = s.backend.ReadAtV(f, scratch, fileOff)
 		}
 		c.read(m)
 		n += m
@@ -165,10 +235,10 @@ func (s *Storage) readV(bufs [][]byte, off int64, c *counters) (int, error) {
 			err = io.EOF
 		}
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, io.EOF) {
-			return &FileError{Path: s.abs[seg.file], Op: "read", Err: ErrNotFound}
+			return &FileError{Path: s.abs[f], Op: "read", Err: ErrNotFound}
 		}
 		if err != nil {
-			return s.wrap(seg.file, "read", err)
+			return s.wrap(f, "read", err)
 		}
 		return nil
 	})
@@ -191,6 +261,8 @@ func (s *Storage) writeBlocksAt(bufs [][]byte, off int64, c *counters) (int, err
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
+	s.prioMu.RLock()
+	defer s.prioMu.RUnlock()
 	var total int64
 	for _, b := range bufs {
 		total += int64(len(b))
@@ -203,14 +275,15 @@ func (s *Storage) writeBlocksAt(bufs [][]byte, off int64, c *counters) (int, err
 			return nil
 		}
 		scratch = sliceBufs(scratch[:0], bufs, seg.bufOff, seg.n)
-		m, err := s.backend.WriteAt(seg.file, scratch, seg.fileOff)
+		f, fileOff := s.route(seg)
+		m, err := s.backend.WriteAt(f, scratch, fileOff)
 		c.write(m)
 		n += m
 		if err == nil && int64(m) < seg.n {
 			err = io.ErrShortWrite
 		}
 		if err != nil {
-			return s.wrap(seg.file, "write", err)
+			return s.wrap(f, "write", err)
 		}
 		return nil
 	})
@@ -243,10 +316,32 @@ func (s *Storage) FileSizes() ([]int64, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
+	s.prioMu.RLock()
+	defer s.prioMu.RUnlock()
 	out := make([]int64, len(s.layout.files))
+	partSize := int64(-2) // not looked up yet
 	for i, f := range s.layout.files {
 		if f.Pad {
 			out[i] = f.Length
+			continue
+		}
+		if s.toPart != nil && s.toPart[i] {
+			// Held in the (sparse) part file at its torrent offset.
+			if partSize == -2 {
+				sz, err := s.backend.Size(s.partIdx)
+				switch {
+				case errors.Is(err, fs.ErrNotExist):
+					partSize = -1
+				case err != nil:
+					return nil, s.wrap(s.partIdx, "stat", err)
+				default:
+					partSize = sz
+				}
+			}
+			out[i] = -1
+			if have := partSize - s.layout.starts[i]; partSize >= 0 && have >= 0 {
+				out[i] = min(have, f.Length)
+			}
 			continue
 		}
 		sz, err := s.backend.Size(FileIndex(i))
@@ -269,8 +364,8 @@ func (s *Storage) CreateEmptyFiles() error {
 		return ErrClosed
 	}
 	for i, f := range s.layout.files {
-		if f.Length == 0 && !f.Pad {
-			if _, err := s.backend.WriteAt(FileIndex(i), nil, 0); err != nil {
+		if f.Length == 0 && !f.Pad && !s.skipped(FileIndex(i)) {
+			if _, err := s.be().WriteAt(FileIndex(i), nil, 0); err != nil {
 				return s.wrap(FileIndex(i), "open", err)
 			}
 		}
@@ -283,7 +378,7 @@ func (s *Storage) Sync() error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return s.backend.Sync()
+	return s.be().Sync()
 }
 
 // Close closes all files. Operations racing with Close fail with ErrClosed
@@ -292,7 +387,7 @@ func (s *Storage) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	return s.backend.Close()
+	return s.be().Close()
 }
 
 // Remove closes the storage (if still open) and deletes the torrent's files, then each of
@@ -302,6 +397,8 @@ func (s *Storage) Close() error {
 // first error.
 func (s *Storage) Remove() error {
 	s.closed.Store(true)
+	s.prioMu.Lock()
+	defer s.prioMu.Unlock()
 	var first error
 	for i, f := range s.layout.files {
 		if f.Pad {
@@ -310,6 +407,9 @@ func (s *Storage) Remove() error {
 		if err := s.backend.Remove(FileIndex(i)); err != nil && first == nil {
 			first = s.wrap(FileIndex(i), "remove", err)
 		}
+	}
+	if err := s.backend.Remove(s.partIdx); err != nil && first == nil {
+		first = s.wrap(s.partIdx, "remove", err)
 	}
 	if err := s.backend.Close(); err != nil && first == nil {
 		first = err
