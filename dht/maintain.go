@@ -38,7 +38,17 @@ func (s *Server) maintain() {
 		ping = append(ping, p...)
 		refresh = append(refresh, r...)
 	}
+	empty := true
+	for _, t := range s.tables {
+		if g, q, _ := t.count(); g+q > 0 {
+			empty = false
+		}
+	}
+	rejoin := empty && (len(s.cfg.Bootstrap) > 0 || len(s.seeds) > 0)
 	s.mu.Unlock()
+	if rejoin { // nobody answered at start (or everyone left): try again
+		s.goBackground(func(ctx context.Context) { _ = s.Bootstrap(ctx) })
+	}
 	for _, n := range ping {
 		s.pingAsync(n)
 	}
@@ -46,19 +56,25 @@ func (s *Server) maintain() {
 		refresh = refresh[:4]
 	}
 	for _, target := range refresh {
-		s.wg.Add(1)
-		go func(target NodeID) {
-			defer s.wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			go func() {
-				select {
-				case <-s.closed:
-					cancel()
-				case <-ctx.Done():
-				}
-			}()
-			_, _, _ = s.findNode(ctx, target, nil, nil)
-		}(target)
+		s.goBackground(func(ctx context.Context) { _, _, _ = s.findNode(ctx, target, nil, nil) })
 	}
+}
+
+// goBackground runs f on a tracked goroutine with a context that ends
+// after 30 s or when the server closes.
+func (s *Server) goBackground(f func(ctx context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		go func() {
+			select {
+			case <-s.closed:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		f(ctx)
+	}()
 }

@@ -60,3 +60,22 @@ func TestEnforceNodeIDAdoptsABEP42IDOnceRespondersAgree(t *testing.T) {
 	require.True(t, ValidNodeID(s.ID(), external.Addr()), "id regenerated for the external IP")
 	require.Len(t, s.Nodes(false), externalVotes, "the table survives the id change")
 }
+
+func TestMaintenanceRetriesBootstrapWhileTheTableIsEmpty(t *testing.T) {
+	late := newNode(t, testConfig())
+	addr := late.Addr()
+	late.Close() // the bootstrap node is not up yet
+	cfg := testConfig()
+	cfg.Bootstrap = []string{addr.String()}
+	cfg.QueryTimeout = 200 * time.Millisecond
+	s := newNode(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.Error(t, s.Bootstrap(ctx))
+
+	lcfg := testConfig()
+	lcfg.Addrs = []netip.AddrPort{addr}
+	newNode(t, lcfg) // now it is
+	s.maintain()
+	waitFor(t, func() bool { return s.Stats().Good4 == 1 }, "a maintenance bootstrap")
+}

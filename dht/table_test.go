@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libbt/libbt/core/metainfo"
 	"github.com/stretchr/testify/require"
 )
 
@@ -164,5 +165,48 @@ func TestRandomIDWithPrefixSharesExactlyNBits(t *testing.T) {
 	base := RandomID()
 	for n := range 160 {
 		require.Equal(t, n, commonPrefixLen(base, randomIDWithPrefix(base, n)), "n=%d", n)
+	}
+}
+
+func TestPeerStoreExpiresAndBoundsSwarms(t *testing.T) {
+	clk := newClock()
+	ps := newPeerStore(clk.now)
+	ih := metainfo.InfoHash(RandomID())
+	require.True(t, ps.add(ih, addrN(1)))
+	clk.advance(10 * time.Minute)
+	for i := 2; i <= maxPeersPerInfoHash+1; i++ {
+		ps.add(ih, addrN(i))
+	}
+	got := ps.get(ih, 1000, true, true)
+	require.Len(t, got, maxPeersPerInfoHash, "per-info-hash limit")
+	require.NotContains(t, got, addrN(1), "the oldest peer made room")
+	require.Empty(t, ps.get(ih, 10, false, true), "no v6 peers")
+	clk.advance(peerTTL + time.Second)
+	require.Empty(t, ps.get(ih, 1000, true, true), "expired after 30 minutes")
+	ps.expire()
+	n, _ := ps.counts()
+	require.Zero(t, n)
+	for i := range maxInfoHashes {
+		require.True(t, ps.add(metainfo.InfoHash(RandomID()), addrN(i)))
+	}
+	require.False(t, ps.add(metainfo.InfoHash(RandomID()), addrN(1)), "store full")
+}
+
+func TestLimiterRefillsPerIP(t *testing.T) {
+	clk := newClock()
+	l := newLimiter(RateLimit{PerSecond: 2, Burst: 4}, clk.now)
+	a, b := netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
+	for range 4 {
+		require.True(t, l.allow(a))
+	}
+	require.False(t, l.allow(a), "burst spent")
+	require.True(t, l.allow(b), "another IP has its own bucket")
+	clk.advance(time.Second)
+	require.True(t, l.allow(a))
+	require.True(t, l.allow(a))
+	require.False(t, l.allow(a), "2 per second")
+	off := newLimiter(RateLimit{PerSecond: -1}, clk.now)
+	for range 1000 {
+		require.True(t, off.allow(a))
 	}
 }
