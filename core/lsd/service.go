@@ -254,8 +254,8 @@ func (s *Service) announceLoop() {
 		if len(due) > 0 {
 			s.send(port, due)
 		}
-		wait := time.Hour
-		if !wake.IsZero() && (port != 0 || len(due) == 0) {
+		wait := time.Hour // without a port only Add or SetPort (through wake) can make work
+		if port != 0 && !wake.IsZero() {
 			wait = max(time.Until(wake), 10*time.Millisecond)
 		}
 		timer.Reset(wait)

@@ -160,6 +160,10 @@ func TestServiceDropsGarbageAndFloods(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	require.Equal(t, before+1, len(c.list()))
 	require.Zero(t, s.Stats().Sent, "port 0: nothing announced")
+
+	// Once there is a port, the torrent is announced at once.
+	s.SetPort(4444)
+	require.Eventually(t, func() bool { return s.Stats().Sent > 0 }, 5*time.Second, 10*time.Millisecond)
 }
 
 func TestStartFailsForAnUnknownInterface(t *testing.T) {
