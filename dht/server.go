@@ -102,7 +102,7 @@ func New(cfg Config) (*Server, error) {
 	switch {
 	case c.NodeID != NodeID{}:
 		s.id = c.NodeID
-	case st != nil:
+	case st != nil && st.ID != NodeID{}:
 		s.id = st.ID
 	default:
 		s.id = RandomID()
