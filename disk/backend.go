@@ -1,5 +1,7 @@
 package disk
 
+import "time"
+
 // Backend is the seam between Storage and the operating system: positional
 // I/O on a torrent's files by index. Storage does the offset arithmetic, pad
 // files and error wrapping; a Backend only touches files. Tests wrap the OS
@@ -23,6 +25,9 @@ type Backend interface {
 	// Size returns the on-disk size of file f, or an error wrapping
 	// fs.ErrNotExist when it does not exist.
 	Size(f FileIndex) (int64, error)
+	// ModTime returns the modification time of file f (fast resume checks
+	// it), or an error wrapping fs.ErrNotExist.
+	ModTime(f FileIndex) (time.Time, error)
 	// Remove deletes file f (a missing file is not an error) and then every
 	// parent directory of f below the save directory that is now empty.
 	Remove(f FileIndex) error

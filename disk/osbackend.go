@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -231,6 +232,18 @@ func pwritevFile(f *os.File, bufs [][]byte, off int64) (int, error) {
 		werr = cerr
 	}
 	return total, werr
+}
+
+func (b *osBackend) ModTime(i FileIndex) (time.Time, error) {
+	root, err := b.getRoot(false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	fi, err := root.Stat(b.rel[i])
+	if err != nil {
+		return time.Time{}, &FileError{Path: b.abs[i], Op: "stat", Err: err}
+	}
+	return fi.ModTime(), nil
 }
 
 func (b *osBackend) Size(i FileIndex) (int64, error) {

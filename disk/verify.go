@@ -35,14 +35,20 @@ func (d *IO) Verify(ctx context.Context, st *Storage, pieceLength, totalLength i
 		go done(nil, err)
 		return
 	}
+	d.startVerify(ctx, st, pieceLength, totalLength, hashes, n, nil, progress, done)
+}
+
+func (d *IO) startVerify(ctx context.Context, st *Storage, pieceLength, totalLength int64, hashes []byte, n int,
+	resume *ResumeState, progress func(piece int, ok bool), done func(have []bool, err error)) {
 	if progress == nil {
 		progress = func(int, bool) {}
 	}
 	v := &verifier{
 		d: d, ctx: ctx, st: st, pieceLength: pieceLength, hashes: hashes,
 		progress: progress, done: done,
-		have:  make([]bool, n),
-		limit: 2 * d.workers,
+		have:   make([]bool, n),
+		limit:  2 * d.workers,
+		resume: resume,
 	}
 	// The start job stats the files. It is ordered like a read of the whole
 	// torrent, so it sees every earlier write.
@@ -77,6 +83,7 @@ type verifier struct {
 	progress    func(int, bool)
 	done        func([]bool, error)
 	limit       int
+	resume      *ResumeState // VerifyResume: what to trust
 
 	mu       sync.Mutex
 	have     []bool
@@ -104,26 +111,39 @@ func (v *verifier) start() {
 	if err == nil {
 		sizes, err = v.st.FileSizes()
 	}
-	var missing []int
+	var missing, trusted []int
+	var consistent []bool
+	if err == nil && v.resume != nil {
+		consistent, err = v.resume.consistent(v.st)
+	}
 	if err == nil {
 		for p := range v.have {
 			off, n := v.pieceRange(p)
-			present := true
+			present, trust := true, v.resume != nil && v.resume.Have[p]
 			v.st.layout.span(off, n, func(s segment) error {
 				if sizes[s.file] < s.fileOff+s.n {
 					present = false
 				}
+				if consistent != nil && !consistent[s.file] {
+					trust = false
+				}
 				return nil
 			})
-			if present {
-				v.todo = append(v.todo, p)
-			} else {
+			switch {
+			case !present || (v.resume != nil && !v.resume.Have[p]):
 				missing = append(missing, p)
+			case trust:
+				trusted = append(trusted, p)
+			default:
+				v.todo = append(v.todo, p)
 			}
 		}
 	}
 	for _, p := range missing {
 		v.progress(p, false)
+	}
+	for _, p := range trusted {
+		v.record(p, true)
 	}
 	v.complete(err)
 }
