@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,4 +178,8 @@ func requireValuesFrom(ctx context.Context, t *testing.T, s *Server, ih metainfo
 		case <-time.After(250 * time.Millisecond):
 		}
 	}
+}
+
+func netip4(port int) netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(port))
 }
