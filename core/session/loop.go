@@ -37,6 +37,12 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 			t.tick(now)
 		case <-t.ctx.Done():
 			t.closeAllPeers("torrent stopped")
+			for _, pp := range t.parked {
+				pp.conn.Close()
+				if !pp.incoming {
+					t.s.numConns.Add(-1)
+				}
+			}
 			if t.checking != nil {
 				t.checking()
 			}
@@ -244,6 +250,9 @@ func (t *Torrent) setState(s State) {
 	}
 	prev := t.state
 	t.state = s
+	if prev == StateCheckingFiles {
+		defer t.unparkPeers() // after the state change is visible (addPeer reads t.state)
+	}
 	t.s.alerts.push(Alert{Type: AlertStateChanged, Torrent: t, InfoHash: t.infoHash, State: s, PrevState: prev,
 		Message: fmt.Sprintf("%s: %s -> %s", t.name, prev, s)})
 	t.publish()

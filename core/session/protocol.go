@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -40,15 +41,30 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 			t.s.numConns.Add(-1)
 		}
 	}
-	if t.stopped.Load() || t.paused || t.state == StateError || t.state == StateCheckingFiles {
+	if t.stopped.Load() || t.paused || t.state == StateError {
 		reject()
 		return
 	}
+	if t.state == StateCheckingFiles {
+		// Keep the connection until the check is over rather than resetting a peer that
+		// merely came early (libtorrent would not retry it for a minute).
+		if len(t.parked) >= maxParkedPeers {
+			reject()
+			return
+		}
+		t.parked = append(t.parked, parkedPeer{c, h, incoming, src})
+		return
+	}
 	for q := range t.peers {
-		if q.peerID == h.PeerID {
-			// The older connection is usually the one that just died (the peer reconnects
-			// after a recheck, before we noticed): keep the new one.
+		if q.peerID != h.PeerID {
+			continue
+		}
+		if q.incoming == incoming || keepNewDuplicate(t.s.peerID, h.PeerID, incoming) {
+			// Same direction: the peer reconnected and the old connection is stale.
 			t.dropPeer(q, errors.New("replaced by a new connection from the same peer"), false)
+		} else {
+			reject()
+			return
 		}
 	}
 	if incoming {
@@ -83,6 +99,34 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 		t.unchoke(p)
 	}
 	t.publish()
+}
+
+const maxParkedPeers = 50
+
+// parkedPeer is a connection that arrived while the torrent was checking its files.
+type parkedPeer struct {
+	conn     net.Conn
+	h        peerwire.Handshake
+	incoming bool
+	src      peerSource
+}
+
+// unparkPeers adds the connections that waited for a check, or closes them if the torrent
+// cannot take peers now.
+func (t *Torrent) unparkPeers() {
+	parked := t.parked
+	t.parked = nil
+	for _, pp := range parked {
+		t.addPeer(pp.conn, pp.h, pp.incoming, pp.src)
+	}
+}
+
+// keepNewDuplicate settles a simultaneous open (one incoming and one outgoing connection with
+// the same peer) the way libtorrent does, so both ends close the same one: the peer with the
+// greater id is the one allowed to initiate.
+func keepNewDuplicate(ours, theirs [20]byte, newIncoming bool) bool {
+	weInitiate := bytes.Compare(ours[:], theirs[:]) > 0
+	return weInitiate == !newIncoming
 }
 
 // sendHaveState tells a new peer what we have: have_all/have_none with the fast extension, a

@@ -116,6 +116,7 @@ type Torrent struct {
 	bytes          byteCounts   // totals behind Status
 	emptyFilesDone bool         // the zero-length files exist (set once complete)
 	creatingFiles  bool
+	parked         []parkedPeer // connections waiting for a check to end
 	checking       context.CancelFunc
 	down, up       rateMeter
 	wastedBytes    int64
@@ -386,5 +387,5 @@ func (t *Torrent) acceptsPeers() bool {
 		return false
 	}
 	st := t.snapshot.Load()
-	return st != nil && !st.Paused && st.State != StateError && st.State != StateCheckingFiles
+	return st != nil && !st.Paused && st.State != StateError
 }

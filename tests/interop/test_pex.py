@@ -1,4 +1,5 @@
 """µTorrent peer exchange (ut_pex) between libbt and the real libtorrent."""
+import time
 from pathlib import Path
 
 from conftest import SYSTEM_PYTHON, bt, free_port, ltpeer, make_content, same_tree
@@ -11,7 +12,7 @@ def test_bt_learns_a_libtorrent_peer_through_pex(tmp_path, procs):
     """bt knows only L; L (libtorrent, mid-download) tells it about S; bt connects to S."""
     content, torrent, _ = make_torrent(tmp_path, "bt")
     ps, pl = free_port(), free_port()
-    lt_seed(procs, torrent, content.parent, ps)
+    seeder = lt_seed(procs, torrent, content.parent, ps)
     slow = procs([SYSTEM_PYTHON, LTSLOW, "--torrent", torrent, "--save", tmp_path / "slow", "--port", pl,
                   "--peer", f"127.0.0.1:{ps}", "--limit", 100_000, "--seconds", TIMEOUT], "lt-slow")
     slow.wait_for(lambda l: l.get("peers", 0) >= 1, 20)
@@ -19,8 +20,16 @@ def test_bt_learns_a_libtorrent_peer_through_pex(tmp_path, procs):
     getter = procs(bt("get", "--torrent", torrent, "--save", save, "--peer", f"127.0.0.1:{pl}",
                       "--seconds", TIMEOUT, "--json", "--verbose"), "bt-get")
     check_done(getter, content, save)
-    connected = [l for l in getter.lines if l.get("alert") == "peer_connected"]
-    assert any(f":{ps}" in l.get("msg", "") for l in connected), connected
+    # Learned: bt reached for S's listen address, which only L's PEX could have given it (S may
+    # also have dialled bt first, having heard of it from L: then bt's dial is a duplicate).
+    peer_lines = [l for l in getter.lines if l.get("alert") in ("peer_connected", "peer_disconnected")]
+    assert any(f":{ps}" in l.get("msg", "") for l in peer_lines), peer_lines
+    # Downloaded from it: L is throttled to 100 kB/s, so most bytes came from S.
+    seeder.wait_for(lambda l: l.get("total_up", 0) > 0, 10)
+    time.sleep(1.2)
+    total_up = max(l.get("total_up", 0) for l in seeder.poll_lines())
+    done = [l for l in getter.lines if "done" in l][-1]
+    assert total_up >= done["bytes"] * 0.5, (total_up, done)
 
 
 def test_libtorrent_learns_a_peer_from_bt_through_pex(tmp_path, procs):
