@@ -42,6 +42,7 @@ type cand struct {
 	NodeInfo
 	depth int
 	state candState
+	slow  bool // in flight past the short timeout
 	resp  *krpc.Return
 }
 
@@ -150,20 +151,38 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 		}
 		return nil
 	}
-	results := make(chan lookupResult, s.cfg.Alpha)
-	inflight := 0
+	// A query that has not answered after slowAfter stops counting
+	// against alpha (libtorrent's "short timeout"): one dead node does not
+	// stall the lookup, and a late answer is still used.
+	slowAfter := s.cfg.QueryTimeout / 3
+	results := make(chan lookupResult)
+	slowCh := make(chan *cand)
+	done := make(chan struct{})
+	defer close(done)
+	inflight, active := 0, 0
 	for {
-		for inflight < s.cfg.Alpha {
+		for active < s.cfg.Alpha {
 			c := next()
 			if c == nil {
 				break
 			}
 			c.state = candInflight
 			inflight++
+			active++
 			st.Queries++
 			go func(c *cand) {
+				slow := time.AfterFunc(slowAfter, func() {
+					select {
+					case slowCh <- c:
+					case <-done:
+					}
+				})
 				m, err := s.queryNode(ctx, c.NodeInfo, sp.method, sp.args())
-				results <- lookupResult{c, m, err}
+				slow.Stop()
+				select {
+				case results <- lookupResult{c, m, err}:
+				case <-done:
+				}
 			}(c)
 		}
 		if inflight == 0 {
@@ -172,6 +191,12 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 		var r lookupResult
 		select {
 		case r = <-results:
+		case c := <-slowCh:
+			if c.state == candInflight && !c.slow {
+				c.slow = true
+				active--
+			}
+			continue
 		case <-ctx.Done():
 			st.Duration = time.Since(start)
 			return closestAnswered(cands), st, ctx.Err()
@@ -179,6 +204,9 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 			return nil, st, ErrClosed
 		}
 		inflight--
+		if !r.c.slow {
+			active--
+		}
 		c := r.c
 		if r.err != nil || r.m == nil || r.m.R == nil {
 			c.state = candFailed

@@ -49,6 +49,10 @@ def main():
         "dht_restrict_routing_ips": False, "dht_restrict_search_ips": False,
         "dht_ignore_dark_internet": False, "dht_prefer_verified_node_ids": False,
         "dht_enforce_node_id": False,
+        # Every libbt node in the test shares 127.0.0.1: libtorrent's
+        # default of 5 packets/s per IP would ban them all for 5 minutes.
+        "dht_block_ratelimit": 100000,
+        "dht_upload_rate_limit": 10000000,
         "alert_mask": lt.alert.category_t.all_categories,
     })
     cmds = []
