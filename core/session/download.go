@@ -177,6 +177,7 @@ func (t *Torrent) pieceFailed(index int) {
 	for _, key := range contributors {
 		p := t.peerByKey(key)
 		if p == nil {
+			t.webSeedHashFailed(key, index)
 			continue
 		}
 		t.strikes[p.addr]++

@@ -43,6 +43,7 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 					t.s.numConns.Add(-1)
 				}
 			}
+			t.closeWebSeeds()
 			if t.checking != nil {
 				t.checking()
 			}
@@ -74,6 +75,7 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 	t.storage = st
 	t.have = bitfield.New(info.NumPieces())
 	t.newPicker()
+	t.addMetaWebSeeds(mi)
 	t.startChecking()
 	return nil
 }
@@ -137,6 +139,7 @@ func (t *Torrent) startChecking() {
 		}
 	}
 	t.closeAllPeers("checking files")
+	t.stopWebSeeds()
 	t.setState(StateCheckingFiles)
 	ctx, cancel := context.WithCancel(t.ctx)
 	t.checking = cancel
@@ -176,6 +179,7 @@ func (t *Torrent) checkDone(have []bool, err error) {
 		t.createEmptyFiles(func() { t.setState(t.completionState()); t.connectPeers() })
 	}
 	t.connectPeers()
+	t.fillWebSeeds()
 }
 
 // updateCompletion moves between downloading, finished and seeding. announce says whether a
@@ -268,6 +272,7 @@ func (t *Torrent) fail(err error) {
 	}
 	t.s.alerts.push(Alert{Type: AlertTorrentError, Torrent: t, InfoHash: t.infoHash, Err: err, Message: fmt.Sprintf("%s: %v", t.name, err)})
 	t.closeAllPeers("torrent error")
+	t.stopWebSeeds()
 	t.setState(StateError)
 }
 
@@ -278,6 +283,7 @@ func (t *Torrent) setPaused(paused bool) {
 	t.paused = paused
 	if paused {
 		t.closeAllPeers("torrent paused")
+		t.stopWebSeeds()
 		t.stopTracker(true)
 		t.s.alerts.push(Alert{Type: AlertTorrentPaused, Torrent: t, InfoHash: t.infoHash, Message: t.name + " paused"})
 	} else {
@@ -292,6 +298,7 @@ func (t *Torrent) setPaused(paused bool) {
 		}
 		t.startTracker()
 		t.connectPeers()
+		t.fillWebSeeds()
 	}
 	t.publish()
 }
@@ -322,6 +329,7 @@ func (t *Torrent) tick(now time.Time) {
 	for p := range t.peers {
 		t.fillRequests(p)
 	}
+	t.tickWebSeeds(now)
 	t.publish()
 }
 
@@ -408,6 +416,7 @@ func (t *Torrent) shutdown(deleteFiles bool) {
 	}
 	t.do(func() error {
 		t.closeAllPeers("torrent removed")
+		t.stopWebSeeds()
 		t.stopTracker(true)
 		return nil
 	})

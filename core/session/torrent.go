@@ -125,6 +125,7 @@ type Torrent struct {
 	trackerStop    context.CancelFunc
 	trackerDone    chan struct{}
 	rng            *rand.Rand
+	webSeeds       []*webSeed // BEP 19/17 web seeds (webseed.go)
 
 	// Read from other goroutines.
 	snapshot    atomic.Pointer[Status]
