@@ -215,7 +215,7 @@ func (s *Server) Nodes(v6 bool) []NodeInfo {
 
 func (s *Server) readLoop(conn *net.UDPConn, fam int) {
 	defer s.wg.Done()
-	buf := make([]byte, 4096)
+	buf := make([]byte, krpc.MaxMessageSize+1) // one byte more reveals oversized datagrams
 	for {
 		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
