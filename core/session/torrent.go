@@ -76,6 +76,7 @@ type AddTorrentParams struct {
 	Sequential     bool
 	SuperSeeding   bool  // BEP 16, once the torrent is a seed
 	FilePriorities []int // 0..7 per file; nil = all 4
+	ResumeData     []byte
 }
 
 // Torrent is one torrent in a session. Its state is owned by one goroutine (run); public methods

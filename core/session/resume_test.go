@@ -1,0 +1,178 @@
+package session
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/libbt/libbt/core/bencode"
+	"github.com/stretchr/testify/require"
+)
+
+// seededTorrent adds the default tree to a fresh session and waits until it is seeding.
+func seededTorrent(t *testing.T, sizes ...map[string]int) (*Session, *Torrent, string) {
+	t.Helper()
+	root := t.TempDir()
+	tree := defaultSizes
+	if len(sizes) > 0 {
+		tree = sizes[0]
+	}
+	dir := makeFiles(t, root, tree)
+	mi := createTorrent(t, dir, 32<<10)
+	s := newTestSession(t, "127.0.0.1:0")
+	tor, err := s.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, tor, 10*time.Second, StateSeeding)
+	return s, tor, dir
+}
+
+// checkWithResume runs the torrent's first-check path with resume data on the torrent
+// goroutine and returns the pieces found and the reason the data was rejected, if it was.
+func checkWithResume(t *testing.T, tor *Torrent, data []byte) ([]bool, error) {
+	t.Helper()
+	type result struct {
+		have []bool
+		err  error
+	}
+	ch := make(chan result, 1)
+	var rejected error
+	tor.useResumeData(data)
+	require.NoError(t, tor.do(func() error {
+		tor.verifyData(tor.ctx, func(err error) { rejected = err }, func(have []bool, err error) { ch <- result{have, err} })
+		return nil
+	}))
+	select {
+	case r := <-ch:
+		require.NoError(t, r.err)
+		return r.have, rejected
+	case <-time.After(10 * time.Second):
+		t.Fatal("check did not finish")
+	}
+	return nil, nil
+}
+
+func TestSaveResumeDataHasLibtorrentFields(t *testing.T) {
+	_, tor, _ := seededTorrent(t)
+	data, err := tor.SaveResumeData()
+	require.NoError(t, err)
+	rd, err := ParseResumeData(data)
+	require.NoError(t, err)
+	st := tor.Status()
+	require.Equal(t, "libtorrent resume file", rd.FileFormat)
+	require.Equal(t, st.InfoHash[:], rd.InfoHash)
+	require.Equal(t, st.Name, rd.Name)
+	require.Len(t, rd.Pieces, st.NumPieces)
+	for i, b := range rd.Pieces {
+		require.EqualValues(t, 1, b, "piece %d", i)
+	}
+	files := tor.Files()
+	require.Len(t, rd.FilePriority, len(files))
+	require.Len(t, rd.FileSizes, len(files))
+	for i, f := range files {
+		require.Equal(t, f.Size, rd.FileSizes[i][0], f.Path)
+		require.EqualValues(t, f.Priority, rd.FilePriority[i])
+	}
+	require.Positive(t, rd.AddedTime)
+	require.NotEmpty(t, rd.SavePath)
+	for _, key := range []string{"info-hash", "pieces", "save_path", "file_priority", "total_uploaded", "total_downloaded", "added_time", "name", "file sizes"} {
+		require.Contains(t, string(data), key)
+	}
+}
+
+func TestResumeDataSkipsTheRecheckOfUnchangedFiles(t *testing.T) {
+	s, tor, _ := seededTorrent(t)
+	data, err := tor.SaveResumeData()
+	require.NoError(t, err)
+	before := s.DiskStats().ReadSyscalls
+	have, rejected := checkWithResume(t, tor, data)
+	require.NoError(t, rejected)
+	for i, ok := range have {
+		require.True(t, ok, "piece %d", i)
+	}
+	require.Equal(t, before, s.DiskStats().ReadSyscalls, "no data was read")
+}
+
+func TestResumeDataRechecksChangedFilesAndNeverTrustsMissingData(t *testing.T) {
+	s, tor, dir := seededTorrent(t)
+	data, err := tor.SaveResumeData()
+	require.NoError(t, err)
+	// c.bin changes after the save (corrupted in its first bytes, new mtime); d.bin vanishes.
+	c := filepath.Join(dir, "sub", "c.bin")
+	fh, err := os.OpenFile(c, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = fh.WriteAt([]byte("corrupt"), 10)
+	require.NoError(t, err)
+	require.NoError(t, fh.Close())
+	require.NoError(t, os.Chtimes(c, time.Now(), time.Now().Add(time.Minute)))
+	require.NoError(t, os.Remove(filepath.Join(dir, "sub", "d.bin")))
+
+	before := s.DiskStats().ReadSyscalls
+	have, rejected := checkWithResume(t, tor, data)
+	require.NoError(t, rejected)
+	require.Greater(t, s.DiskStats().ReadSyscalls, before, "the changed file's pieces were hashed")
+	info := &tor.meta.Info
+	files := tor.Files()
+	for i, f := range files {
+		first := int(info.Files[i].Offset / info.PieceLength)
+		switch filepath.Base(f.Path) {
+		case "c.bin":
+			require.False(t, have[first], "the corrupted piece is not trusted")
+		case "d.bin":
+			require.False(t, have[first], "a piece of a missing file is not trusted")
+		}
+	}
+	require.Contains(t, have, true, "pieces of other files are kept")
+}
+
+func TestResumeDataForAnotherTorrentIsRejected(t *testing.T) {
+	_, tor, _ := seededTorrent(t)
+	data, err := tor.SaveResumeData()
+	require.NoError(t, err)
+	rd, err := ParseResumeData(data)
+	require.NoError(t, err)
+	_, other, _ := seededTorrent(t, map[string]int{"other.bin": 70_000})
+	have, rejected := checkWithResume(t, other, data)
+	require.ErrorIs(t, rejected, ErrInvalidArgument)
+	for _, ok := range have {
+		require.True(t, ok, "the full check ran instead")
+	}
+	require.Equal(t, "libtorrent resume file", rd.FileFormat)
+	_, err = ParseResumeData([]byte("d11:file-format14:something elsee"))
+	require.ErrorIs(t, err, ErrInvalidArgument)
+}
+
+func TestWriteResumeFileReplacesAtomically(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.fastresume")
+	require.NoError(t, WriteResumeFile(path, []byte("one")))
+	require.NoError(t, WriteResumeFile(path, []byte("two")))
+	got, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "two", string(got))
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file is left behind")
+	require.Error(t, WriteResumeFile(filepath.Join(dir, "missing", "x"), []byte("z")))
+}
+
+func FuzzParseResumeData(f *testing.F) {
+	f.Add([]byte("d11:file-format22:libtorrent resume file12:file-versioni1e9:info-hash20:aaaaaaaaaaaaaaaaaaaa13:file_priorityli4ee10:file sizeslli5ei7eeee"))
+	f.Add([]byte("d11:file-format22:libtorrent resume file12:file-versioni1e9:info-hash3:abce"))
+	f.Add([]byte("le"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rd, err := ParseResumeData(data)
+		if err != nil {
+			return
+		}
+		// Whatever parses re-encodes and parses the same.
+		out, err := bencodeMarshalResume(rd)
+		require.NoError(t, err)
+		again, err := ParseResumeData(out)
+		require.NoError(t, err)
+		require.Equal(t, rd.InfoHash, again.InfoHash)
+		require.Equal(t, len(rd.FileSizes), len(again.FileSizes))
+	})
+}
+
+func bencodeMarshalResume(rd *ResumeData) ([]byte, error) { return bencode.Marshal(rd) }
