@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -128,6 +129,20 @@ func TestInteropBEP44ItemsAndBEP51SamplesWithLibtorrent(t *testing.T) {
 	m := lt.expect("mut", 20*time.Second)
 	require.Equal(t, hex.EncodeToString(mut.V), m["mut"])
 	require.EqualValues(t, 7, m["seq"])
+
+	// A signed item from libtorrent verifies here. libtorrent wants the
+	// expanded secret key: SHA-512 of the seed, clamped.
+	h := sha512.Sum512(priv.Seed())
+	h[0] &= 248
+	h[31] &= 127
+	h[31] |= 64
+	lt.send("put_mut %s %s %s %s", hex.EncodeToString(h[:]), hex.EncodeToString(pub),
+		hex.EncodeToString([]byte("from libtorrent")), hex.EncodeToString([]byte("lt-salt")))
+	require.Positive(t, lt.expect("put_done", 20*time.Second)["put_done"])
+	fromLT, err := nodes[5].GetMutable(ctx, pub, []byte("lt-salt"))
+	require.NoError(t, err)
+	require.Equal(t, "15:from libtorrent", string(fromLT.V))
+	require.EqualValues(t, 1, fromLT.Seq)
 
 	// BEP 51 both ways.
 	ih := metainfo.InfoHash(RandomID())

@@ -5,6 +5,8 @@ ltdht.py --port P --bootstrap HOST:PORT, then commands on stdin, one a line:
   put_imm HEX            bencoded value -> {"put_imm": TARGET} then {"put_done": N}
   get_imm TARGET         -> {"item": HEX} (bencoded value)
   get_mut PUBHEX SALTHEX -> {"mut": HEX, "seq": N}
+  put_mut SKHEX PKHEX DATAHEX SALTHEX  store the string DATA signed by
+                         libtorrent (SK: its 64-byte expanded secret key) -> {"put_done": N}
   sample HOST:PORT TARGET -> {"samples": [HEX...], "num": N}
 Binds loopback only. Prints one JSON object per line.
 """
@@ -77,6 +79,9 @@ def main():
                 ses.dht_get_immutable_item(lt.sha1_hash(bytes.fromhex(c[1])))
             elif c[0] == "get_mut":
                 ses.dht_get_mutable_item(bytes.fromhex(c[1]), bytes.fromhex(c[2]))
+            elif c[0] == "put_mut":
+                sk, pk, data, salt = (bytes.fromhex(x) for x in c[1:5])
+                ses.dht_put_mutable_item(sk, pk, data, salt)
             elif c[0] == "sample":
                 host, _, port = c[1].rpartition(":")
                 ses.dht_sample_infohashes((host, int(port)), lt.sha1_hash(bytes.fromhex(c[2])))
