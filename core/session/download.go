@@ -32,7 +32,23 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 	p.down.add(len(data))
 	t.down.add(len(data))
 
-	dup, cancels := t.picker.BlockReceived(p.key, b)
+	if !t.storeBlock(p.key, b, data) {
+		t.fillRequests(p)
+		return nil
+	}
+	if t.s.disk.WriteQueueFull() {
+		t.waitForDisk()
+		return nil
+	}
+	t.fillRequests(p)
+	return nil
+}
+
+// storeBlock is the receive path shared by peers and web seeds: picker bookkeeping, cancels to
+// the peers also asked for the block, the disk cache, and the piece's hash check once all of its
+// blocks are in. It returns false for a duplicate, which is discarded.
+func (t *Torrent) storeBlock(from picker.PeerKey, b picker.Block, data []byte) bool {
+	dup, cancels := t.picker.BlockReceived(from, b)
 	for _, key := range cancels {
 		if q := t.peerByKey(key); q != nil {
 			if _, ok := q.requests[b]; ok {
@@ -44,11 +60,11 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 	if dup {
 		t.wastedBytes += int64(len(data))
 		putBlock(data)
-		t.fillRequests(p)
-		return nil
+		return false
 	}
+	index := b.Piece
 	t.diskPending.Add(1)
-	t.s.disk.WriteBlock(t.storage, t.diskPiece(index), int(begin), data, func(err error) {
+	t.s.disk.WriteBlock(t.storage, t.diskPiece(index), int(b.Begin), data, func(err error) {
 		putBlock(data)
 		t.diskPending.Done()
 		if err != nil {
@@ -59,12 +75,7 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 	if t.picker.PieceBlocksDone(index) && !t.hashing[index] && !t.have.Has(index) {
 		t.finishPiece(index)
 	}
-	if t.s.disk.WriteQueueFull() {
-		t.waitForDisk()
-		return nil
-	}
-	t.fillRequests(p)
-	return nil
+	return true
 }
 
 // diskPiece names piece index for the disk layer.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/libbt/libbt/core/bitfield"
 	"github.com/libbt/libbt/core/metainfo"
-	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
 	"github.com/libbt/libbt/core/webseed"
 )
@@ -317,10 +316,13 @@ func (s *wsSink) ensure() error {
 	n := int(s.j.blocks[s.next].Length)
 	done := s.j.ctx.Done()
 	s.t.s.downLimit.wait(n, done)
-	for s.t.s.disk.WriteQueueFull() && s.j.ctx.Err() == nil {
+	if s.t.s.disk.WriteQueueFull() {
 		// Back-pressure, as for peers: let the disk drain before reading more.
 		s.flush()
-		time.Sleep(2 * time.Millisecond)
+		select {
+		case <-s.t.s.disk.Writable():
+		case <-done:
+		}
 	}
 	if err := s.j.ctx.Err(); err != nil {
 		return err
@@ -410,38 +412,11 @@ func (t *Torrent) webSeedBlocks(j *wsJob, first int, bufs [][]byte) {
 	}
 }
 
-// storeWebSeedBlock is onPiece's receive path for a block without a peer connection: picker
-// bookkeeping, cancels to peers asked for the same block, the disk, and the piece's hash check
-// once all of its blocks are in.
+// storeWebSeedBlock counts a web seed's block and stores it like a peer's.
 func (t *Torrent) storeWebSeedBlock(ws *webSeed, b picker.Block, data []byte) {
 	ws.down.add(len(data))
 	t.down.add(len(data))
-	dup, cancels := t.picker.BlockReceived(ws.key, b)
-	for _, key := range cancels {
-		if q := t.peerByKey(key); q != nil {
-			if _, ok := q.requests[b]; ok {
-				delete(q.requests, b)
-				q.sendMessage(&peerwire.Message{ID: peerwire.Cancel, Index: uint32(b.Piece), Begin: b.Begin, Length: b.Length})
-			}
-		}
-	}
-	if dup {
-		t.wastedBytes += int64(len(data))
-		putBlock(data)
-		return
-	}
-	index := b.Piece
-	t.diskPending.Add(1)
-	t.s.disk.WriteBlock(t.storage, t.diskPiece(index), int(b.Begin), data, func(err error) {
-		putBlock(data)
-		t.diskPending.Done()
-		if err != nil {
-			t.post(func() { t.writeFailed(err) })
-		}
-	})
-	if t.picker.PieceBlocksDone(index) && !t.hashing[index] && !t.have.Has(index) {
-		t.finishPiece(index)
-	}
+	t.storeBlock(ws.key, b, data)
 }
 
 // webSeedJobDone returns a finished job's undelivered blocks to the picker and judges the web
