@@ -382,3 +382,22 @@ func TestIPv6AndDualStackNetwork(t *testing.T) {
 	require.Contains(t, peers, netip.MustParseAddrPort("127.0.0.1:4000"))
 	require.Contains(t, peers, netip.MustParseAddrPort("[::1]:4000"))
 }
+
+func TestLookupsFailFastWithoutNodesAndOnClose(t *testing.T) {
+	s := newNode(t, testConfig())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := s.GetPeers(ctx, metainfo.InfoHash(RandomID()))
+	require.ErrorIs(t, err, ErrNoNodes)
+	require.Error(t, s.Bootstrap(ctx), "nothing to bootstrap from")
+
+	silent := newRawClient(t) // answers nothing: the lookup waits on it
+	s.cfg.Bootstrap = []string{silent.addr().String()}
+	errc := make(chan error, 1)
+	go func() { errc <- s.Bootstrap(ctx) }()
+	waitFor(t, func() bool { return s.Stats().LookupsInFlight == 1 }, "the lookup to start")
+	start := time.Now()
+	require.NoError(t, s.Close())
+	require.Error(t, <-errc)
+	require.Less(t, time.Since(start), time.Second, "Close ends lookups in flight")
+}
