@@ -6,9 +6,38 @@
 // # Layers
 //
 //	IO       asynchronous service: a request queue served by N disk goroutines
-//	Storage  one torrent's files: offset arithmetic, pad files, path safety
-//	Backend  the OS seam (pread/pwritev through an os.Root, LRU file pool);
-//	         tests wrap it to inject faults; a block cache will sit above it
+//	cache    the block cache of an IO, shared by its storages (cache.go)
+//	Storage  one torrent's files: offset arithmetic, pad files, part file,
+//	         path safety, move and rename
+//	Backend  the OS seam (pread/preadv/pwritev through an os.Root, LRU file
+//	         pool); tests wrap it to inject faults
+//
+// # Block cache
+//
+// Received blocks go to IO.WriteBlock: they are copied into the cache and
+// hashed on the disk goroutine as soon as they extend the piece's contiguous
+// prefix. IO.FinishPiece completes the hash from memory and, if it matches,
+// writes the piece with one pwritev per file it spans; a piece that fails
+// is dropped unwritten. Peer reads go to IO.ReadBlock: a miss reads the
+// whole run of uncached blocks of the piece around the request (one preadv
+// per file), later blocks are hits. One budget (CacheOptions.Size) holds
+// both kinds; writes come first: clean (read or already written) blocks are
+// evicted, least recently used piece first, before a write ever flushes
+// early; when it must, the least recently updated piece with unwritten
+// blocks is flushed (its running hash is kept; blocks flushed before they
+// were hashed are read back by FinishPiece). Reads never push unwritten
+// blocks out: without room they read around the cache. The cache never
+// holds more than its budget. Its memory is anonymous mmap, outside the Go
+// heap, mlock'd unless CacheOptions.NoLock (a refused lock is reported once
+// through CacheOptions.OnLockFailed and the cache carries on unlocked).
+// IO.Stats reports hits, misses, system calls, cache occupancy, queued and
+// locked bytes and flush reasons.
+//
+// Cache metadata is guarded by one mutex; copies into slots happen under
+// it, disk I/O and hashing outside it with the blocks involved pinned.
+// IO.Read, IO.Write, IO.HashPiece and Verify work on the files directly
+// (Write drops cached copies of its range; Verify and the storage barriers
+// write the cache's unwritten blocks first).
 //
 // # Concurrency model
 //
@@ -44,13 +73,15 @@
 // # Back-pressure
 //
 // Writes are always accepted. IO.WriteQueueFull reports when the bytes of
-// unfinished writes exceed IOOptions.MaxQueuedWriteBytes; the session should
-// then stop reading peer sockets until IOOptions.OnWriteQueueLow fires (or
-// QueuedWriteBytes drops).
+// unfinished writes (Write, and WriteBlock until its block is in the cache)
+// exceed IOOptions.MaxQueuedWriteBytes; the session should then stop reading
+// peer sockets until IO.Writable's channel is closed (or
+// IOOptions.OnWriteQueueLow fires): at half the limit.
 //
 // # Buffers
 //
-// IO.Read returns data in pooled BlockSize buffers (for lengths up to
+// ReadBlock's data points into cache memory and is valid only during its
+// callback. IO.Read returns data in pooled BlockSize buffers (for lengths up to
 // BlockSize); give them back with ReleaseBuffer. GetBuffer hands out the same
 // buffers for network reads that are then passed to IO.Write.
 package disk
