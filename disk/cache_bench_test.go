@@ -2,6 +2,7 @@ package disk
 
 import (
 	"crypto/sha1"
+	"fmt"
 	"testing"
 )
 
@@ -9,8 +10,13 @@ import (
 // WriteBlock and FinishPiece, as the session does, keeping at most 16 MiB of blocks in flight;
 // it reports write system calls and read-backs per piece from Stats.
 func BenchmarkWriteCacheTransfer(b *testing.B) {
+	for _, pl := range []int{1 << 20, 4 << 20} {
+		b.Run(fmt.Sprintf("piece=%dMiB", pl>>20), func(b *testing.B) { benchWriteCache(b, pl) })
+	}
+}
+
+func benchWriteCache(b *testing.B, pl int) {
 	const total = 256 << 20
-	const pl = 1 << 20
 	files := []FileSpec{{Path: []string{"w"}, Length: total}}
 	data := randomBytes(pl, 3)
 	want := sha1.Sum(data)
@@ -26,7 +32,7 @@ func BenchmarkWriteCacheTransfer(b *testing.B) {
 		sem := make(chan struct{}, (16<<20)/BlockSize)
 		res := make(chan bool, total/pl)
 		for p := 0; p < total/pl; p++ {
-			pc := Piece{Index: p, Offset: int64(p) * pl, Size: pl}
+			pc := Piece{Index: p, Offset: int64(p) * int64(pl), Size: int64(pl)}
 			for off := 0; off < pl; off += BlockSize {
 				sem <- struct{}{}
 				d.WriteBlock(st, pc, off, data[off:off+BlockSize], func(err error) {
