@@ -62,3 +62,34 @@ func BenchmarkDiskSyscallsPerPiece(b *testing.B) {
 		leecher.Close()
 	}
 }
+
+// TestDownloadWritesEachPieceOnceAndSeedsFromReadAhead checks the disk path end to end: the
+// downloader writes every piece with one system call and never reads one back to verify it,
+// and the seeder reads each piece with one system call (read-ahead) for a peer asking for its
+// blocks in order.
+func TestDownloadWritesEachPieceOnceAndSeedsFromReadAhead(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"one.bin": 6 << 20})
+	const pieceLen = 256 << 10
+	mi := createTorrent(t, dir, pieceLen)
+	seeder := newTestSession(t, "127.0.0.1:0")
+	leecher := newTestSession(t, "127.0.0.1:0")
+	s, err := seeder.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, s, 10*time.Second, StateSeeding)
+	seedBefore := seeder.DiskStats()
+	l, err := leecher.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, l.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", seeder.ListenPort()))))
+	waitState(t, l, 30*time.Second, StateSeeding)
+
+	pieces := float64(mi.Info.NumPieces())
+	ls := leecher.DiskStats()
+	require.EqualValues(t, mi.Info.NumPieces(), ls.PiecesFlushed)
+	require.Zero(t, ls.HashReadBacks, "no piece was read back to be verified")
+	require.LessOrEqual(t, float64(ls.WriteSyscalls)/pieces, 1.1)
+	require.EqualValues(t, mi.Info.TotalLength, ls.WriteBytes)
+	ss := seeder.DiskStats()
+	require.LessOrEqual(t, float64(ss.ReadSyscalls-seedBefore.ReadSyscalls)/pieces, 1.1)
+	require.Positive(t, ss.ReadHits)
+}
