@@ -15,6 +15,8 @@
 //	tracker loop       one goroutine per torrent with trackers: announces on a schedule and
 //	                   posts the peers it gets back.
 //	disk               all file I/O and hashing run on disk goroutines; completions post back.
+//	web seed job       one goroutine per HTTP fetch (core/webseed): reads the body into block
+//	                   buffers and posts them in batches; the blocks it fills are its own.
 //
 // No lock is held while calling out: alerts are queued (bounded, drops reported), user
 // callbacks (alert notify) run without session locks, and disk callbacks only post closures.
@@ -30,4 +32,5 @@
 //	announce.go  trackers (BEP 3/12/15)
 //	extension.go BEP 10 and the Extension plug-in interface; pex.go (BEP 11), metadata.go
 //	             (BEP 9), superseed.go (BEP 16)
+//	webseed.go   web seeds (BEP 19/17) as pseudo-peers feeding download.go's storeBlock
 package session
