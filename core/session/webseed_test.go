@@ -330,3 +330,45 @@ func TestInvalidWebSeedInTheTorrentIsReportedAndSkipped(t *testing.T) {
 	require.Equal(t, "ftp://example.invalid/x", a.URL)
 	require.Empty(t, tor.WebSeeds())
 }
+
+func TestBadWebSeedAnswersAreReportedAsAlerts(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, defaultSizes)
+	cases := map[string]struct {
+		handler http.HandlerFunc
+		text    string
+	}{
+		"redirect loop": {func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, r.URL.Path+"x", http.StatusFound)
+		}, "too many redirects"},
+		"HTML error page": {func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<html><body>maintenance</body></html>"))
+		}, "(an HTML page)"},
+		"wrong range": {func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Range", "bytes 0-9/100000")
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(make([]byte, 10))
+		}, "server answered with another range"},
+		"wrong length": {func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Range", strings.Replace(r.Header.Get("Range"), "=", " ", 1)+"/*")
+			w.WriteHeader(http.StatusPartialContent)
+			w.(http.Flusher).Flush()
+			w.Write([]byte{1})
+		}, "body ended after 1 of"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			mi := createTorrentWithSeeds(t, dir, 32<<10, srv.URL+"/")
+			s := newTestSession(t, "127.0.0.1:0")
+			tor, err := s.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+			require.NoError(t, err)
+			a := waitAlert(t, s, AlertWebSeedError, tc.text, 10*time.Second)
+			require.Contains(t, a.Message, "retrying in 30s")
+			require.Equal(t, 1, tor.WebSeeds()[0].Failures)
+			require.Zero(t, tor.Status().PiecesDone)
+		})
+	}
+}
