@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/libbt/libbt/dht/krpc"
 	"github.com/stretchr/testify/require"
 )
 
@@ -49,4 +50,33 @@ func TestBEP42GeneratedIDsValidateForV4AndV6AndLocalIsExempt(t *testing.T) {
 	require.True(t, ValidNodeID(RandomID(), netip.MustParseAddr("127.0.0.1")))
 	require.True(t, ValidNodeID(RandomID(), netip.MustParseAddr("192.168.1.1")))
 	require.True(t, ValidNodeID(RandomID(), netip.MustParseAddr("::1")))
+}
+
+func TestEnforceNodeIDKeepsMismatchedIDsOutOfTheTable(t *testing.T) {
+	for _, enforce := range []bool{true, false} {
+		cfg := testConfig()
+		cfg.EnforceNodeID = enforce
+		s := newNode(t, cfg)
+		// Responses from a public address, fed straight to the handler
+		// (nothing is sent off the loopback).
+		public := netip.MustParseAddrPort("203.0.113.5:6881")
+		respond := func(tid string, id NodeID) {
+			s.mu.Lock()
+			s.pending[txKey{tid, public}] = &call{ch: make(chan *krpc.Msg, 1)}
+			s.mu.Unlock()
+			b, err := krpc.Encode(&krpc.Msg{T: tid, Y: krpc.KindResponse, R: &krpc.Return{ID: id}})
+			require.NoError(t, err)
+			s.handlePacket(b, public, famV4)
+		}
+		respond("a1", RandomID()) // almost surely not a BEP 42 id for that IP
+		if enforce {
+			require.Empty(t, s.Nodes(false), "a mismatched id stays out")
+			require.Equal(t, uint64(1), s.Stats().DroppedBadNodeID)
+		} else {
+			require.Len(t, s.Nodes(false), 1, "not enforced: accepted")
+		}
+		good := NodeIDForIP(public.Addr())
+		respond("a2", good)
+		require.Contains(t, s.Nodes(false), NodeInfo{ID: good, Addr: public})
+	}
 }

@@ -288,7 +288,10 @@ func (s *Server) handleResponse(m *krpc.Msg, from netip.AddrPort, fam int) {
 	}
 	s.verified[from] = now
 	if m.R != nil {
-		if m.RO == 0 && (!s.cfg.EnforceNodeID || ValidNodeID(m.R.ID, from.Addr())) {
+		switch {
+		case s.cfg.EnforceNodeID && !ValidNodeID(m.R.ID, from.Addr()):
+			s.st.drop(&s.st.badNodeID) // the answer is used, the node not kept
+		case m.RO == 0:
 			ping = s.tables[fam].responded(m.R.ID, from)
 		}
 		if len(m.IP) > 0 {
