@@ -52,6 +52,7 @@ const (
 	AlertAlertsDropped
 	AlertPerformance
 	AlertWebSeedError // URL, Err: a web seed failed and is backed off or banned
+	AlertDHTReply     // Count: peers a DHT announce found for the torrent
 	alertTypeEnd
 )
 
@@ -81,6 +82,7 @@ var alertTypeNames = [...]string{
 	AlertAlertsDropped:    "alerts_dropped",
 	AlertPerformance:      "performance",
 	AlertWebSeedError:     "web_seed_error",
+	AlertDHTReply:         "dht_reply",
 }
 
 var alertCategories = [...]Category{
@@ -109,6 +111,7 @@ var alertCategories = [...]Category{
 	AlertAlertsDropped:    CategoryError,
 	AlertPerformance:      CategoryPerformance,
 	AlertWebSeedError:     CategoryPeer | CategoryError,
+	AlertDHTReply:         CategoryDHT,
 }
 
 func (t AlertType) String() string {

@@ -325,6 +325,7 @@ func (t *Torrent) tick(now time.Time) {
 		t.rechoke(now)
 	}
 	t.tickExtensions(now)
+	t.dhtTick(now)
 	t.connectPeers()
 	for p := range t.peers {
 		t.fillRequests(p)

@@ -25,6 +25,7 @@ type peerConn struct {
 	client   string // the extended handshake's "v"
 	fast     bool   // BEP 6 on both sides
 	extended bool   // BEP 10 on both sides
+	dht      bool   // the peer runs a DHT node (BEP 5 reserved bit)
 
 	amChoking, amInterested     bool
 	peerChoking, peerInterested bool
@@ -83,6 +84,7 @@ func newPeerConn(t *Torrent, c net.Conn, h peerwire.Handshake, incoming bool, ke
 		incoming:    incoming,
 		fast:        h.SupportsFast(),
 		extended:    h.SupportsExtended(),
+		dht:         h.SupportsDHT(),
 		amChoking:   true,
 		peerChoking: true,
 		requests:    map[picker.Block]time.Time{},

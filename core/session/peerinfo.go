@@ -11,6 +11,7 @@ const (
 	SourceIncoming PeerSource = PeerSource(sourceIncoming) // it connected to us
 	SourcePEX      PeerSource = PeerSource(sourcePEX)      // peer exchange
 	SourceLSD      PeerSource = PeerSource(sourceLSD)      // local service discovery (BEP 14)
+	SourceDHT      PeerSource = PeerSource(sourceDHT)      // the DHT (BEP 5)
 )
 
 func (s PeerSource) String() string {
@@ -25,6 +26,8 @@ func (s PeerSource) String() string {
 		return "pex"
 	case SourceLSD:
 		return "lsd"
+	case SourceDHT:
+		return "dht"
 	}
 	return "unknown"
 }

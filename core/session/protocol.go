@@ -93,6 +93,7 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 		p.send(func(buf []byte) []byte { return appendExtendedHandshake(buf, t, p) })
 	}
 	t.sendHaveState(p)
+	t.sendDHTPort(p)
 	t.s.alerts.push(Alert{Type: AlertPeerConnected, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(),
 		Message: fmt.Sprintf("%s: connected to %s", t.name, p.addr)})
 	if t.choker.Slots < 0 {
@@ -255,6 +256,8 @@ func (t *Torrent) handleMessage(p *peerConn, m *peerwire.Message) error {
 		}
 	case peerwire.Extended:
 		return t.onExtended(p, m.ExtendedID, m.Payload)
+	case peerwire.Port:
+		t.onPort(p, m.Port)
 	}
 	return nil
 }

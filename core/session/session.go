@@ -14,6 +14,7 @@ import (
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/tracker"
+	"github.com/libbt/libbt/dht"
 	"github.com/libbt/libbt/disk"
 )
 
@@ -42,6 +43,8 @@ type Session struct {
 	extensions []registeredExtension // guarded by mu
 
 	lsd lsdState // local service discovery (lsd.go)
+
+	dht *dht.Server // nil unless enable_dht (dht.go); guarded by mu
 }
 
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
@@ -65,6 +68,10 @@ func New(settings *Settings) (*Session, error) {
 		return nil, err
 	}
 	s.applyLSD(st.Bool("enable_lsd"))
+	if err := s.startDHT(); err != nil {
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -189,6 +196,9 @@ func (s *Session) handshake(ih [20]byte) peerwire.Handshake {
 	h := peerwire.Handshake{InfoHash: ih, PeerID: s.peerID}
 	h.SetExtended()
 	h.SetFast()
+	if s.DHT() != nil {
+		h.SetDHT()
+	}
 	return h
 }
 
@@ -242,6 +252,7 @@ func (s *Session) Close() error {
 		ln.Close()
 	}
 	s.closeLSD()
+	s.stopDHT()
 	var wg sync.WaitGroup
 	for _, t := range torrents {
 		wg.Add(1)
@@ -293,6 +304,10 @@ func (s *Session) ApplySettings(p *Settings) error {
 	s.alerts.configure(int(s.settings.Int("alert_queue_size")), Category(s.settings.Int("alert_mask")))
 	s.applyLimits()
 	s.applyLSD(s.settings.Bool("enable_lsd"))
+	if s.settings.Bool("enable_dht") {
+		return s.startDHT()
+	}
+	s.stopDHT()
 	return nil
 }
 

@@ -83,7 +83,11 @@ var settingDefs = map[string]settingDef{
 	"peer_fingerprint":           {StringSetting, "-LB0010-", checkFingerprint},
 	"enable_incoming_tcp":        {BoolSetting, true, nil},
 	"enable_outgoing_tcp":        {BoolSetting, true, nil},
-	"enable_dht":                 {BoolSetting, false, mustBeFalse("the DHT")},
+	"enable_dht":                 {BoolSetting, false, nil}, // BEP 5; off unless asked for
+	"dht_bootstrap_nodes":        {StringSetting, "", nil},  // host:port,...; empty: contact nobody
+	"dht_state_file":             {StringSetting, "", nil},  // node id and nodes, loaded at start, saved on close
+	"dht_read_only":              {BoolSetting, false, nil}, // BEP 43
+	"dht_enforce_node_id":        {BoolSetting, false, nil}, // BEP 42
 	"enable_lsd":                 {BoolSetting, false, nil}, // BEP 14 multicast; off unless asked for
 	"enable_upnp":                {BoolSetting, false, mustBeFalse("UPnP")},
 	"enable_natpmp":              {BoolSetting, false, mustBeFalse("NAT-PMP")},

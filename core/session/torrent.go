@@ -118,6 +118,9 @@ type Torrent struct {
 	emptyFilesDone bool         // the zero-length files exist (set once complete)
 	creatingFiles  bool
 	parked         []parkedPeer // connections waiting for a check to end
+	dhtBusy        bool         // a DHT announce is running
+	dhtNext        time.Time
+	dhtInterval    time.Duration
 	checking       context.CancelFunc
 	down, up       rateMeter
 	wastedBytes    int64
@@ -143,6 +146,7 @@ const (
 	sourceIncoming
 	sourcePEX
 	sourceLSD
+	sourceDHT
 )
 
 // AddTorrent adds a torrent from metadata or a magnet link and starts it (unless Paused).
