@@ -23,6 +23,11 @@ type Config struct {
 	// stay out of the routing table and out of lookups. Off by default
 	// since loopback swarms cannot satisfy it on public addresses.
 	EnforceNodeID bool
+	// RestrictRoutingIPs keeps at most one node per IP address in each
+	// routing table (libtorrent's dht_restrict_routing_ips), so one host
+	// cannot fill our table with made-up nodes. Off by default since
+	// loopback swarms run every node on 127.0.0.1.
+	RestrictRoutingIPs bool
 	// RateLimit bounds incoming queries per source IP.
 	RateLimit RateLimit
 	// State is a value from (*Server).State to restore (node id and nodes).

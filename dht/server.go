@@ -110,8 +110,10 @@ func New(cfg Config) (*Server, error) {
 	if st != nil {
 		s.seeds = st.nodes()
 	}
-	s.tables[famV4] = newTable(s.id, c.now)
-	s.tables[famV6] = newTable(s.id, c.now)
+	for fam := range s.tables {
+		s.tables[fam] = newTable(s.id, c.now)
+		s.tables[fam].oneIP = c.RestrictRoutingIPs
+	}
 	for _, a := range c.Addrs {
 		fam, network := famV4, "udp4"
 		if is6(a) {

@@ -70,6 +70,7 @@ type table struct {
 	self    NodeID
 	buckets []*bucket
 	now     func() time.Time
+	oneIP   bool // at most one node per IP address (Config.RestrictRoutingIPs)
 }
 
 func newTable(self NodeID, now func() time.Time) *table {
@@ -100,6 +101,17 @@ func (t *table) byAddr(addr netip.AddrPort) *node {
 		}
 	}
 	return nil
+}
+
+func (t *table) hasIP(ip netip.Addr) bool {
+	for _, b := range t.buckets {
+		for _, n := range b.nodes {
+			if n.addr.Addr() == ip {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // heardQuery records an incoming query from a node. It reports whether the
@@ -155,6 +167,9 @@ func (t *table) responded(id NodeID, addr netip.AddrPort) (ping []NodeInfo) {
 	}
 	if old := t.byAddr(addr); old != nil {
 		t.remove(old.id) // the node at this address changed its id
+	}
+	if t.oneIP && t.hasIP(addr.Addr()) {
+		return nil // a second node on one IP: a cheap Sybil, keep the first
 	}
 	n := &node{id: id, addr: addr, lastResponse: now}
 	for {
@@ -330,6 +345,7 @@ func (t *table) maintenance(max int) (ping []NodeInfo, refresh []NodeID) {
 // their history (those that fit).
 func (t *table) rebuild(self NodeID) *table {
 	nt := newTable(self, t.now)
+	nt.oneIP = t.oneIP
 	for _, b := range t.buckets {
 		for _, n := range b.nodes {
 			if n.id == self || n.lastResponse.IsZero() {

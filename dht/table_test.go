@@ -210,3 +210,19 @@ func TestLimiterRefillsPerIP(t *testing.T) {
 		require.True(t, off.allow(a))
 	}
 }
+
+func TestTableRestrictedToOneNodePerIP(t *testing.T) {
+	clk := newClock()
+	tb := newTable(NodeID{}, clk.now)
+	tb.oneIP = true
+	a := netip.MustParseAddrPort("10.9.9.9:1000")
+	b := netip.MustParseAddrPort("10.9.9.9:2000")
+	tb.responded(idWith(0x80, 1), a)
+	tb.responded(idWith(0x90, 2), b)
+	require.Equal(t, []NodeInfo{{ID: idWith(0x80, 1), Addr: a}}, tb.closest(NodeID{}, 10))
+	tb.responded(idWith(0x90, 3), netip.MustParseAddrPort("10.9.9.10:2000"))
+	require.Len(t, tb.closest(NodeID{}, 10), 2, "another IP is welcome")
+	tb.oneIP = false
+	tb.responded(idWith(0x90, 2), b)
+	require.Len(t, tb.closest(NodeID{}, 10), 3)
+}
