@@ -280,7 +280,7 @@ func TestApplySettingsMovesListenSocket(t *testing.T) {
 	require.ErrorIs(t, bad.SetInt("no_such_setting", 1), ErrUnknownSetting)
 	require.ErrorIs(t, bad.SetString("connections_limit", "x"), ErrSettingType)
 	require.ErrorIs(t, bad.SetInt("connections_limit", -5), ErrSettingType)
-	require.ErrorIs(t, bad.SetBool("enable_dht", true), ErrSettingType, "the DHT is not in this build yet")
+	require.ErrorIs(t, bad.SetBool("enable_upnp", true), ErrSettingType, "UPnP is not in this build")
 }
 
 func TestAlertQueueIsBoundedAndReportsDrops(t *testing.T) {
