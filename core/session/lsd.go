@@ -1,7 +1,12 @@
 package session
 
 import (
+	"errors"
 	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,7 +17,9 @@ import (
 // Local Service Discovery (BEP 14), on only when enable_lsd is true. A session goroutine keeps
 // the service's info-hash set equal to the session's active public torrents (private ones never
 // announce: BEP 27) and its port equal to the listen port; a peer the service reports becomes a
-// candidate of its torrent with source LSD.
+// candidate of its torrent with source LSD. LSD runs on the interfaces that hold a listen
+// address (all multicast-capable ones when listening on 0.0.0.0 or [::]), so a port reachable only
+// on loopback is announced only on loopback.
 
 const lsdSyncInterval = time.Second
 
@@ -21,15 +28,73 @@ type lsdState struct {
 	mu     sync.Mutex
 	closed bool // the session closed: never start again
 	svc    *lsd.Service
+	ifaces []string // what svc was started on (nil: all)
 	stop   chan struct{}
 	done   chan struct{}
 }
 
-// applyLSD starts or stops the service to match enable_lsd; New and ApplySettings call it.
+// applyLSD starts or stops the service to match enable_lsd, and restarts it when the listen
+// addresses moved to other interfaces; New and ApplySettings call it.
 func (s *Session) applyLSD(on bool) {
 	s.lsd.mu.Lock()
 	defer s.lsd.mu.Unlock()
-	s.setLSD(on && !s.lsd.closed)
+	on = on && !s.lsd.closed
+	var ifaces []string
+	if on {
+		var err error
+		if ifaces, err = lsdInterfaces(s.settings.String("listen_interfaces")); err != nil {
+			s.lsdFailed(err)
+			on = false
+		}
+	}
+	if s.lsd.svc != nil && (!on || !slices.Equal(ifaces, s.lsd.ifaces)) {
+		s.setLSD(false, nil)
+	}
+	s.setLSD(on, ifaces)
+}
+
+func (s *Session) lsdFailed(err error) {
+	s.alerts.push(Alert{Type: AlertListenFailed, Endpoint: lsd.Group4.String(), Err: err,
+		Message: fmt.Sprintf("local service discovery: %v", err)})
+}
+
+// lsdInterfaces names the interfaces holding the listen addresses, or nil (every
+// multicast-capable interface) when listening on an unspecified address or not at all.
+func lsdInterfaces(listen string) ([]string, error) {
+	aps, err := parseListenInterfaces(listen)
+	if err != nil {
+		return nil, err
+	}
+	want := map[netip.Addr]bool{}
+	for _, ap := range aps {
+		if ap.Addr().IsUnspecified() {
+			return nil, nil
+		}
+		want[ap.Addr().Unmap().WithZone("")] = true
+	}
+	if len(want) == 0 {
+		return nil, nil
+	}
+	all, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, ifi := range all {
+		addrs, _ := ifi.Addrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(n.IP); ok && want[ip.Unmap()] {
+					names = append(names, ifi.Name)
+					break
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil, errors.New("no interface holds a listen address " + strings.TrimSpace(listen))
+	}
+	return names, nil
 }
 
 // closeLSD stops the service for good; Close calls it.
@@ -37,10 +102,10 @@ func (s *Session) closeLSD() {
 	s.lsd.mu.Lock()
 	defer s.lsd.mu.Unlock()
 	s.lsd.closed = true
-	s.setLSD(false)
+	s.setLSD(false, nil)
 }
 
-func (s *Session) setLSD(on bool) {
+func (s *Session) setLSD(on bool, ifaces []string) {
 	if on == (s.lsd.svc != nil) {
 		return
 	}
@@ -48,16 +113,15 @@ func (s *Session) setLSD(on bool) {
 		close(s.lsd.stop)
 		<-s.lsd.done
 		s.lsd.svc.Close()
-		s.lsd.svc, s.lsd.stop, s.lsd.done = nil, nil, nil
+		s.lsd.svc, s.lsd.ifaces, s.lsd.stop, s.lsd.done = nil, nil, nil, nil
 		return
 	}
-	svc, err := lsd.Start(lsd.Config{Port: uint16(s.ListenPort()), OnPeer: s.lsdPeer})
+	svc, err := lsd.Start(lsd.Config{Port: uint16(s.ListenPort()), Interfaces: ifaces, OnPeer: s.lsdPeer})
 	if err != nil {
-		s.alerts.push(Alert{Type: AlertListenFailed, Endpoint: lsd.Group4.String(), Err: err,
-			Message: fmt.Sprintf("local service discovery: %v", err)})
+		s.lsdFailed(err)
 		return
 	}
-	s.lsd.svc, s.lsd.stop, s.lsd.done = svc, make(chan struct{}), make(chan struct{})
+	s.lsd.svc, s.lsd.ifaces, s.lsd.stop, s.lsd.done = svc, ifaces, make(chan struct{}), make(chan struct{})
 	go s.lsdSync(svc, s.lsd.stop, s.lsd.done)
 }
 

@@ -122,6 +122,22 @@ def link(request):
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
 
 
+@pytest.fixture
+def lone_ns():
+    """One namespace with only lo up."""
+    name = f"btlsd-{os.getpid()}-{uuid.uuid4().hex[:6]}-lo"
+    try:
+        _ip("netns", "add", name)
+    except subprocess.CalledProcessError as e:
+        pytest.skip("cannot create network namespaces (needs root / CAP_SYS_ADMIN): "
+                    + e.stderr.decode(errors="replace").strip())
+    try:
+        _ip("-n", name, "link", "set", "lo", "up")
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
 def _torrent(tmp_path):
     content = make_content(tmp_path / "seed")
     torrent = tmp_path / "t.torrent"
@@ -196,3 +212,21 @@ def test_without_enable_lsd_nothing_is_sent_and_nobody_is_found(link, tmp_path, 
     assert not any(l.get("alert") == "peer_connected" for l in getter.lines)
     count, sources = _heard(witness, 6)
     assert count == 0, f"LSD datagrams were sent with enable_lsd off: {sources}"
+
+
+def test_lsd_stays_on_loopback_when_both_listen_only_there(lone_ns, tmp_path, procs):
+    """bt listens on 127.0.0.1 and [::1] by default: LSD then runs on lo only, and two clients on
+    one host still find each other."""
+    content, torrent = _torrent(tmp_path)
+    run = lambda *argv: ["ip", "netns", "exec", lone_ns, *map(str, argv)]
+    seeder = procs(run(*bt("seed", "--torrent", torrent, "--save", content.parent, "--port", PORT_SEED,
+                           "--set", "enable_lsd=true", "--seconds", 120, "--json")), "bt-seed")
+    seeder.wait_for(lambda l: l.get("event") == "seeding" or "up" in l, 20)
+    save = tmp_path / "get"
+    getter = procs(run(*bt("get", "--torrent", torrent, "--save", save, "--port", PORT_GET,
+                           "--set", "enable_lsd=true", "--seconds", TIMEOUT, "--json")), "bt-get")
+    line = getter.wait_for(done_line, TIMEOUT)
+    assert line["done"] is True, line
+    assert getter.finish(10) == 0
+    same_tree(content, save / content.name)
+    assert not any(l.get("alert") == "listen_failed" for l in seeder.poll_lines() + getter.lines)
