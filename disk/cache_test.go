@@ -630,3 +630,38 @@ func TestBadBlockArgumentsAreRefused(t *testing.T) {
 	r := f.read(0, 4*BlockSize-1, 2)
 	require.True(t, errors.Is(r.err, ErrOutOfRange))
 }
+
+func TestBlockIsWrittenThroughWhenNoSlotCanBeFreed(t *testing.T) {
+	f := newCacheFixture(t, 4, 3, 4, nil)
+	gate := make(chan struct{})
+	started := make(chan struct{}, 8)
+	f.fb.writeErr = func(FileIndex, int64) error {
+		started <- struct{}{}
+		<-gate
+		return nil
+	}
+	for bi := range 4 {
+		f.write(0, bi, nil) // the cache is full of piece 0
+	}
+	errs := make(chan error, 2)
+	f.d.WriteBlock(f.st, f.piece(1), 0, f.block(1, 0), func(err error) { errs <- err })
+	wait(t, started) // piece 0 is being flushed for room: its blocks are in flight
+	f.d.WriteBlock(f.st, f.piece(2), 0, f.block(2, 0), func(err error) { errs <- err })
+	wait(t, started) // nothing to evict or flush: this block goes straight to disk
+	close(gate)
+	require.NoError(t, wait(t, errs))
+	require.NoError(t, wait(t, errs))
+	f.idle()
+	f.fb.writeErr = nil
+	s := f.d.Stats()
+	require.EqualValues(t, 1, s.WriteThroughs)
+	require.EqualValues(t, 1, s.FlushesBudget)
+	require.LessOrEqual(t, s.WriteBlocks+s.ReadBlocks, int64(4))
+	for bi := 1; bi < 4; bi++ {
+		f.write(2, bi, nil)
+	}
+	r := f.finish(2)
+	require.NoError(t, r.err)
+	require.True(t, r.ok, "the written-through block is read back for the hash")
+	require.EqualValues(t, 1, f.d.Stats().HashReadBacks)
+}
