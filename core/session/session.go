@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/libbt/libbt/core/metainfo"
+	"github.com/libbt/libbt/core/mse"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/tracker"
 	"github.com/libbt/libbt/dht"
@@ -42,7 +43,8 @@ type Session struct {
 
 	extensions []registeredExtension // guarded by mu
 
-	lsd lsdState // local service discovery (lsd.go)
+	lsd lsdState        // local service discovery (lsd.go)
+	enc encryptionState // protocol encryption memory (encryption.go)
 
 	dht *dht.Server // nil unless enable_dht (dht.go); guarded by mu
 }
@@ -167,8 +169,13 @@ func (s *Session) handleIncoming(c net.Conn) {
 	// Closing the session must not wait for a silent peer's handshake timeout.
 	defer context.AfterFunc(s.ctx, func() { c.Close() })()
 	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
-	reserved, ih, err := peerwire.ReadHandshakeHeader(c)
+	pc, skey, err := s.negotiateIncoming(c) // plaintext or MSE, as in_enc_policy says (encryption.go)
 	if err != nil {
+		c.Close()
+		return
+	}
+	reserved, ih, err := peerwire.ReadHandshakeHeader(pc)
+	if err != nil || skey != nil && *skey != metainfo.InfoHash(ih) {
 		c.Close()
 		return
 	}
@@ -177,18 +184,19 @@ func (s *Session) handleIncoming(c net.Conn) {
 		c.Close()
 		return
 	}
-	if err := peerwire.WriteHandshake(c, s.handshake(ih)); err != nil {
+	if err := peerwire.WriteHandshake(pc, s.handshake(ih)); err != nil {
 		c.Close()
 		return
 	}
-	id, err := peerwire.ReadPeerID(c)
+	id, err := peerwire.ReadPeerID(pc)
 	if err != nil || id == s.peerID {
 		c.Close()
 		return
 	}
 	c.SetDeadline(time.Time{})
+	pc = mse.Unwrap(pc) // a plain connection is a *net.TCPConn again
 	t.post(func() {
-		t.addPeer(c, peerwire.Handshake{Reserved: reserved, InfoHash: ih, PeerID: id}, true, sourceIncoming)
+		t.addPeer(pc, peerwire.Handshake{Reserved: reserved, InfoHash: ih, PeerID: id}, true, sourceIncoming)
 	})
 }
 
@@ -202,8 +210,9 @@ func (s *Session) handshake(ih [20]byte) peerwire.Handshake {
 	return h
 }
 
-// dial opens an outgoing connection and does the handshake; it runs on its own goroutine.
-func (s *Session) dial(ctx context.Context, addr netip.AddrPort, ih [20]byte) (net.Conn, peerwire.Handshake, error) {
+// dialConn opens an outgoing connection and does the handshake, inside MSE when encrypt
+// (dial in encryption.go chooses); it runs on its own goroutine.
+func (s *Session) dialConn(ctx context.Context, addr netip.AddrPort, ih [20]byte, encrypt bool) (net.Conn, peerwire.Handshake, error) {
 	d := net.Dialer{Timeout: time.Duration(s.settings.Int("peer_connect_timeout")) * time.Second}
 	c, err := d.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
@@ -211,7 +220,14 @@ func (s *Session) dial(ctx context.Context, addr netip.AddrPort, ih [20]byte) (n
 	}
 	defer context.AfterFunc(ctx, func() { c.Close() })()
 	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
-	if err := peerwire.WriteHandshake(c, s.handshake(ih)); err != nil {
+	if encrypt { // our handshake travels inside the MSE handshake
+		ec, err := s.initiateEncrypted(ctx, c, ih)
+		if err != nil {
+			c.Close()
+			return nil, peerwire.Handshake{}, err
+		}
+		c = ec
+	} else if err := peerwire.WriteHandshake(c, s.handshake(ih)); err != nil {
 		c.Close()
 		return nil, peerwire.Handshake{}, err
 	}

@@ -93,6 +93,10 @@ var settingDefs = map[string]settingDef{
 	"enable_natpmp":              {BoolSetting, false, mustBeFalse("NAT-PMP")},
 	"tracker_udp_timeout_ms":     {IntSetting, int64(15000), intRange(10, 120000)},
 	"tracker_completion_timeout": {IntSetting, int64(30), intRange(1, 600)},
+	"out_enc_policy":             {IntSetting, int64(encEnabled), intRange(encForced, encDisabled)}, // 0 forced, 1 enabled, 2 disabled
+	"in_enc_policy":              {IntSetting, int64(encEnabled), intRange(encForced, encDisabled)},
+	"allowed_enc_level":          {IntSetting, int64(3), intRange(1, 3)}, // 1 plaintext, 2 rc4, 3 both
+	"prefer_rc4":                 {BoolSetting, false, nil},
 }
 
 // Version is the engine version, kept equal to LIBBT_VERSION in include/libbt.h.
