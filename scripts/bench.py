@@ -89,17 +89,86 @@ def transfer(kind: str, bt: Path, torrent: Path, seed_dir: Path, work: Path) -> 
         shutil.rmtree(save, ignore_errors=True)
 
 
+def magnet_via_dht(kind: str, bt: Path, work: Path, boot: int, torrent_bt: Path, magnet: str, seed_dir: Path,
+                   run: int) -> float:
+    """Seconds from adding a magnet link (no trackers, no peers) to having its one 16 KiB piece,
+    with the seeder found through a DHT bootstrapped from one libtorrent node."""
+    save = work / f"dht-get-{kind}"
+    shutil.rmtree(save, ignore_errors=True)
+    lt = ["/usr/bin/python3", str(LTPEER)]
+    if kind == "libbt":
+        # libbt on fresh loopback IPs each run: libtorrent blocks a source IP for minutes once it
+        # sends more than a few DHT packets a second, and every libbt node here is "one host".
+        seed = [str(bt), "seed", "--torrent", str(torrent_bt), "--save", str(seed_dir), "--seconds", "120", "--json",
+                "--set", f"listen_interfaces=127.0.1.{run + 1}:{free_port()}", "--set", "enable_dht=true",
+                "--set", f"dht_bootstrap_nodes=127.0.0.1:{boot}"]
+        get = [str(bt), "get", "--magnet", magnet, "--save", str(save), "--seconds", "120", "--json",
+               "--set", f"listen_interfaces=127.0.2.{run + 1}:{free_port()}", "--set", "enable_dht=true",
+               "--set", f"dht_bootstrap_nodes=127.0.0.1:{boot}"]
+    else:
+        seed = lt + ["seed", "--torrent", str(torrent_bt), "--save", str(seed_dir), "--port", str(free_port()),
+                     "--dht", "--dht-bootstrap", f"127.0.0.1:{boot}", "--transport", "tcp", "--seconds", "120"]
+        get = lt + ["get", "--magnet", magnet, "--save", str(save), "--port", str(free_port()), "--dht",
+                    "--dht-bootstrap", f"127.0.0.1:{boot}", "--transport", "tcp", "--seconds", "120"]
+    seeder = subprocess.Popen(seed, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(seeder, '"seeding"')
+        out = subprocess.run(get, capture_output=True, text=True, timeout=180)
+        done = last_json(out.stdout)
+        if not done.get("done"):
+            raise RuntimeError(f"{kind} magnet get did not finish: {out.stdout[-800:]}")
+        return float(done["seconds"])
+    finally:
+        seeder.terminate()
+        seeder.wait(timeout=30)
+
+
+def dht_bench(bt: Path, work: Path, runs: int):
+    data = work / "dht-seed" / "tiny"
+    data.mkdir(parents=True)
+    (data / "one-piece.bin").write_bytes(os.urandom(16384))
+    torrent = work / "tiny.torrent"
+    made = subprocess.run([str(bt), "make", "--data", str(data), "--out", str(torrent), "--json"],
+                          check=True, capture_output=True, text=True)
+    magnet = last_json(made.stdout)["magnet"]
+    res = {"libbt": [], "libtorrent": []}
+    for run in range(runs):
+        for kind in ("libbt", "libtorrent"):
+            # A fresh libtorrent bootstrap node each time, so no run inherits another's state.
+            boot = free_port()
+            node = subprocess.Popen(["/usr/bin/python3", str(LTPEER), "dht", "--port", str(boot), "--seconds", "300"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                time.sleep(1)
+                secs = magnet_via_dht(kind, bt, work, boot, torrent, magnet, work / "dht-seed", run)
+            finally:
+                node.terminate()
+                node.wait(timeout=30)
+            res[kind].append(secs)
+            print(f"bench: dht run {run + 1}/{runs} {kind:10s} magnet to first piece {secs:6.2f} s", flush=True)
+    a, b = statistics.median(res["libbt"]), statistics.median(res["libtorrent"])
+    print(json.dumps({"bench": "magnet_via_dht_first_piece_s", "libbt": res["libbt"],
+                      "libtorrent": res["libtorrent"], "speedup": round(b / a, 2) if a else None}))
+    print(f"bench: magnet through the DHT to the first piece: libbt {a:.2f} s vs libtorrent {b:.2f} s")
+    subprocess.run(["go", "test", "./dht/", "-run", "^$", "-bench", "Lookup500", "-benchtime", "200x"],
+                   cwd=REPO, check=False)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mib", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--build", default=str(REPO / "build"))
+    ap.add_argument("--only", choices=("transfer", "dht"), default=None)
     args = ap.parse_args()
     bt = Path(args.build) / "bin" / "bt"
     if not bt.exists():
         sys.exit(f"bench: {bt} missing: run make")
     with tempfile.TemporaryDirectory(prefix="libbt-bench-") as tmp:
         work = Path(tmp)
+        if args.only == "dht":
+            dht_bench(bt, work, args.runs)
+            return
         data = work / "seed" / "payload"
         data.mkdir(parents=True)
         print(f"bench: writing {args.size_mib} MiB of random data", flush=True)
@@ -127,6 +196,8 @@ def main():
                           "ratio": round(a / b, 3), "wall_ratio": round(wa / wb, 3)}))
         print(f"bench: libbt {a:.1f} MB/s vs libtorrent {b:.1f} MB/s: ratio {a / b:.2f} "
               f"(whole process: {wa:.1f} vs {wb:.1f}, ratio {wa / wb:.2f})")
+        if args.only is None:
+            dht_bench(bt, work, args.runs)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import (
 const (
 	dhtAnnounceFirst = 2 * time.Second // young loopback swarms: re-announce soon, then back off
 	dhtAnnounceMax   = 15 * time.Minute
+	dhtEagerTries    = 60 // quick retries while a lookup finds nobody and we have no peers
+	dhtEagerRetry    = 300 * time.Millisecond
 )
 
 // startDHT starts the DHT node if enable_dht is set and it is not running.
@@ -103,6 +105,17 @@ func (t *Torrent) dhtTick(now time.Time) {
 		t.state == StateCheckingFiles || t.state == StateError {
 		return
 	}
+	if st := d.Stats(); st.Nodes4+st.Nodes6 == 0 {
+		// Still bootstrapping: a lookup now would find nothing. Look again shortly rather
+		// than at the next one-second tick.
+		if !t.dhtWaiting {
+			t.dhtWaiting = true
+			time.AfterFunc(100*time.Millisecond, func() {
+				t.post(func() { t.dhtWaiting = false; t.dhtTick(time.Now()) })
+			})
+		}
+		return
+	}
 	t.dhtBusy = true
 	if t.dhtInterval == 0 {
 		t.dhtInterval = dhtAnnounceFirst
@@ -128,8 +141,21 @@ func (t *Torrent) dhtTick(now time.Time) {
 		})
 		t.post(func() {
 			t.dhtBusy = false
-			t.dhtNext = time.Now().Add(t.dhtInterval)
-			t.dhtInterval = min(2*t.dhtInterval, dhtAnnounceMax)
+			if len(found) == 0 && len(t.peers) == 0 && t.dhtEmpty < dhtEagerTries {
+				// Nobody yet: the swarm may be forming; ask again soon rather than backing off.
+				// Quick at first, then politely: libtorrent nodes block an IP that sends
+				// them more than a few packets a second.
+				delay := dhtEagerRetry
+				if t.dhtEmpty >= 5 {
+					delay = 2 * time.Second
+				}
+				t.dhtEmpty++
+				t.dhtNext = time.Now().Add(delay)
+				time.AfterFunc(delay, func() { t.post(func() { t.dhtTick(time.Now()) }) })
+			} else {
+				t.dhtNext = time.Now().Add(t.dhtInterval)
+				t.dhtInterval = min(2*t.dhtInterval, dhtAnnounceMax)
+			}
 			msg := fmt.Sprintf("%s: DHT announce found %d peers", t.name, len(found))
 			if err != nil {
 				msg = fmt.Sprintf("%s: DHT announce: %v (%d peers)", t.name, err, len(found))

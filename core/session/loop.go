@@ -27,6 +27,7 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 		t.startTracker()
 	}
 	t.publish()
+	t.dhtTick(time.Now()) // a magnet link needs peers before anything else
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -256,6 +257,7 @@ func (t *Torrent) setState(s State) {
 	t.state = s
 	if prev == StateCheckingFiles {
 		defer t.unparkPeers() // after the state change is visible (addPeer reads t.state)
+		defer t.dhtTick(time.Now())
 	}
 	t.s.alerts.push(Alert{Type: AlertStateChanged, Torrent: t, InfoHash: t.infoHash, State: s, PrevState: prev,
 		Message: fmt.Sprintf("%s: %s -> %s", t.name, prev, s)})

@@ -121,6 +121,8 @@ type Torrent struct {
 	dhtBusy        bool         // a DHT announce is running
 	dhtNext        time.Time
 	dhtInterval    time.Duration
+	dhtEmpty       int  // lookups in a row that found nobody
+	dhtWaiting     bool // a retry is scheduled while the DHT bootstraps
 	checking       context.CancelFunc
 	down, up       rateMeter
 	wastedBytes    int64
