@@ -218,7 +218,8 @@ func (s *Session) dialConn(ctx context.Context, addr netip.AddrPort, ih [20]byte
 	if err != nil {
 		return nil, peerwire.Handshake{}, err
 	}
-	defer context.AfterFunc(ctx, func() { c.Close() })()
+	raw := c // c becomes the MSE stream below; the closer must not read the variable
+	defer context.AfterFunc(ctx, func() { raw.Close() })()
 	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
 	if encrypt { // our handshake travels inside the MSE handshake
 		ec, err := s.initiateEncrypted(ctx, c, ih)
