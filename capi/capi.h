@@ -15,6 +15,7 @@ typedef const bt_settings capi_csettings;
 typedef const bt_alerts capi_calerts;
 typedef const bt_add_torrent_params capi_cadd_params;
 typedef const bt_create_params capi_ccreate_params;
+typedef const uint8_t capi_cuint8;
 
 /* lasterr.c: the calling thread's last-error message (a _Thread_local buffer). */
 void capi_set_last_error(const char *msg, size_t len);

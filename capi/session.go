@@ -157,7 +157,7 @@ func getSetting(c call, h *C.bt_session, name *C.capi_cchar, want ...session.Set
 	return nil, c.fail(C.BT_E_SETTING_TYPE, "%q is a %s setting, not %s", n, typ, want[0])
 }
 
-// bt_session_get_int also reads bool settings (as 0 or 1): the header has no bt_session_get_bool.
+// bt_session_get_int also reads bool settings (as 0 or 1), as it did before bt_session_get_bool.
 //
 //export bt_session_get_int
 func bt_session_get_int(h *C.bt_session, name *C.capi_cchar, out *C.int64_t) (rc C.int) {
@@ -176,6 +176,22 @@ func bt_session_get_int(h *C.bt_session, name *C.capi_cchar, out *C.int64_t) (rc
 	case bool:
 		*out = C.int64_t(cint(v))
 	}
+	return C.BT_OK
+}
+
+//export bt_session_get_bool
+func bt_session_get_bool(h *C.bt_session, name *C.capi_cchar, out *C.int) (rc C.int) {
+	const c = call("bt_session_get_bool")
+	defer c.recover(&rc)
+	if out == nil {
+		return c.fail(C.BT_E_INVALID_ARG, "out is NULL")
+	}
+	v, rc := getSetting(c, h, name, session.BoolSetting)
+	if rc != C.BT_OK {
+		return rc
+	}
+	b, _ := v.(bool)
+	*out = cint(b)
 	return C.BT_OK
 }
 

@@ -111,3 +111,40 @@ func bt_settings_set_str(h *C.bt_settings, name *C.capi_cchar, value *C.capi_cch
 	}
 	return C.BT_OK
 }
+
+// settingKind maps a Go setting type onto bt_setting_kind.
+func settingKind(t session.SettingType) (C.int, bool) {
+	switch t {
+	case session.IntSetting:
+		return C.BT_SETTING_INT, true
+	case session.BoolSetting:
+		return C.BT_SETTING_BOOL, true
+	case session.StringSetting:
+		return C.BT_SETTING_STR, true
+	}
+	return 0, false
+}
+
+//export bt_setting_type
+func bt_setting_type(name *C.capi_cchar, typ *C.int) (rc C.int) {
+	const c = call("bt_setting_type")
+	defer c.recover(&rc)
+	if typ == nil {
+		return c.fail(C.BT_E_INVALID_ARG, "type is NULL")
+	}
+	*typ = 0
+	n, rc := settingName(c, name)
+	if rc != C.BT_OK {
+		return rc
+	}
+	t, ok := session.LookupSetting(n)
+	if !ok {
+		return c.fail(C.BT_E_UNKNOWN_SETTING, "unknown setting %q", n)
+	}
+	k, ok := settingKind(t)
+	if !ok {
+		return c.fail(C.BT_E_INTERNAL, "setting %q has a type (%s) the C API does not know", n, t)
+	}
+	*typ = k
+	return C.BT_OK
+}

@@ -101,9 +101,20 @@ func bt_session_add_torrent(h *C.bt_session, params *C.capi_cadd_params, out **C
 		return c.fail(C.BT_E_INVALID_ARG, "params->torrent_size %d is not a plausible size", uint64(params.torrent_size))
 	}
 	ap := session.AddTorrentParams{
-		SavePath:   savePath,
-		Paused:     cbool(params.paused),
-		Sequential: cbool(params.sequential),
+		SavePath:     savePath,
+		Paused:       cbool(params.paused),
+		Sequential:   cbool(params.sequential),
+		SuperSeeding: cbool(params.super_seeding),
+	}
+	if params.resume_size > 0 {
+		if params.resume_data == nil {
+			return c.fail(C.BT_E_INVALID_ARG, "params->resume_data is NULL but resume_size is %d", uint64(params.resume_size))
+		}
+		if params.resume_size > 1<<30 {
+			return c.fail(C.BT_E_INVALID_ARG, "params->resume_size %d is not a plausible size", uint64(params.resume_size))
+		}
+		// Copied: C owns this memory and the engine may keep what it parses.
+		ap.ResumeData = bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(params.resume_data)), int(params.resume_size)))
 	}
 	if params.num_file_priorities > 0 {
 		if params.file_priorities == nil {
@@ -266,6 +277,7 @@ func bt_torrent_status(h *C.bt_torrent, out *C.struct_bt_torrent_status) (rc C.i
 		num_pieces:        C.int(st.NumPieces),
 		pieces_done:       C.int(st.PiecesDone),
 		piece_length:      C.int64_t(st.PieceLength),
+		super_seeding:     cint(st.SuperSeeding),
 	}
 	if st.State == session.StateError && st.Err != nil {
 		out.error = errorCode(st.Err)

@@ -27,9 +27,9 @@ extern "C" {
 #endif
 
 #define LIBBT_VERSION_MAJOR 0
-#define LIBBT_VERSION_MINOR 1
+#define LIBBT_VERSION_MINOR 2
 #define LIBBT_VERSION_PATCH 0
-#define LIBBT_VERSION "0.1.0"
+#define LIBBT_VERSION "0.2.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with bt_version_number(). */
 #define LIBBT_VERSION_NUMBER (LIBBT_VERSION_MAJOR * 10000 + LIBBT_VERSION_MINOR * 100 + LIBBT_VERSION_PATCH)
 
@@ -57,7 +57,7 @@ const char *bt_last_error(void);
 /* A static description of an error code. Never NULL. */
 const char *bt_strerror(int code);
 
-/* Runtime version, e.g. "0.1.0", and MAJOR*10000+MINOR*100+PATCH. */
+/* Runtime version, e.g. "0.2.0", and MAJOR*10000+MINOR*100+PATCH. */
 const char *bt_version(void);
 int bt_version_number(void);
 
@@ -80,6 +80,7 @@ void bt_free(void *ptr);
  *   user_agent (str), peer_fingerprint (str)
  *   enable_incoming_tcp, enable_outgoing_tcp (bool)
  *   enable_dht, enable_lsd, enable_upnp, enable_natpmp (bool, default false)
+ * bt_setting_type() tells the type of any name, so bindings and command lines need not guess.
  */
 typedef struct bt_settings bt_settings;
 
@@ -88,6 +89,15 @@ void bt_settings_free(bt_settings *settings);
 int bt_settings_set_int(bt_settings *settings, const char *name, int64_t value);
 int bt_settings_set_bool(bt_settings *settings, const char *name, int value);
 int bt_settings_set_str(bt_settings *settings, const char *name, const char *value);
+
+typedef enum bt_setting_kind {
+    BT_SETTING_INT = 1,
+    BT_SETTING_BOOL = 2,
+    BT_SETTING_STR = 3
+} bt_setting_kind;
+
+/* The type of the setting called name (a BT_SETTING_*), or BT_E_UNKNOWN_SETTING. (since 0.2) */
+int bt_setting_type(const char *name, int *type);
 
 /* ---- session ----------------------------------------------------------------------------- */
 
@@ -104,11 +114,47 @@ int bt_session_apply_settings(bt_session *session, const bt_settings *settings);
 int bt_session_set_int(bt_session *session, const char *name, int64_t value);
 int bt_session_set_bool(bt_session *session, const char *name, int value);
 int bt_session_set_str(bt_session *session, const char *name, const char *value);
+/* Reads an int setting (a bool setting reads as 0 or 1). */
 int bt_session_get_int(bt_session *session, const char *name, int64_t *out);
+/* Reads a bool setting as 0 or 1; BT_E_SETTING_TYPE for other types. (since 0.2) */
+int bt_session_get_bool(bt_session *session, const char *name, int *out);
 /* *out is allocated by libbt: free it with bt_free(). */
 int bt_session_get_str(bt_session *session, const char *name, char **out);
 /* The TCP port actually listened on (first listen interface), useful with port 0. */
 int bt_session_listen_port(bt_session *session, int *out_port);
+
+/* Counters of the session's disk layer (libtorrent's session stats are the model). Counters
+ * only grow; gauges are current values. (since 0.2) */
+typedef struct bt_disk_stats {
+    /* block cache lookups by reads for peers, in blocks */
+    uint64_t read_hits;          /* served from memory */
+    uint64_t read_misses;        /* needed a disk read (which reads the rest of the piece ahead) */
+    /* system calls: one per file touched by each pread/preadv/pwrite/pwritev */
+    uint64_t read_syscalls;
+    uint64_t write_syscalls;
+    uint64_t read_bytes;
+    uint64_t write_bytes;
+    /* pieces */
+    uint64_t pieces_flushed;     /* written after passing their hash */
+    uint64_t pieces_failed;      /* failed their hash (dropped) */
+    uint64_t hash_read_backs;    /* pieces that had to be read (partly) back to be hashed */
+    uint64_t read_back_blocks;   /* blocks read back for that */
+    uint64_t write_throughs;     /* blocks written directly: no cache slot could be freed */
+    /* flush reasons */
+    uint64_t flushes_complete;   /* a piece that passed its hash */
+    uint64_t flushes_budget;     /* a partial piece, to make room (least recently updated first) */
+    uint64_t flushes_close;      /* partial pieces at close, recheck or resume-data time */
+    /* gauges */
+    int64_t write_blocks;        /* dirty blocks in the cache (not on disk yet) */
+    int64_t read_blocks;         /* clean blocks in the cache (also on disk) */
+    int64_t cache_blocks;        /* cache capacity in blocks */
+    int64_t queued_write_bytes;  /* submitted writes not yet in the cache or on disk */
+    int64_t mapped_bytes;        /* cache memory mapped so far */
+    int64_t locked_bytes;        /* of which locked in RAM */
+    int lock_failed;             /* locking was asked for and refused */
+} bt_disk_stats;
+
+int bt_session_disk_stats(bt_session *session, bt_disk_stats *out);
 
 /* ---- torrents ---------------------------------------------------------------------------- */
 
@@ -124,6 +170,10 @@ typedef struct bt_add_torrent_params {
     int sequential;                 /* download pieces in order */
     const uint8_t *file_priorities; /* per file, 0 (skip) - 7; NULL = all 4 */
     size_t num_file_priorities;
+    /* since 0.2 */
+    int super_seeding;              /* BEP 16 super seeding once the torrent is a seed */
+    const uint8_t *resume_data;     /* from bt_torrent_save_resume_data(): skips the full */
+    size_t resume_size;             /* recheck of files unchanged since; NULL = none */
 } bt_add_torrent_params;
 
 int bt_session_add_torrent(bt_session *session, const bt_add_torrent_params *params, bt_torrent **out);
@@ -166,6 +216,8 @@ struct bt_torrent_status {
     int pieces_done;
     int64_t piece_length;
     char info_hash[41];       /* hex, NUL-terminated */
+    /* since 0.2 */
+    int super_seeding;        /* super seeding is switched on (it acts once the torrent seeds) */
 };
 
 int bt_torrent_status(bt_torrent *torrent, struct bt_torrent_status *out);
@@ -188,6 +240,86 @@ int bt_torrent_set_sequential(bt_torrent *torrent, int sequential);
 int bt_torrent_num_files(bt_torrent *torrent, int *out);
 /* File path (relative, '/'-separated, free with bt_free()) and size. */
 int bt_torrent_file(bt_torrent *torrent, int file_index, char **path, int64_t *size);
+
+/* ---- peers (since 0.2) -------------------------------------------------------------------- */
+
+typedef enum bt_peer_source {
+    BT_PEER_SOURCE_UNKNOWN = 0,
+    BT_PEER_SOURCE_TRACKER = 1,
+    BT_PEER_SOURCE_DHT = 2,
+    BT_PEER_SOURCE_PEX = 3,      /* peer exchange (BEP 11) */
+    BT_PEER_SOURCE_LSD = 4,      /* local service discovery (BEP 14) */
+    BT_PEER_SOURCE_USER = 5,     /* bt_torrent_connect_peer() or a magnet's x.pe */
+    BT_PEER_SOURCE_INCOMING = 6, /* it connected to us */
+    BT_PEER_SOURCE_WEB_SEED = 7
+} bt_peer_source;
+
+/* bt_peer_info.flags bits */
+#define BT_PEER_INCOMING 0x1         /* it connected to us */
+#define BT_PEER_SEED 0x2             /* it has every piece */
+#define BT_PEER_ENCRYPTED 0x4        /* the connection is encrypted (MSE/PE, RC4) */
+#define BT_PEER_CHOKED 0x8           /* we choke it */
+#define BT_PEER_INTERESTED 0x10      /* we are interested in it */
+#define BT_PEER_REMOTE_CHOKED 0x20   /* it chokes us */
+#define BT_PEER_REMOTE_INTERESTED 0x40 /* it is interested in us */
+#define BT_PEER_SNUBBED 0x80         /* it has sent nothing we asked for in a while */
+
+/* One connected peer. Strings are NUL-terminated (truncated if longer). */
+typedef struct bt_peer_info {
+    char endpoint[64];        /* "1.2.3.4:6881" or "[::1]:6881" */
+    char client[64];          /* from its extended handshake ("v"), "" if unknown */
+    int source;               /* bt_peer_source: how we learned of it */
+    uint32_t flags;           /* BT_PEER_* bits */
+    double progress;          /* 0..1 of the pieces it has */
+    int64_t download_rate;    /* payload bytes/s from it */
+    int64_t upload_rate;      /* payload bytes/s to it */
+    int64_t total_download;   /* payload bytes from it on this connection */
+    int64_t total_upload;     /* payload bytes to it on this connection */
+} bt_peer_info;
+
+/* Fills out[0..min(cap, *count)) with the connected peers; *count is the total. out may be NULL
+ * when cap is 0 (to ask for the count). */
+int bt_torrent_peers(bt_torrent *torrent, bt_peer_info *out, size_t cap, size_t *count);
+
+/* ---- super seeding, web seeds, fast resume (since 0.2) ------------------------------------ */
+
+/* BEP 16: reveal pieces one at a time to each peer. Takes effect for peers connecting after
+ * the change, and only while the torrent is a seed. */
+int bt_torrent_set_super_seeding(bt_torrent *torrent, int on);
+
+typedef enum bt_web_seed_type {
+    BT_WEB_SEED_URL = 1,  /* BEP 19, GetRight-style (url-list) */
+    BT_WEB_SEED_HTTP = 2  /* BEP 17, Hoffman-style (httpseeds) */
+} bt_web_seed_type;
+
+/* Adds an http:// or https:// web seed. Adding one already there clears its ban and back-off. */
+int bt_torrent_add_web_seed(bt_torrent *torrent, const char *url, int type);
+/* Stops and forgets the web seed with this URL (either type); BT_E_INVALID_ARG if none. */
+int bt_torrent_remove_web_seed(bt_torrent *torrent, const char *url);
+
+typedef struct bt_web_seed_info {
+    const char *url;
+    int type;                 /* bt_web_seed_type */
+    int requests;             /* requests in flight */
+    int64_t total_download;   /* payload bytes received from it */
+    int64_t download_rate;    /* bytes/s */
+    int failures;             /* failures since its last success */
+    int banned;               /* sent too many pieces that failed the hash check */
+    int64_t retry_in_ms;      /* > 0 while backed off */
+    const char *error;        /* its latest failure, "" after a success */
+} bt_web_seed_info;
+
+/* The torrent's web seeds as one allocation (the structs, then their strings): *out is NULL
+ * when there are none, else free it with bt_free(). */
+int bt_torrent_web_seeds(bt_torrent *torrent, bt_web_seed_info **out, size_t *count);
+
+/* The torrent's fast-resume data (bencoded, libtorrent's field names), to pass back in
+ * bt_add_torrent_params.resume_data. *out is freed with bt_free(). BT_E_STATE without metadata
+ * or while checking files. */
+int bt_torrent_save_resume_data(bt_torrent *torrent, uint8_t **out, size_t *size);
+/* Writes data to path atomically (a temporary file in the same directory, fsync, rename, fsync
+ * of the directory): a crash leaves the old file or the new one, never a torn one. */
+int bt_write_resume_file(const char *path, const uint8_t *data, size_t size);
 
 /* ---- alerts ------------------------------------------------------------------------------ */
 
@@ -229,7 +361,9 @@ typedef enum bt_alert_type {
     BT_ALERT_METADATA_RECEIVED = 21,
     BT_ALERT_METADATA_FAILED = 22,    /* endpoint */
     BT_ALERT_ALERTS_DROPPED = 23,     /* count = alerts dropped since the last batch */
-    BT_ALERT_PERFORMANCE = 24         /* message */
+    BT_ALERT_PERFORMANCE = 24,        /* message */
+    BT_ALERT_WEB_SEED_ERROR = 25,     /* url, error, message: backed off or banned (since 0.2) */
+    BT_ALERT_DHT_REPLY = 26           /* count = peers a DHT announce found (since 0.2) */
 } bt_alert_type;
 
 /* One alert. Strings are owned by the batch and valid until bt_alerts_free(); unused fields are

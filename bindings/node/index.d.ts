@@ -41,7 +41,7 @@ export const AlertCategory: Readonly<{
   all: 0x7fffffff;
 }>;
 
-/** libbt's runtime version, e.g. '0.1.0'. */
+/** libbt's runtime version, e.g. '0.2.0'. */
 export const version: string;
 /** MAJOR * 10000 + MINOR * 100 + PATCH. */
 export const versionNumber: number;
@@ -79,6 +79,12 @@ export interface Settings {
   enable_natpmp?: boolean;
   tracker_udp_timeout_ms?: number;
   tracker_completion_timeout?: number;
+  /** Protocol encryption (MSE/PE), libtorrent's numbers: 0 forced, 1 enabled, 2 disabled. */
+  out_enc_policy?: number;
+  in_enc_policy?: number;
+  /** 1 plaintext, 2 RC4, 3 both */
+  allowed_enc_level?: number;
+  prefer_rc4?: boolean;
   [name: string]: number | bigint | boolean | string | undefined;
 }
 
@@ -102,6 +108,13 @@ export interface AddTorrentParams {
   sequential?: boolean;
   /** Per file, 0 (skip) to 7; default 4 for every file. */
   filePriorities?: number[] | Uint8Array;
+  /** BEP 16 super seeding once the torrent is a seed. */
+  superSeeding?: boolean;
+  /**
+   * From Torrent#saveResumeData(): files unchanged since are not rechecked. Data that does not
+   * fit the torrent is ignored (the files are then checked in full).
+   */
+  resumeData?: Buffer | Uint8Array | ArrayBuffer | DataView;
 }
 
 export interface RemoveTorrentOptions {
@@ -138,6 +151,91 @@ export interface TorrentStatus {
   piecesDone: number;
   pieceLength: number;
   infoHash: string;
+  /** Super seeding is switched on (it acts once the torrent seeds). */
+  superSeeding: boolean;
+}
+
+/** How a peer was learned of. */
+export type PeerSource = 'unknown' | 'tracker' | 'dht' | 'pex' | 'lsd' | 'user' | 'incoming' | 'webSeed';
+
+/** One connected peer. */
+export interface PeerInfo {
+  /** '1.2.3.4:6881' or '[::1]:6881' */
+  endpoint: string;
+  /** From its extended handshake, '' if unknown. */
+  client: string;
+  source: PeerSource;
+  /** BT_PEER_* bits, also spelled out below. */
+  flags: number;
+  /** It connected to us. */
+  incoming: boolean;
+  /** It has every piece. */
+  seed: boolean;
+  /** The connection is encrypted (MSE/PE). */
+  encrypted: boolean;
+  /** We choke it. */
+  choked: boolean;
+  /** We are interested in it. */
+  interested: boolean;
+  /** It chokes us. */
+  remoteChoked: boolean;
+  /** It is interested in us. */
+  remoteInterested: boolean;
+  snubbed: boolean;
+  /** 0..1 of the pieces it has. */
+  progress: number;
+  /** Payload bytes/s from and to it. */
+  downloadRate: number;
+  uploadRate: number;
+  /** Payload bytes from and to it on this connection. */
+  totalDownload: number;
+  totalUpload: number;
+}
+
+/** 'url': BEP 19 (GetRight-style, url-list); 'http': BEP 17 (Hoffman-style, httpseeds). */
+export type WebSeedType = 'url' | 'http';
+
+export interface WebSeedInfo {
+  url: string;
+  type: WebSeedType;
+  /** Requests in flight. */
+  requests: number;
+  /** Payload bytes received from it. */
+  totalDownload: number;
+  downloadRate: number;
+  /** Failures since its last success. */
+  failures: number;
+  /** Sent too many pieces that failed the hash check. */
+  banned: boolean;
+  /** > 0 while backed off. */
+  retryInMs: number;
+  /** Its latest failure, '' after a success. */
+  error: string;
+}
+
+/** The disk layer's counters (counters only grow; the gauges from writeBlocks on are current). */
+export interface DiskStats {
+  readHits: number;
+  readMisses: number;
+  readSyscalls: number;
+  writeSyscalls: number;
+  readBytes: number;
+  writeBytes: number;
+  piecesFlushed: number;
+  piecesFailed: number;
+  hashReadBacks: number;
+  readBackBlocks: number;
+  writeThroughs: number;
+  flushesComplete: number;
+  flushesBudget: number;
+  flushesClose: number;
+  writeBlocks: number;
+  readBlocks: number;
+  cacheBlocks: number;
+  queuedWriteBytes: number;
+  mappedBytes: number;
+  lockedBytes: number;
+  lockFailed: boolean;
 }
 
 export interface TorrentFile {
@@ -170,6 +268,15 @@ export class Torrent {
   /** priority 0 (skip) to 7 */
   setFilePriority(fileIndex: number, priority: number): void;
   setSequential(sequential: boolean): void;
+  /** BEP 16; applies to peers connecting later, and only while seeding. */
+  setSuperSeeding(on: boolean): void;
+  peers(): PeerInfo[];
+  addWebSeed(url: string, options?: { type?: WebSeedType }): void;
+  /** Throws BT_E_INVALID_ARG if there is no web seed with this URL. */
+  removeWebSeed(url: string): void;
+  webSeeds(): WebSeedInfo[];
+  /** Throws BT_E_STATE without metadata or while checking files. */
+  saveResumeData(): Buffer;
 }
 
 export type AlertType =
@@ -196,7 +303,9 @@ export type AlertType =
   | 'metadata_received'
   | 'metadata_failed'
   | 'alerts_dropped'
-  | 'performance';
+  | 'performance'
+  | 'web_seed_error'
+  | 'dht_reply';
 
 /** Fields every alert has. Alerts are plain objects, fully copied: keep them as long as you like. */
 interface AlertBase<T extends string> {
@@ -236,6 +345,10 @@ export type EndpointErrorAlert = AlertBase<'peer_error' | 'listen_failed'> & {
   endpoint: string;
   error: ErrorCode | null;
 };
+/** A web seed failed and is backed off or banned; the download goes on from others. */
+export type WebSeedErrorAlert = AlertBase<'web_seed_error'> & { url: string; error: ErrorCode | null };
+/** A DHT announce for the torrent found `count` peers. */
+export type DhtReplyAlert = AlertBase<'dht_reply'> & { count: number };
 export type AlertsDroppedAlert = AlertBase<'alerts_dropped'> & { /** alerts dropped */ count: number };
 export type PlainAlert = AlertBase<
   | 'torrent_added'
@@ -274,6 +387,8 @@ export type Alert =
   | EndpointAlert
   | EndpointErrorAlert
   | AlertsDroppedAlert
+  | WebSeedErrorAlert
+  | DhtReplyAlert
   | UnknownAlert;
 
 export interface AlertsOptions {
@@ -288,7 +403,9 @@ export class Session {
   readonly closed: boolean;
   /** Validates every value, then applies them together. */
   applySettings(settings: Settings): void;
+  /** By the setting's type (see settingType()). */
   getSetting(name: string): number | boolean | string;
+  diskStats(): DiskStats;
   /** The TCP port of the first listen interface (useful with port 0). */
   readonly listenPort: number;
   addTorrent(params: AddTorrentParams): Torrent;
@@ -327,3 +444,9 @@ export interface CreateTorrentOptions {
 
 /** Hashes the files (in parallel, blocking the caller) and returns the .torrent bytes. */
 export function createTorrent(options: CreateTorrentOptions): Buffer;
+
+/** The type of a libbt setting; throws BT_E_UNKNOWN_SETTING for an unknown name. */
+export function settingType(name: string): 'int' | 'bool' | 'string';
+
+/** Writes resume data atomically (temporary file, fsync, rename). Throws BT_E_IO on failure. */
+export function writeResumeFile(path: string, data: Buffer | Uint8Array | ArrayBuffer | DataView): void;

@@ -120,6 +120,39 @@ class Torrent {
     native.torrentSetSequential(this.#h, sequential);
   }
 
+  /** BEP 16 super seeding; applies to peers connecting later, and only while seeding. */
+  setSuperSeeding(on) {
+    native.torrentSetSuperSeeding(this.#h, on);
+  }
+
+  /** The connected peers: `{ endpoint, client, source, flags, incoming, seed, ... }`. */
+  peers() {
+    return native.torrentPeers(this.#h);
+  }
+
+  /** Adds an http(s) web seed; type 'url' (BEP 19, the default) or 'http' (BEP 17). */
+  addWebSeed(url, options) {
+    native.torrentAddWebSeed(this.#h, url, options?.type);
+  }
+
+  /** Stops and forgets the web seed with this URL (BT_E_INVALID_ARG if there is none). */
+  removeWebSeed(url) {
+    native.torrentRemoveWebSeed(this.#h, url);
+  }
+
+  /** The torrent's web seeds, from its metadata and added ones. */
+  webSeeds() {
+    return native.torrentWebSeeds(this.#h);
+  }
+
+  /**
+   * The fast-resume data (a Buffer, bencoded) to pass back as addTorrent({ resumeData }).
+   * Throws BT_E_STATE without metadata or while the files are being checked.
+   */
+  saveResumeData() {
+    return native.torrentSaveResumeData(this.#h);
+  }
+
   toString() {
     return `Torrent(${this.#infoHash})`;
   }
@@ -189,6 +222,11 @@ class Session {
   /** A setting's current value: number, boolean or string. */
   getSetting(name) {
     return native.sessionGetSetting(this.#h, name);
+  }
+
+  /** The disk layer's counters (cache hits and misses, syscalls, cache blocks, flushes...). */
+  diskStats() {
+    return native.sessionDiskStats(this.#h);
   }
 
   /** The TCP port listened on (of the first listen interface), useful with port 0. */
@@ -385,13 +423,28 @@ function createTorrent(options) {
   return native.createTorrent(options);
 }
 
+/** The type of a libbt setting: 'int', 'bool' or 'string' (BT_E_UNKNOWN_SETTING if none). */
+function settingType(name) {
+  return native.settingType(name);
+}
+
+/**
+ * Writes resume data to path atomically (temporary file in the same directory, fsync,
+ * rename): a crash leaves the old file or the new one, never a torn one.
+ */
+function writeResumeFile(path, data) {
+  native.writeResumeFile(path, data);
+}
+
 module.exports = {
   Session,
   Torrent,
   LibbtError,
   AlertCategory,
   createTorrent,
-  /** libbt's runtime version, e.g. '0.1.0'. */
+  settingType,
+  writeResumeFile,
+  /** libbt's runtime version, e.g. '0.2.0'. */
   version: native.version,
   /** MAJOR * 10000 + MINOR * 100 + PATCH of the loaded library. */
   versionNumber: native.versionNumber,

@@ -100,7 +100,7 @@ var settingDefs = map[string]settingDef{
 }
 
 // Version is the engine version, kept equal to LIBBT_VERSION in include/libbt.h.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 func checkListenInterfaces(v any) error {
 	_, err := parseListenInterfaces(v.(string))

@@ -6,7 +6,9 @@
  * alert batch; removed torrent; torrent of a freed session), double frees, foreign handles (one
  * kind passed as another, random pointers), unknown setting names and wrong types, corrupt
  * torrent bytes and magnets, empty alert batches, freeing a session while another thread waits,
- * the notify callback, the thread-local last error, and version / macro consistency.
+ * the notify callback, the thread-local last error, version / macro consistency, and the 0.2
+ * additions (setting types, bt_session_get_bool, disk stats, peers, super seeding, web seeds,
+ * fast resume).
  *
  * Usage: misuse SCRATCH_DIR
  */
@@ -208,7 +210,7 @@ static void test_settings_misuse(void) {
     EXPECT_ERR(bt_settings_set_int(s, "connections_limit", 0), BT_E_SETTING_TYPE);
     EXPECT_ERR(bt_settings_set_int(s, "connections_limit", INT64_MIN), BT_E_SETTING_TYPE);
     EXPECT_ERR(bt_settings_set_str(s, "listen_interfaces", "not an address"), BT_E_SETTING_TYPE);
-    EXPECT_ERR(bt_settings_set_bool(s, "enable_dht", 1), BT_E_SETTING_TYPE);
+    EXPECT_ERR(bt_settings_set_bool(s, "enable_upnp", 1), BT_E_SETTING_TYPE);
     /* valid */
     EXPECT_OK(bt_settings_set_int(s, "connections_limit", 50));
     EXPECT_OK(bt_settings_set_bool(s, "enable_incoming_tcp", 0));
@@ -610,6 +612,234 @@ static void test_torrents(bt_session *se) {
     bt_free(tdata);
 }
 
+/* ---- 0.2: settings types, disk stats, peers, super seeding, web seeds, fast resume ---------- */
+
+static void test_setting_types(void) {
+    int type = -1, b = -1;
+    EXPECT_ERR(bt_setting_type(NULL, &type), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_setting_type("connections_limit", NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_setting_type("no_such_setting", &type), BT_E_UNKNOWN_SETTING);
+    CHECK(type == 0);
+    EXPECT_OK(bt_setting_type("connections_limit", &type));
+    CHECK(type == BT_SETTING_INT);
+    EXPECT_OK(bt_setting_type("enable_incoming_tcp", &type));
+    CHECK(type == BT_SETTING_BOOL);
+    EXPECT_OK(bt_setting_type("listen_interfaces", &type));
+    CHECK(type == BT_SETTING_STR);
+
+    EXPECT_ERR(bt_session_get_bool(NULL, "enable_lsd", &b), BT_E_INVALID_ARG);
+    bt_settings *s = loopback_settings();
+    EXPECT_OK(bt_settings_set_bool(s, "enable_incoming_tcp", 1));
+    bt_session *se = NULL;
+    EXPECT_OK(bt_session_new(s, &se));
+    bt_settings_free(s);
+    EXPECT_ERR(bt_session_get_bool(se, NULL, &b), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_session_get_bool(se, "enable_lsd", NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_session_get_bool(se, "connections_limit", &b), BT_E_SETTING_TYPE);
+    EXPECT_ERR(bt_session_get_bool(se, "user_agent", &b), BT_E_SETTING_TYPE);
+    EXPECT_ERR(bt_session_get_bool(se, "no_such_setting", &b), BT_E_UNKNOWN_SETTING);
+    EXPECT_OK(bt_session_get_bool(se, "enable_incoming_tcp", &b));
+    CHECK(b == 1);
+    EXPECT_OK(bt_session_set_bool(se, "enable_incoming_tcp", 0));
+    EXPECT_OK(bt_session_get_bool(se, "enable_incoming_tcp", &b));
+    CHECK(b == 0);
+    EXPECT_ERR(bt_session_get_bool((bt_session *)(uintptr_t)0xdeadbeef, "enable_lsd", &b), BT_E_BAD_HANDLE);
+
+    bt_disk_stats ds;
+    memset(&ds, 0xff, sizeof ds);
+    EXPECT_ERR(bt_session_disk_stats(NULL, &ds), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_session_disk_stats(se, NULL), BT_E_INVALID_ARG);
+    EXPECT_OK(bt_session_disk_stats(se, &ds));
+    CHECK(ds.read_hits == 0 && ds.write_syscalls == 0 && ds.queued_write_bytes == 0);
+    CHECK(ds.cache_blocks >= 0 && ds.write_blocks == 0 && (ds.lock_failed == 0 || ds.lock_failed == 1));
+    EXPECT_OK(bt_session_free(se));
+    EXPECT_ERR(bt_session_disk_stats(se, &ds), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_session_get_bool(se, "enable_lsd", &b), BT_E_BAD_HANDLE);
+}
+
+static void wait_checked(bt_torrent *t) {
+    struct bt_torrent_status st;
+    for (int i = 0; i < 500; i++) {
+        if (bt_torrent_status(t, &st) == BT_OK && st.state != BT_STATE_CHECKING_FILES)
+            return;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void test_v02_torrent_api(void) {
+    bt_settings *ls = loopback_settings();
+    bt_session *se = NULL;
+    EXPECT_OK(bt_session_new(ls, &se));
+    bt_settings_free(ls);
+    size_t tsize = 0;
+    uint8_t *tdata = make_torrent(&tsize);
+    if (tdata == NULL) {
+        bt_session_free(se);
+        return;
+    }
+    bt_peer_info peers[4];
+    size_t n = 99;
+    bt_web_seed_info *ws = (bt_web_seed_info *)&n;
+    uint8_t *rd = (uint8_t *)&n;
+    size_t rdsize = 99;
+
+    /* NULL and foreign handles */
+    EXPECT_ERR(bt_torrent_peers(NULL, peers, 4, &n), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_set_super_seeding(NULL, 1), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_add_web_seed(NULL, "http://127.0.0.1:1/", BT_WEB_SEED_URL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_remove_web_seed(NULL, "http://127.0.0.1:1/"), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_web_seeds(NULL, &ws, &n), BT_E_INVALID_ARG);
+    CHECK(ws == NULL && n == 0);
+    EXPECT_ERR(bt_torrent_save_resume_data(NULL, &rd, &rdsize), BT_E_INVALID_ARG);
+    CHECK(rd == NULL && rdsize == 0);
+    EXPECT_ERR(bt_torrent_peers((bt_torrent *)se, peers, 4, &n), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_set_super_seeding((bt_torrent *)se, 1), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_web_seeds((bt_torrent *)(uintptr_t)1, &ws, &n), BT_E_BAD_HANDLE);
+    CHECK(strcmp(bt_alert_type_name(BT_ALERT_WEB_SEED_ERROR), "web_seed_error") == 0);
+
+    /* a magnet without metadata has no resume data yet */
+    bt_add_torrent_params mp;
+    memset(&mp, 0, sizeof mp);
+    mp.save_path = scratch;
+    mp.magnet_uri = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567";
+    mp.paused = 1;
+    bt_torrent *mt = NULL;
+    EXPECT_OK(bt_session_add_torrent(se, &mp, &mt));
+    EXPECT_ERR(bt_torrent_save_resume_data(mt, &rd, &rdsize), BT_E_STATE);
+    CHECK(rd == NULL && rdsize == 0);
+    EXPECT_OK(bt_session_remove_torrent(se, mt, 0));
+
+    bt_add_torrent_params p;
+    memset(&p, 0, sizeof p);
+    p.save_path = scratch;
+    p.torrent_data = tdata;
+    p.torrent_size = tsize;
+    p.super_seeding = 1;
+    p.resume_size = 10; /* resume_data NULL */
+    bt_torrent *t = NULL;
+    EXPECT_ERR(bt_session_add_torrent(se, &p, &t), BT_E_INVALID_ARG);
+    p.resume_size = 0;
+    EXPECT_OK(bt_session_add_torrent(se, &p, &t));
+    wait_checked(t);
+    struct bt_torrent_status st;
+    EXPECT_OK(bt_torrent_status(t, &st));
+    CHECK(st.super_seeding == 1);
+    CHECK(st.state == BT_STATE_SEEDING);
+    EXPECT_OK(bt_torrent_set_super_seeding(t, 0));
+    EXPECT_OK(bt_torrent_status(t, &st));
+    CHECK(st.super_seeding == 0);
+    EXPECT_OK(bt_torrent_set_super_seeding(t, 7)); /* any non-zero is on */
+    EXPECT_OK(bt_torrent_status(t, &st));
+    CHECK(st.super_seeding == 1);
+
+    /* peers: none connected */
+    n = 99;
+    EXPECT_ERR(bt_torrent_peers(t, peers, 4, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_peers(t, NULL, 4, &n), BT_E_INVALID_ARG);
+    EXPECT_OK(bt_torrent_peers(t, NULL, 0, &n));
+    CHECK(n == 0);
+    EXPECT_OK(bt_torrent_peers(t, peers, 4, &n));
+    CHECK(n == 0);
+
+    /* web seeds */
+    EXPECT_ERR(bt_torrent_add_web_seed(t, NULL, BT_WEB_SEED_URL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/", 0), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/", 3), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_add_web_seed(t, "not a url", BT_WEB_SEED_URL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_add_web_seed(t, "ftp://127.0.0.1/x", BT_WEB_SEED_HTTP), BT_E_INVALID_ARG);
+    EXPECT_OK(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/files/", BT_WEB_SEED_URL));
+    EXPECT_OK(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/seed.php", BT_WEB_SEED_HTTP));
+    EXPECT_OK(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/files/", BT_WEB_SEED_URL)); /* again: no-op */
+    EXPECT_ERR(bt_torrent_web_seeds(t, NULL, &n), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_web_seeds(t, &ws, NULL), BT_E_INVALID_ARG);
+    /* the torrent's own url-list entry (make_torrent) plus the two added */
+    EXPECT_OK(bt_torrent_web_seeds(t, &ws, &n));
+    CHECK(n == 3 && ws != NULL);
+    if (ws != NULL && n == 3) {
+        int url = -1, http = -1, own = -1;
+        for (int i = 0; i < 3; i++) {
+            CHECK(ws[i].url != NULL && ws[i].error != NULL);
+            CHECK(ws[i].requests >= 0 && ws[i].failures >= 0 && ws[i].retry_in_ms >= 0);
+            if (ws[i].type == BT_WEB_SEED_URL && strcmp(ws[i].url, "http://127.0.0.1:3/") == 0)
+                own = i;
+            else if (ws[i].type == BT_WEB_SEED_URL)
+                url = i;
+            if (ws[i].type == BT_WEB_SEED_HTTP)
+                http = i;
+        }
+        CHECK(url >= 0 && strcmp(ws[url].url, "http://127.0.0.1:1/files/") == 0);
+        CHECK(http >= 0 && strcmp(ws[http].url, "http://127.0.0.1:1/seed.php") == 0);
+        CHECK(own >= 0);
+    }
+    bt_free(ws);
+    EXPECT_ERR(bt_torrent_remove_web_seed(t, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_remove_web_seed(t, "http://127.0.0.1:1/never-added"), BT_E_INVALID_ARG);
+    EXPECT_OK(bt_torrent_remove_web_seed(t, "http://127.0.0.1:1/files/"));
+    EXPECT_OK(bt_torrent_remove_web_seed(t, "http://127.0.0.1:1/seed.php"));
+    EXPECT_OK(bt_torrent_remove_web_seed(t, "http://127.0.0.1:3/"));
+    ws = (bt_web_seed_info *)&n;
+    EXPECT_OK(bt_torrent_web_seeds(t, &ws, &n));
+    CHECK(n == 0 && ws == NULL);
+
+    /* fast resume */
+    EXPECT_ERR(bt_torrent_save_resume_data(t, NULL, &rdsize), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_save_resume_data(t, &rd, NULL), BT_E_INVALID_ARG);
+    EXPECT_OK(bt_torrent_save_resume_data(t, &rd, &rdsize));
+    CHECK(rd != NULL && rdsize > 0 && rd[0] == 'd');
+    CHECK(rd != NULL && memmem(rd, rdsize, "11:file-format22:libtorrent resume file", 39) != NULL);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/no/such/dir/x.resume", scratch);
+    EXPECT_ERR(bt_write_resume_file(path, rd, rdsize), BT_E_IO);
+    EXPECT_ERR(bt_write_resume_file(NULL, rd, rdsize), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_write_resume_file("", rd, rdsize), BT_E_INVALID_ARG);
+    snprintf(path, sizeof path, "%s/x.resume", scratch);
+    EXPECT_ERR(bt_write_resume_file(path, NULL, 5), BT_E_INVALID_ARG);
+    EXPECT_OK(bt_write_resume_file(path, NULL, 0)); /* an empty file is allowed */
+    EXPECT_OK(bt_write_resume_file(path, rd, rdsize));
+    {
+        FILE *f = fopen(path, "rb");
+        uint8_t back[65536];
+        size_t got = f ? fread(back, 1, sizeof back, f) : 0;
+        if (f)
+            fclose(f);
+        CHECK(got == rdsize && memcmp(back, rd, got) == 0);
+    }
+
+    /* removed: every new call on the stale handle fails cleanly */
+    EXPECT_OK(bt_session_remove_torrent(se, t, 0));
+    EXPECT_ERR(bt_torrent_peers(t, peers, 4, &n), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_set_super_seeding(t, 1), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/", BT_WEB_SEED_URL), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_remove_web_seed(t, "http://127.0.0.1:1/"), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_web_seeds(t, &ws, &n), BT_E_BAD_HANDLE);
+    uint8_t *rd2 = NULL;
+    size_t rd2size = 0;
+    EXPECT_ERR(bt_torrent_save_resume_data(t, &rd2, &rd2size), BT_E_BAD_HANDLE);
+    CHECK(rd2 == NULL);
+
+    /* re-added with its resume data: complete at once; garbage resume data falls back to a check */
+    p.super_seeding = 0;
+    p.resume_data = rd;
+    p.resume_size = rdsize;
+    EXPECT_OK(bt_session_add_torrent(se, &p, &t));
+    wait_checked(t);
+    EXPECT_OK(bt_torrent_status(t, &st));
+    CHECK(st.state == BT_STATE_SEEDING && st.super_seeding == 0);
+    EXPECT_OK(bt_session_remove_torrent(se, t, 0));
+    static const uint8_t junk[] = "d3:fooi1ee";
+    p.resume_data = junk;
+    p.resume_size = sizeof junk - 1;
+    EXPECT_OK(bt_session_add_torrent(se, &p, &t));
+    wait_checked(t);
+    EXPECT_OK(bt_torrent_status(t, &st));
+    CHECK(st.state == BT_STATE_SEEDING);
+    bt_free(rd);
+    bt_free(tdata);
+    EXPECT_OK(bt_session_free(se));
+    EXPECT_ERR(bt_torrent_peers(t, peers, 4, &n), BT_E_BAD_HANDLE); /* torrent of a freed session */
+}
+
 static void test_alerts_and_free(void) {
     bt_settings *s = loopback_settings();
     EXPECT_OK(bt_settings_set_int(s, "alert_mask", 0));
@@ -831,6 +1061,8 @@ int main(int argc, char **argv) {
     test_alerts_and_free();
     test_free_while_waiting();
     test_notify();
+    test_setting_types();
+    test_v02_torrent_api();
     test_thread_local_error();
     test_concurrent_free();
     printf("%d passed, %d failed\n", passed, failed);

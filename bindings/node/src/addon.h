@@ -90,6 +90,7 @@ napi_value make_undefined(napi_env env);
 int settings_from_object(napi_env env, napi_value obj, bt_settings **out);
 napi_value js_session_apply_settings(napi_env env, napi_callback_info info);
 napi_value js_session_get_setting(napi_env env, napi_callback_info info);
+napi_value js_setting_type(napi_env env, napi_callback_info info);
 
 /* ---- session.c ---- */
 napi_value js_session_new(napi_env env, napi_callback_info info);
@@ -100,6 +101,7 @@ napi_value js_session_add_torrent(napi_env env, napi_callback_info info);
 napi_value js_session_remove_torrent(napi_env env, napi_callback_info info);
 napi_value js_session_torrents(napi_env env, napi_callback_info info);
 napi_value js_session_find_torrent(napi_env env, napi_callback_info info);
+napi_value js_session_disk_stats(napi_env env, napi_callback_info info);
 void session_close(session_state *st);
 
 /* ---- alerts.c ---- */
@@ -123,6 +125,13 @@ napi_value js_torrent_force_recheck(napi_env env, napi_callback_info info);
 napi_value js_torrent_connect_peer(napi_env env, napi_callback_info info);
 napi_value js_torrent_set_file_priority(napi_env env, napi_callback_info info);
 napi_value js_torrent_set_sequential(napi_env env, napi_callback_info info);
+napi_value js_torrent_set_super_seeding(napi_env env, napi_callback_info info);
+napi_value js_torrent_peers(napi_env env, napi_callback_info info);
+napi_value js_torrent_add_web_seed(napi_env env, napi_callback_info info);
+napi_value js_torrent_remove_web_seed(napi_env env, napi_callback_info info);
+napi_value js_torrent_web_seeds(napi_env env, napi_callback_info info);
+napi_value js_torrent_save_resume_data(napi_env env, napi_callback_info info);
+napi_value js_write_resume_file(napi_env env, napi_callback_info info);
 
 /* ---- create.c ---- */
 napi_value js_create_torrent(napi_env env, napi_callback_info info);

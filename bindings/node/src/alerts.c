@@ -187,6 +187,8 @@ static int alert_fields(int type) {
         return F_ENDPOINT;
     case BT_ALERT_PEER_ERROR: case BT_ALERT_LISTEN_FAILED: return F_ENDPOINT | F_ERROR;
     case BT_ALERT_ALERTS_DROPPED: return F_COUNT;
+    case BT_ALERT_WEB_SEED_ERROR: return F_URL | F_ERROR;
+    case BT_ALERT_DHT_REPLY: return F_COUNT;
     default: return F_ALL;
     }
 }

@@ -164,12 +164,16 @@ napi_value js_session_add_torrent(napi_env env, napi_callback_info info) {
     bt_add_torrent_params p = {0};
     char *save_path = NULL, *file = NULL, *magnet = NULL;
     uint8_t *prios = NULL;
-    int paused = 0, sequential = 0;
+    int paused = 0, sequential = 0, super_seeding = 0;
+    napi_value resume_v;
     if (get_opt_string_prop(env, argv[1], "savePath", &save_path) ||
         get_opt_string_prop(env, argv[1], "torrentFile", &file) ||
         get_opt_string_prop(env, argv[1], "magnet", &magnet) ||
         get_opt_bool_prop(env, argv[1], "paused", &paused) ||
         get_opt_bool_prop(env, argv[1], "sequential", &sequential) ||
+        get_opt_bool_prop(env, argv[1], "superSeeding", &super_seeding) ||
+        napi_get_named_property(env, argv[1], "resumeData", &resume_v) != napi_ok ||
+        (!is_nullish(env, resume_v) && get_bytes(env, resume_v, "resumeData", &p.resume_data, &p.resume_size)) ||
         get_priorities(env, argv[1], &prios, &p.num_file_priorities) ||
         napi_get_named_property(env, argv[1], "torrentData", &data_v) != napi_ok ||
         (!is_nullish(env, data_v) && get_bytes(env, data_v, "torrentData", &p.torrent_data, &p.torrent_size))) {
@@ -181,6 +185,7 @@ napi_value js_session_add_torrent(napi_env env, napi_callback_info info) {
     p.magnet_uri = magnet;
     p.paused = paused;
     p.sequential = sequential;
+    p.super_seeding = super_seeding;
     p.file_priorities = prios;
     bt_torrent *tor = NULL;
     int rc = bt_session_add_torrent(st->s, &p, &tor);
@@ -270,4 +275,39 @@ napi_value js_session_find_torrent(napi_env env, napi_callback_info info) {
     else if (value_to_torrent(env, tor, &out))
         out = NULL;
     return out;
+}
+
+/* sessionDiskStats(session) -> { readHits, readMisses, ... } */
+napi_value js_session_disk_stats(napi_env env, napi_callback_info info) {
+    napi_value argv[1], o;
+    session_state *st;
+    bt_disk_stats d;
+    if (get_args(env, info, 1, argv) || get_session(env, argv[0], &st, 1))
+        return NULL;
+    int rc = bt_session_disk_stats(st->s, &d);
+    if (rc != BT_OK) {
+        throw_bt(env, rc);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_object(env, &o));
+    /* Counters stay exact as numbers up to 2^53 bytes. */
+    if (set_num(env, o, "readHits", (double)d.read_hits) || set_num(env, o, "readMisses", (double)d.read_misses) ||
+        set_num(env, o, "readSyscalls", (double)d.read_syscalls) ||
+        set_num(env, o, "writeSyscalls", (double)d.write_syscalls) ||
+        set_num(env, o, "readBytes", (double)d.read_bytes) || set_num(env, o, "writeBytes", (double)d.write_bytes) ||
+        set_num(env, o, "piecesFlushed", (double)d.pieces_flushed) ||
+        set_num(env, o, "piecesFailed", (double)d.pieces_failed) ||
+        set_num(env, o, "hashReadBacks", (double)d.hash_read_backs) ||
+        set_num(env, o, "readBackBlocks", (double)d.read_back_blocks) ||
+        set_num(env, o, "writeThroughs", (double)d.write_throughs) ||
+        set_num(env, o, "flushesComplete", (double)d.flushes_complete) ||
+        set_num(env, o, "flushesBudget", (double)d.flushes_budget) ||
+        set_num(env, o, "flushesClose", (double)d.flushes_close) ||
+        set_num(env, o, "writeBlocks", (double)d.write_blocks) || set_num(env, o, "readBlocks", (double)d.read_blocks) ||
+        set_num(env, o, "cacheBlocks", (double)d.cache_blocks) ||
+        set_num(env, o, "queuedWriteBytes", (double)d.queued_write_bytes) ||
+        set_num(env, o, "mappedBytes", (double)d.mapped_bytes) ||
+        set_num(env, o, "lockedBytes", (double)d.locked_bytes) || set_bool(env, o, "lockFailed", d.lock_failed))
+        return NULL;
+    return o;
 }

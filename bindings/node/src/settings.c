@@ -118,9 +118,33 @@ napi_value js_session_apply_settings(napi_env env, napi_callback_info info) {
     return make_undefined(env);
 }
 
-/* getSetting(session, name) -> number | boolean | string. libbt has no typed getter for bools
- * (bt_session_get_int reads them as 0/1) and no type query, so a bool is recognised by
- * whether a scratch bt_settings accepts the value through bt_settings_set_bool. */
+static const char *setting_type_name(int type) {
+    switch (type) {
+    case BT_SETTING_INT: return "int";
+    case BT_SETTING_BOOL: return "bool";
+    case BT_SETTING_STR: return "string";
+    default: return "unknown";
+    }
+}
+
+/* settingType(name) -> 'int' | 'bool' | 'string' */
+napi_value js_setting_type(napi_env env, napi_callback_info info) {
+    napi_value argv[1], out = NULL;
+    char *name;
+    int type = 0;
+    if (get_args(env, info, 1, argv) || get_string(env, argv[0], "name", &name))
+        return NULL;
+    int rc = bt_setting_type(name, &type);
+    free(name);
+    if (rc != BT_OK) {
+        throw_bt(env, rc);
+        return NULL;
+    }
+    NAPI_CALL(env, napi_create_string_utf8(env, setting_type_name(type), NAPI_AUTO_LENGTH, &out));
+    return out;
+}
+
+/* getSetting(session, name) -> number | boolean | string, by the type libbt reports. */
 napi_value js_session_get_setting(napi_env env, napi_callback_info info) {
     napi_value argv[2], out = NULL;
     session_state *ss;
@@ -128,30 +152,27 @@ napi_value js_session_get_setting(napi_env env, napi_callback_info info) {
     if (get_args(env, info, 2, argv) || get_session(env, argv[0], &ss, 1) ||
         get_string(env, argv[1], "name", &name))
         return NULL;
-    int64_t n;
-    int rc = bt_session_get_int(ss->s, name, &n);
-    if (rc == BT_OK) {
-        bt_settings *probe = NULL;
-        int is_bool = 0;
-        if (bt_settings_new(&probe) == BT_OK) {
-            is_bool = bt_settings_set_bool(probe, name, n != 0) == BT_OK;
-            bt_settings_free(probe);
-        }
-        if (is_bool)
-            napi_get_boolean(env, n != 0, &out);
-        else
+    int type = 0;
+    int rc = bt_setting_type(name, &type);
+    if (rc == BT_OK && type == BT_SETTING_BOOL) {
+        int b = 0;
+        rc = bt_session_get_bool(ss->s, name, &b);
+        if (rc == BT_OK)
+            napi_get_boolean(env, b != 0, &out);
+    } else if (rc == BT_OK && type == BT_SETTING_INT) {
+        int64_t n = 0;
+        rc = bt_session_get_int(ss->s, name, &n);
+        if (rc == BT_OK)
             napi_create_int64(env, n, &out);
-    } else if (rc == BT_E_SETTING_TYPE) {
+    } else if (rc == BT_OK) {
         char *s = NULL;
         rc = bt_session_get_str(ss->s, name, &s);
         if (rc == BT_OK)
             napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out);
-        else
-            throw_bt(env, rc);
         bt_free(s);
-    } else {
-        throw_bt(env, rc);
     }
+    if (rc != BT_OK)
+        throw_bt(env, rc);
     free(name);
     return out;
 }

@@ -1,5 +1,6 @@
 /* Torrents: status, metadata views and control. Handles are libbt ids (validated by libbt). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "addon.h"
 
@@ -61,7 +62,8 @@ napi_value js_torrent_status(napi_env env, napi_callback_info info) {
               set_num(env, o, "numPeers", s.num_peers) || set_num(env, o, "numSeeds", s.num_seeds) ||
               set_num(env, o, "numPieces", s.num_pieces) || set_num(env, o, "piecesDone", s.pieces_done) ||
               set_num(env, o, "pieceLength", (double)s.piece_length) ||
-              set_str(env, o, "infoHash", s.info_hash);
+              set_str(env, o, "infoHash", s.info_hash) ||
+              set_bool(env, o, "superSeeding", s.super_seeding);
     bt_free(err_msg);
     return bad ? NULL : o;
 }
@@ -218,4 +220,206 @@ napi_value js_torrent_set_sequential(napi_env env, napi_callback_info info) {
     if (torrent_arg(env, info, 2, argv, &t) || get_bool(env, argv[1], "sequential", &seq))
         return NULL;
     return result(env, bt_torrent_set_sequential(t, seq));
+}
+
+napi_value js_torrent_set_super_seeding(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    bt_torrent *t;
+    int on;
+    if (torrent_arg(env, info, 2, argv, &t) || get_bool(env, argv[1], "superSeeding", &on))
+        return NULL;
+    return result(env, bt_torrent_set_super_seeding(t, on));
+}
+
+static const char *peer_source_name(int source) {
+    static const char *const names[] = {"unknown", "tracker", "dht", "pex", "lsd", "user", "incoming", "webSeed"};
+    if (source >= 0 && source < (int)(sizeof names / sizeof names[0]))
+        return names[source];
+    return "unknown";
+}
+
+/* NUL-terminates a fixed-size C string field (libbt does; this guards against a short read). */
+static const char *fixed_str(char *buf, size_t cap) {
+    buf[cap - 1] = 0;
+    return buf;
+}
+
+static int peer_to_object(napi_env env, bt_peer_info *p, napi_value *out) {
+    napi_value o;
+    NAPI_CALL_INT(env, napi_create_object(env, &o));
+    uint32_t f = p->flags;
+    if (set_str(env, o, "endpoint", fixed_str(p->endpoint, sizeof p->endpoint)) ||
+        set_str(env, o, "client", fixed_str(p->client, sizeof p->client)) ||
+        set_str(env, o, "source", peer_source_name(p->source)) ||
+        set_num(env, o, "flags", (double)f) ||
+        set_bool(env, o, "incoming", f & BT_PEER_INCOMING) || set_bool(env, o, "seed", f & BT_PEER_SEED) ||
+        set_bool(env, o, "encrypted", f & BT_PEER_ENCRYPTED) ||
+        set_bool(env, o, "choked", f & BT_PEER_CHOKED) || set_bool(env, o, "interested", f & BT_PEER_INTERESTED) ||
+        set_bool(env, o, "remoteChoked", f & BT_PEER_REMOTE_CHOKED) ||
+        set_bool(env, o, "remoteInterested", f & BT_PEER_REMOTE_INTERESTED) ||
+        set_bool(env, o, "snubbed", f & BT_PEER_SNUBBED) ||
+        set_num(env, o, "progress", p->progress) ||
+        set_num(env, o, "downloadRate", (double)p->download_rate) ||
+        set_num(env, o, "uploadRate", (double)p->upload_rate) ||
+        set_num(env, o, "totalDownload", (double)p->total_download) ||
+        set_num(env, o, "totalUpload", (double)p->total_upload))
+        return -1;
+    *out = o;
+    return 0;
+}
+
+/* peers(t) -> [{ endpoint, client, source, flags, incoming, seed, ... }] */
+napi_value js_torrent_peers(napi_env env, napi_callback_info info) {
+    napi_value argv[1], arr;
+    bt_torrent *t;
+    if (torrent_arg(env, info, 1, argv, &t))
+        return NULL;
+    size_t cap = 32, count = 0;
+    bt_peer_info *buf = NULL;
+    for (int tries = 0;; tries++) {
+        bt_peer_info *nb = realloc(buf, cap * sizeof *buf);
+        if (!nb) {
+            free(buf);
+            napi_throw_error(env, NULL, "out of memory");
+            return NULL;
+        }
+        buf = nb;
+        int rc = bt_torrent_peers(t, buf, cap, &count);
+        if (rc != BT_OK) {
+            free(buf);
+            return result(env, rc);
+        }
+        if (count <= cap)
+            break;
+        if (tries == 8) {
+            free(buf);
+            throw_bt_msg(env, BT_E_INTERNAL, "libbt: the peer list kept growing");
+            return NULL;
+        }
+        cap = count + 16; /* peers may connect between the two calls */
+    }
+    if (napi_create_array_with_length(env, count, &arr) != napi_ok)
+        goto fail;
+    for (size_t i = 0; i < count; i++) {
+        napi_value o;
+        if (peer_to_object(env, &buf[i], &o) || napi_set_element(env, arr, (uint32_t)i, o) != napi_ok)
+            goto fail;
+    }
+    free(buf);
+    return arr;
+fail:
+    free(buf);
+    throw_napi_failure(env, napi_generic_failure, "building the peer list");
+    return NULL;
+}
+
+/* addWebSeed(t, url, type) with type 'url' (BEP 19) or 'http' (BEP 17) */
+napi_value js_torrent_add_web_seed(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    bt_torrent *t;
+    char *url = NULL, *type = NULL;
+    if (torrent_arg(env, info, 3, argv, &t) || get_string(env, argv[1], "url", &url))
+        return NULL;
+    int kind = BT_WEB_SEED_URL;
+    if (!is_nullish(env, argv[2])) {
+        if (get_string(env, argv[2], "type", &type)) {
+            free(url);
+            return NULL;
+        }
+        if (strcmp(type, "url") == 0) {
+            kind = BT_WEB_SEED_URL;
+        } else if (strcmp(type, "http") == 0) {
+            kind = BT_WEB_SEED_HTTP;
+        } else {
+            free(url);
+            free(type);
+            napi_throw_range_error(env, "ERR_INVALID_ARG_VALUE", "type must be 'url' (BEP 19) or 'http' (BEP 17)");
+            return NULL;
+        }
+    }
+    int rc = bt_torrent_add_web_seed(t, url, kind);
+    free(url);
+    free(type);
+    return result(env, rc);
+}
+
+napi_value js_torrent_remove_web_seed(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    bt_torrent *t;
+    char *url;
+    if (torrent_arg(env, info, 2, argv, &t) || get_string(env, argv[1], "url", &url))
+        return NULL;
+    int rc = bt_torrent_remove_web_seed(t, url);
+    free(url);
+    return result(env, rc);
+}
+
+/* webSeeds(t) -> [{ url, type, requests, totalDownload, downloadRate, failures, banned, retryInMs, error }] */
+napi_value js_torrent_web_seeds(napi_env env, napi_callback_info info) {
+    napi_value argv[1], arr;
+    bt_torrent *t;
+    bt_web_seed_info *ws = NULL;
+    size_t n = 0;
+    if (torrent_arg(env, info, 1, argv, &t))
+        return NULL;
+    int rc = bt_torrent_web_seeds(t, &ws, &n);
+    if (rc != BT_OK)
+        return result(env, rc);
+    if (napi_create_array_with_length(env, n, &arr) != napi_ok)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        napi_value o;
+        if (napi_create_object(env, &o) != napi_ok || set_str(env, o, "url", ws[i].url) ||
+            set_str(env, o, "type", ws[i].type == BT_WEB_SEED_HTTP ? "http" : "url") ||
+            set_num(env, o, "requests", ws[i].requests) ||
+            set_num(env, o, "totalDownload", (double)ws[i].total_download) ||
+            set_num(env, o, "downloadRate", (double)ws[i].download_rate) ||
+            set_num(env, o, "failures", ws[i].failures) || set_bool(env, o, "banned", ws[i].banned) ||
+            set_num(env, o, "retryInMs", (double)ws[i].retry_in_ms) || set_str(env, o, "error", ws[i].error) ||
+            napi_set_element(env, arr, (uint32_t)i, o) != napi_ok)
+            goto fail;
+    }
+    bt_free(ws);
+    return arr;
+fail:
+    bt_free(ws);
+    throw_napi_failure(env, napi_generic_failure, "building the web seed list");
+    return NULL;
+}
+
+/* saveResumeData(t) -> Buffer */
+napi_value js_torrent_save_resume_data(napi_env env, napi_callback_info info) {
+    napi_value argv[1], out = NULL;
+    bt_torrent *t;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    if (torrent_arg(env, info, 1, argv, &t))
+        return NULL;
+    int rc = bt_torrent_save_resume_data(t, &data, &size);
+    if (rc != BT_OK)
+        return result(env, rc);
+    void *copy;
+    if (napi_create_buffer_copy(env, size, data, &copy, &out) != napi_ok) {
+        out = NULL;
+        throw_napi_failure(env, napi_generic_failure, "napi_create_buffer_copy");
+    }
+    bt_free(data);
+    return out;
+}
+
+/* writeResumeFile(path, bytes): atomic (temporary file, fsync, rename). */
+napi_value js_write_resume_file(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    char *path;
+    const uint8_t *data;
+    size_t len;
+    if (get_args(env, info, 2, argv) || get_string(env, argv[0], "path", &path))
+        return NULL;
+    if (get_bytes(env, argv[1], "data", &data, &len)) {
+        free(path);
+        return NULL;
+    }
+    int rc = bt_write_resume_file(path, data, len);
+    free(path);
+    return result(env, rc);
 }

@@ -36,7 +36,21 @@ from ._errors import (
 )
 from ._lib import lib as _cdll
 from ._lib import library_path
-from ._types import AlertCategory, AlertType, File, Pieces, TorrentState, TorrentStatus
+from ._types import (
+    AlertCategory,
+    AlertType,
+    DiskStats,
+    File,
+    PeerFlags,
+    PeerInfo,
+    PeerSource,
+    Pieces,
+    SettingType,
+    TorrentState,
+    TorrentStatus,
+    WebSeed,
+    WebSeedType,
+)
 from .alerts import (
     Alert,
     AlertsDroppedAlert,
@@ -63,13 +77,16 @@ from .alerts import (
     TrackerErrorAlert,
     TrackerReplyAlert,
     TrackerWarningAlert,
+    WebSeedErrorAlert,
+    DhtReplyAlert,
 )
 from .create import create_torrent, info_hash_of
-from .session import Session
+from .resume import read_resume_file, write_resume_file
+from .session import Session, setting_type
 from .torrent import Torrent
 
-__version__ = "0.1.0"
-#: The runtime version of the loaded libbt.so, e.g. "0.1.0".
+__version__ = "0.2.0"
+#: The runtime version of the loaded libbt.so, e.g. "0.2.0".
 version: str = (_cdll.bt_version() or b"").decode("ascii", "replace")
 #: MAJOR*10000 + MINOR*100 + PATCH of the loaded libbt.so.
 version_number: int = _cdll.bt_version_number()
@@ -96,6 +113,16 @@ __all__ = [
     "AlertCategory",
     "create_torrent",
     "info_hash_of",
+    "setting_type",
+    "SettingType",
+    "DiskStats",
+    "PeerInfo",
+    "PeerSource",
+    "PeerFlags",
+    "WebSeed",
+    "WebSeedType",
+    "write_resume_file",
+    "read_resume_file",
     "Error",
     "InvalidArgument",
     "BadHandle",
@@ -135,4 +162,6 @@ __all__ = [
     "MetadataFailedAlert",
     "AlertsDroppedAlert",
     "PerformanceAlert",
+    "WebSeedErrorAlert",
+    "DhtReplyAlert",
 ]

@@ -21,6 +21,7 @@ from ctypes import (
     c_size_t,
     c_uint8,
     c_uint32,
+    c_uint64,
     c_void_p,
 )
 from pathlib import Path
@@ -77,6 +78,10 @@ class AddTorrentParams(Structure):
         ("sequential", c_int),
         ("file_priorities", POINTER(c_uint8)),
         ("num_file_priorities", c_size_t),
+        # 0.2
+        ("super_seeding", c_int),
+        ("resume_data", POINTER(c_uint8)),
+        ("resume_size", c_size_t),
     ]
 
 
@@ -101,6 +106,8 @@ class TorrentStatusStruct(Structure):
         ("pieces_done", c_int),
         ("piece_length", c_int64),
         ("info_hash", c_char * 41),
+        # 0.2
+        ("super_seeding", c_int),
     ]
 
 
@@ -123,6 +130,53 @@ class AlertStruct(Structure):
         ("url", c_char_p),
         ("path", c_char_p),
         ("operation", c_char_p),
+    ]
+
+
+class DiskStatsStruct(Structure):
+    _fields_ = [
+        (name, c_uint64)
+        for name in (
+            "read_hits", "read_misses", "read_syscalls", "write_syscalls", "read_bytes",
+            "write_bytes", "pieces_flushed", "pieces_failed", "hash_read_backs",
+            "read_back_blocks", "write_throughs", "flushes_complete", "flushes_budget",
+            "flushes_close",
+        )
+    ] + [
+        (name, c_int64)
+        for name in (
+            "write_blocks", "read_blocks", "cache_blocks", "queued_write_bytes", "mapped_bytes",
+            "locked_bytes",
+        )
+    ] + [("lock_failed", c_int)]
+
+
+class PeerInfoStruct(Structure):
+    _fields_ = [
+        ("endpoint", c_char * 64),
+        ("client", c_char * 64),
+        ("source", c_int),
+        ("flags", c_uint32),
+        ("progress", c_double),
+        ("download_rate", c_int64),
+        ("upload_rate", c_int64),
+        ("total_download", c_int64),
+        ("total_upload", c_int64),
+    ]
+
+
+class WebSeedInfoStruct(Structure):
+    # The strings point into the same bt_free'd block: c_char_p reads copy them.
+    _fields_ = [
+        ("url", c_char_p),
+        ("type", c_int),
+        ("requests", c_int),
+        ("total_download", c_int64),
+        ("download_rate", c_int64),
+        ("failures", c_int),
+        ("banned", c_int),
+        ("retry_in_ms", c_int64),
+        ("error", c_char_p),
     ]
 
 
@@ -171,6 +225,9 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "bt_session_get_int": (c_int, [_H, c_char_p, _P(c_int64)]),
     "bt_session_get_str": (c_int, [_H, c_char_p, _OUT_STR]),
     "bt_session_listen_port": (c_int, [_H, _P(c_int)]),
+    "bt_setting_type": (c_int, [c_char_p, _P(c_int)]),
+    "bt_session_get_bool": (c_int, [_H, c_char_p, _P(c_int)]),
+    "bt_session_disk_stats": (c_int, [_H, _P(DiskStatsStruct)]),
     # torrents
     "bt_session_add_torrent": (c_int, [_H, _P(AddTorrentParams), _OUT_H]),
     "bt_session_remove_torrent": (c_int, [_H, _H, c_int]),
@@ -189,6 +246,13 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "bt_torrent_set_sequential": (c_int, [_H, c_int]),
     "bt_torrent_num_files": (c_int, [_H, _P(c_int)]),
     "bt_torrent_file": (c_int, [_H, c_int, _OUT_STR, _P(c_int64)]),
+    "bt_torrent_peers": (c_int, [_H, _P(PeerInfoStruct), c_size_t, _P(c_size_t)]),
+    "bt_torrent_set_super_seeding": (c_int, [_H, c_int]),
+    "bt_torrent_add_web_seed": (c_int, [_H, c_char_p, c_int]),
+    "bt_torrent_remove_web_seed": (c_int, [_H, c_char_p]),
+    "bt_torrent_web_seeds": (c_int, [_H, _P(c_void_p), _P(c_size_t)]),
+    "bt_torrent_save_resume_data": (c_int, [_H, _P(c_void_p), _P(c_size_t)]),
+    "bt_write_resume_file": (c_int, [c_char_p, _P(c_uint8), c_size_t]),
     # alerts
     "bt_session_pop_alerts": (c_int, [_H, _OUT_H]),
     "bt_session_wait_for_alert": (c_int, [_H, c_int]),

@@ -6,7 +6,21 @@ import enum
 from dataclasses import dataclass
 from typing import Iterator
 
-__all__ = ["TorrentState", "AlertType", "AlertCategory", "TorrentStatus", "File", "Pieces"]
+__all__ = [
+    "TorrentState",
+    "AlertType",
+    "AlertCategory",
+    "TorrentStatus",
+    "File",
+    "Pieces",
+    "SettingType",
+    "PeerSource",
+    "PeerFlags",
+    "PeerInfo",
+    "WebSeedType",
+    "WebSeed",
+    "DiskStats",
+]
 
 
 class TorrentState(enum.IntEnum):
@@ -57,6 +71,8 @@ class AlertType(enum.IntEnum):
     METADATA_FAILED = 22
     ALERTS_DROPPED = 23
     PERFORMANCE = 24
+    WEB_SEED_ERROR = 25
+    DHT_REPLY = 26
 
     @classmethod
     def _missing_(cls, value: object) -> "AlertType | None":
@@ -114,6 +130,7 @@ class TorrentStatus:
     pieces_done: int
     piece_length: int
     info_hash: str
+    super_seeding: bool = False  # BEP 16 is switched on (it acts once the torrent seeds)
 
     @property
     def is_finished(self) -> bool:
@@ -181,3 +198,126 @@ class Pieces:
 
     def __repr__(self) -> str:
         return f"<Pieces {self.count()}/{self._n}>"
+
+
+class SettingType(enum.IntEnum):
+    """bt_setting_kind: the type of a setting's value."""
+
+    INT = 1
+    BOOL = 2
+    STR = 3
+
+
+class PeerSource(enum.IntEnum):
+    """bt_peer_source: how a peer was learned of."""
+
+    UNKNOWN = 0
+    TRACKER = 1
+    DHT = 2
+    PEX = 3
+    LSD = 4
+    USER = 5
+    INCOMING = 6
+    WEB_SEED = 7
+
+    @classmethod
+    def _missing_(cls, value: object) -> "PeerSource | None":
+        if isinstance(value, int):
+            member = int.__new__(cls, value)
+            member._name_ = f"UNKNOWN_{value}"
+            member._value_ = value
+            return member
+        return None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class PeerFlags(enum.IntFlag):
+    """bt_peer_info.flags (BT_PEER_*)."""
+
+    INCOMING = 0x1
+    SEED = 0x2
+    ENCRYPTED = 0x4
+    CHOKED = 0x8  # we choke it
+    INTERESTED = 0x10  # we are interested in it
+    REMOTE_CHOKED = 0x20  # it chokes us
+    REMOTE_INTERESTED = 0x40  # it is interested in us
+    SNUBBED = 0x80
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    """One connected peer (bt_peer_info)."""
+
+    endpoint: str  # "1.2.3.4:6881" or "[::1]:6881"
+    client: str  # from its extended handshake, "" if unknown
+    source: PeerSource
+    flags: PeerFlags
+    progress: float  # 0..1 of the pieces it has
+    download_rate: int  # payload bytes/s from it
+    upload_rate: int  # payload bytes/s to it
+    total_download: int  # payload bytes from it on this connection
+    total_upload: int
+
+    @property
+    def incoming(self) -> bool:
+        return PeerFlags.INCOMING in self.flags
+
+    @property
+    def seed(self) -> bool:
+        return PeerFlags.SEED in self.flags
+
+    @property
+    def encrypted(self) -> bool:
+        return PeerFlags.ENCRYPTED in self.flags
+
+
+class WebSeedType(enum.IntEnum):
+    """bt_web_seed_type."""
+
+    URL = 1  # BEP 19, GetRight-style (url-list)
+    HTTP = 2  # BEP 17, Hoffman-style (httpseeds)
+
+
+@dataclass(frozen=True)
+class WebSeed:
+    """One web seed of a torrent (bt_web_seed_info)."""
+
+    url: str
+    type: WebSeedType
+    requests: int  # in flight
+    total_download: int  # payload bytes received from it
+    download_rate: int
+    failures: int  # since its last success
+    banned: bool  # sent too many pieces that failed the hash check
+    retry_in: float  # seconds until it is tried again (0 unless backed off)
+    error: str  # its latest failure, "" after a success
+
+
+@dataclass(frozen=True)
+class DiskStats:
+    """The session's disk counters (bt_disk_stats). Counters only grow; the gauges (from
+    ``write_blocks`` on) are current values."""
+
+    read_hits: int
+    read_misses: int
+    read_syscalls: int
+    write_syscalls: int
+    read_bytes: int
+    write_bytes: int
+    pieces_flushed: int
+    pieces_failed: int
+    hash_read_backs: int
+    read_back_blocks: int
+    write_throughs: int
+    flushes_complete: int
+    flushes_budget: int
+    flushes_close: int
+    write_blocks: int
+    read_blocks: int
+    cache_blocks: int
+    queued_write_bytes: int
+    mapped_bytes: int
+    locked_bytes: int
+    lock_failed: bool

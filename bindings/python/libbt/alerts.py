@@ -43,6 +43,8 @@ __all__ = [
     "MetadataFailedAlert",
     "AlertsDroppedAlert",
     "PerformanceAlert",
+    "WebSeedErrorAlert",
+    "DhtReplyAlert",
 ]
 
 
@@ -194,6 +196,20 @@ class PerformanceAlert(Alert):
     pass
 
 
+@dataclass(frozen=True)
+class WebSeedErrorAlert(Alert):
+    """A web seed failed and is backed off or banned; the download goes on from others."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class DhtReplyAlert(Alert):
+    """A DHT announce for the torrent found ``num_peers`` peers."""
+
+    num_peers: int
+
+
 def _s(raw: Optional[bytes]) -> str:
     return raw.decode("utf-8", "surrogateescape") if raw else ""
 
@@ -228,6 +244,8 @@ _CLASSES: dict[int, tuple[type[Alert], _Extra]] = {
     AlertType.METADATA_FAILED: (MetadataFailedAlert, lambda a: (_s(a.endpoint),)),
     AlertType.ALERTS_DROPPED: (AlertsDroppedAlert, lambda a: (a.count,)),
     AlertType.PERFORMANCE: (PerformanceAlert, lambda a: ()),
+    AlertType.WEB_SEED_ERROR: (WebSeedErrorAlert, lambda a: (_s(a.url),)),
+    AlertType.DHT_REPLY: (DhtReplyAlert, lambda a: (a.count,)),
 }
 
 

@@ -18,26 +18,23 @@ from ._errors import (
     SettingTypeError,
     check,
 )
-from ._lib import AddTorrentParams, AlertStruct, lib, take_string
+from ._lib import AddTorrentParams, AlertStruct, DiskStatsStruct, lib, take_string
+from ._types import DiskStats, SettingType
 from .torrent import Torrent, _cstr
 
-__all__ = ["Session", "SettingValue", "TorrentSource"]
+__all__ = ["Session", "SettingValue", "TorrentSource", "setting_type"]
 
 SettingValue = Union[bool, int, str]
 TorrentSource = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview]
 
-# Bool settings named in libbt.h; bt_session_get_int reads them as 0/1 and get_setting turns them
-# back into bool. A bool setting unknown to this list is returned as an int.
-_BOOL_SETTINGS = frozenset(
-    {
-        "enable_incoming_tcp",
-        "enable_outgoing_tcp",
-        "enable_dht",
-        "enable_lsd",
-        "enable_upnp",
-        "enable_natpmp",
-    }
-)
+
+
+def setting_type(name: str) -> SettingType:
+    """The type of libbt's setting ``name`` (:class:`UnknownSetting` if there is none)."""
+    out = c_int(0)
+    check(lib.bt_setting_type(_cstr(name, "setting name"), byref(out)))
+    return SettingType(out.value)
+
 
 # Longest single blocking wait inside libbt, so Ctrl-C and close() are noticed promptly.
 _WAIT_SLICE = 0.2
@@ -174,18 +171,29 @@ class Session:
              self._h(), name, value)
 
     def get_setting(self, name: str) -> SettingValue:
-        """The current value of a setting: int, str, or bool for the enable_* settings."""
+        """The current value of a setting as its type says: int, bool or str."""
         key = _cstr(name, "setting name")
         h = self._h()
-        out = c_int64(0)
-        rc = lib.bt_session_get_int(h, key, byref(out))
-        if rc == 0:
-            return bool(out.value) if name in _BOOL_SETTINGS else out.value
-        if rc != SettingTypeError.code:
-            check(rc)
+        kind = setting_type(name)
+        if kind == SettingType.BOOL:
+            b = c_int(0)
+            check(lib.bt_session_get_bool(h, key, byref(b)))
+            return bool(b.value)
+        if kind == SettingType.INT:
+            out = c_int64(0)
+            check(lib.bt_session_get_int(h, key, byref(out)))
+            return out.value
         s = c_void_p()
         check(lib.bt_session_get_str(h, key, byref(s)))
         return take_string(s)
+
+    def disk_stats(self) -> DiskStats:
+        """The disk layer's counters: cache hits and misses, system calls, cache blocks, queued
+        and locked bytes, flush reasons."""
+        d = DiskStatsStruct()
+        check(lib.bt_session_disk_stats(self._h(), byref(d)))
+        return DiskStats(**{name: getattr(d, name) for name, _ in DiskStatsStruct._fields_
+                            if name != "lock_failed"}, lock_failed=bool(d.lock_failed))
 
     @property
     def listen_port(self) -> int:
@@ -213,9 +221,14 @@ class Session:
         paused: bool = False,
         sequential: bool = False,
         file_priorities: Optional[Sequence[int]] = None,
+        super_seeding: bool = False,
+        resume_data: Optional[Union[bytes, bytearray, memoryview]] = None,
     ) -> Torrent:
         """Adds a torrent from a .torrent path or bytes, or a magnet link, saving under
-        ``save_path``. ``file_priorities``: 0 (skip) to 7 per file, default 4."""
+        ``save_path``. ``file_priorities``: 0 (skip) to 7 per file, default 4.
+        ``super_seeding``: BEP 16 once it seeds. ``resume_data``: from
+        :meth:`Torrent.save_resume_data`; files unchanged since are not rechecked (data that
+        does not fit the torrent is ignored and the files are checked in full)."""
         if (torrent is None) == (magnet is None):
             raise InvalidArgument("libbt: give exactly one of torrent= or magnet=")
         if save_path is None:
@@ -250,6 +263,15 @@ class Session:
             keep.append(arr)
             p.file_priorities = arr
             p.num_file_priorities = len(prios)
+        p.super_seeding = 1 if super_seeding else 0
+        if resume_data is not None:
+            if not isinstance(resume_data, (bytes, bytearray, memoryview)):
+                raise InvalidArgument("libbt: resume_data must be bytes")
+            rd = bytes(resume_data)
+            rbuf = (c_uint8 * max(len(rd), 1)).from_buffer_copy(rd.ljust(1, b"\0"))
+            keep.append(rbuf)
+            p.resume_data = rbuf
+            p.resume_size = len(rd)
         out = c_void_p()
         check(lib.bt_session_add_torrent(self._h(), byref(p), byref(out)))
         return self._torrent(out.value)

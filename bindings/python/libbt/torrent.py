@@ -8,8 +8,18 @@ from ctypes import byref, c_int, c_int64, c_size_t, c_uint8, c_void_p
 from typing import TYPE_CHECKING, Union
 
 from ._errors import BufferTooSmall, InvalidArgument, check
-from ._lib import TorrentStatusStruct, lib, take_string
-from ._types import File, Pieces, TorrentState, TorrentStatus
+from ._lib import PeerInfoStruct, TorrentStatusStruct, WebSeedInfoStruct, lib, take_bytes, take_string
+from ._types import (
+    File,
+    PeerFlags,
+    PeerInfo,
+    PeerSource,
+    Pieces,
+    TorrentState,
+    TorrentStatus,
+    WebSeed,
+    WebSeedType,
+)
 
 if TYPE_CHECKING:
     from .session import Session
@@ -111,6 +121,7 @@ class Torrent:
             pieces_done=s.pieces_done,
             piece_length=s.piece_length,
             info_hash=ih,
+            super_seeding=bool(s.super_seeding),
         )
 
     @property
@@ -197,6 +208,92 @@ class Torrent:
     def set_sequential(self, sequential: bool) -> None:
         """Download pieces in order (for streaming) or rarest first."""
         check(lib.bt_torrent_set_sequential(self._handle, 1 if sequential else 0))
+
+    def set_super_seeding(self, on: bool) -> None:
+        """BEP 16 super seeding: reveal pieces one at a time to each peer. It applies to peers
+        connecting after the change, and only while the torrent is a seed."""
+        check(lib.bt_torrent_set_super_seeding(self._handle, 1 if on else 0))
+
+    # ---- peers ----
+
+    def peers(self) -> list[PeerInfo]:
+        """The connected peers: address, client, source, rates, totals and flags."""
+        cap = 32
+        for _ in range(8):  # peers may connect between the two calls
+            arr = (PeerInfoStruct * cap)()
+            count = c_size_t(0)
+            check(lib.bt_torrent_peers(self._handle, arr, cap, byref(count)))
+            if count.value <= cap:
+                return [_peer(arr[i]) for i in range(count.value)]
+            cap = count.value + 16
+        raise BufferTooSmall("libbt: the peer list kept growing")
+
+    # ---- web seeds ----
+
+    def add_web_seed(self, url: str, type: WebSeedType = WebSeedType.URL) -> None:
+        """Adds an http(s) web seed: ``WebSeedType.URL`` (BEP 19, GetRight-style, the default) or
+        ``WebSeedType.HTTP`` (BEP 17, Hoffman-style). Adding one again clears its back-off."""
+        check(lib.bt_torrent_add_web_seed(self._handle, _cstr(url, "url"), _int32(int(type))))
+
+    def remove_web_seed(self, url: str) -> None:
+        """Stops and forgets the web seed with this URL (:class:`InvalidArgument` if none)."""
+        check(lib.bt_torrent_remove_web_seed(self._handle, _cstr(url, "url")))
+
+    def web_seeds(self) -> list[WebSeed]:
+        """The torrent's web seeds, from its metadata and added ones."""
+        out = c_void_p()
+        count = c_size_t(0)
+        check(lib.bt_torrent_web_seeds(self._handle, byref(out), byref(count)))
+        if not out.value:
+            return []
+        try:
+            arr = ctypes.cast(out, ctypes.POINTER(WebSeedInfoStruct))
+            return [_web_seed(arr[i]) for i in range(count.value)]
+        finally:
+            lib.bt_free(out)
+
+    # ---- fast resume ----
+
+    def save_resume_data(self) -> bytes:
+        """The torrent's fast-resume data (bencoded). Pass it to ``Session.add_torrent(...,
+        resume_data=...)`` to skip the full recheck; store it with :func:`write_resume_file`.
+        :class:`StateError` without metadata or while the files are being checked."""
+        out = c_void_p()
+        size = c_size_t(0)
+        check(lib.bt_torrent_save_resume_data(self._handle, byref(out), byref(size)))
+        return take_bytes(out, size.value)
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def _peer(p: PeerInfoStruct) -> PeerInfo:
+    return PeerInfo(
+        endpoint=_text(p.endpoint),
+        client=_text(p.client),
+        source=PeerSource(p.source),
+        flags=PeerFlags(p.flags),
+        progress=p.progress,
+        download_rate=p.download_rate,
+        upload_rate=p.upload_rate,
+        total_download=p.total_download,
+        total_upload=p.total_upload,
+    )
+
+
+def _web_seed(w: WebSeedInfoStruct) -> WebSeed:
+    return WebSeed(
+        url=_text(w.url or b""),
+        type=WebSeedType(w.type),
+        requests=w.requests,
+        total_download=w.total_download,
+        download_rate=w.download_rate,
+        failures=w.failures,
+        banned=bool(w.banned),
+        retry_in=w.retry_in_ms / 1000.0,
+        error=_text(w.error or b""),
+    )
 
 
 def _int32(v: int) -> int:

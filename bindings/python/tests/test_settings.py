@@ -45,8 +45,8 @@ def test_malformed_listen_interface_is_rejected() -> None:
 
 
 def test_features_that_would_send_traffic_cannot_be_enabled() -> None:
-    with pytest.raises(libbt.SettingTypeError, match="DHT"):
-        libbt.Session(listen_interfaces="127.0.0.1:0", enable_dht=True)
+    with pytest.raises(libbt.SettingTypeError, match="UPnP"):
+        libbt.Session(listen_interfaces="127.0.0.1:0", enable_upnp=True)
 
 
 def test_settings_round_trip_through_apply_and_get(session: libbt.Session) -> None:
@@ -81,7 +81,7 @@ def test_listen_port_is_the_real_port(session: libbt.Session) -> None:
 
 
 def test_version_strings() -> None:
-    assert libbt.version == "0.1.0"
-    assert libbt.version_number == 100
-    assert libbt.__version__ == "0.1.0"
+    assert libbt.version == "0.2.0"
+    assert libbt.version_number == 200
+    assert libbt.__version__ == "0.2.0"
     assert libbt.strerror(-3)

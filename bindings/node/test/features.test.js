@@ -1,0 +1,191 @@
+'use strict';
+// The 0.2 additions: setting types, disk stats, peer info, super seeding, web seeds, fast resume.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const http = require('node:http');
+const path = require('node:path');
+const { createTorrent, settingType, writeResumeFile, LibbtError } = require('..');
+const { tmpdir, loopbackSession, writeFiles } = require('../testutil/helpers');
+
+// Polls (blocking briefly on alerts) until pred() holds.
+function until(session, pred, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    session.popAlerts();
+    if (pred()) return;
+    if (Date.now() > deadline) throw new Error('timed out');
+    session.waitForAlert(50);
+  }
+}
+
+async function untilAsync(sessions, pred, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    for (const s of sessions) s.popAlerts();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const code = (c) => (e) => e instanceof LibbtError && e.code === c;
+
+test('settingType names each type and getSetting follows it', (t) => {
+  assert.equal(settingType('connections_limit'), 'int');
+  assert.equal(settingType('enable_lsd'), 'bool');
+  assert.equal(settingType('listen_interfaces'), 'string');
+  assert.throws(() => settingType('no_such_setting'), code('BT_E_UNKNOWN_SETTING'));
+  assert.throws(() => settingType(42), TypeError);
+  const s = loopbackSession(t);
+  assert.equal(s.getSetting('enable_lsd'), false);
+  assert.equal(s.getSetting('enable_incoming_tcp'), true);
+  assert.equal(typeof s.getSetting('connections_limit'), 'number');
+  assert.equal(typeof s.getSetting('user_agent'), 'string');
+});
+
+test('disk stats count a transfer; peers show address, source and flags', async (t) => {
+  const work = tmpdir(t);
+  const root = writeFiles(path.join(work, 'seed'), 'payload', { 'x.bin': 2 * 1024 * 1024 });
+  const torrentData = createTorrent({ path: root, pieceSize: 65536 });
+  const a = loopbackSession(t);
+  const b = loopbackSession(t, { download_rate_limit: 300000 }); // slow: peers stay to be seen
+  const before = b.diskStats();
+  assert.equal(before.writeSyscalls, 0);
+  assert.equal(typeof before.lockFailed, 'boolean');
+  const ta = a.addTorrent({ torrentData, savePath: path.join(work, 'seed') });
+  until(a, () => ta.status().state === 'seeding');
+  const tb = b.addTorrent({ torrentData, savePath: path.join(work, 'leech') });
+  assert.deepEqual(tb.peers(), []);
+  tb.connectPeer(`127.0.0.1:${a.listenPort}`);
+  await untilAsync([a, b], () => tb.status().totalDownload > 100000 && ta.peers().length === 1);
+
+  const [p] = tb.peers();
+  assert.equal(p.endpoint, `127.0.0.1:${a.listenPort}`);
+  assert.equal(p.source, 'user');
+  assert.equal(p.incoming, false);
+  assert.equal(p.seed, true);
+  assert.equal(p.interested, true);
+  assert.ok(p.totalDownload > 0);
+  assert.ok(p.client.startsWith('libbt'));
+  const [q] = ta.peers();
+  assert.equal(q.source, 'incoming');
+  assert.equal(q.incoming, true);
+  assert.equal(q.remoteInterested, true);
+  assert.ok(q.totalUpload > 0);
+
+  b.applySettings({ download_rate_limit: 0 });
+  await untilAsync([a, b], () => tb.status().progress === 1);
+  const after = b.diskStats();
+  assert.ok(after.writeSyscalls > 0);
+  assert.equal(after.piecesFlushed, 32);
+  assert.ok(a.diskStats().readSyscalls > 0);
+  b.close();
+  assert.throws(() => b.diskStats(), code('BT_E_BAD_HANDLE'));
+  assert.throws(() => tb.peers(), code('BT_E_BAD_HANDLE'));
+});
+
+test('super seeding is set when adding and switched later', (t) => {
+  const work = tmpdir(t);
+  const root = writeFiles(work, 'payload', { x: 50000 });
+  const s = loopbackSession(t);
+  const tor = s.addTorrent({ torrentData: createTorrent({ path: root }), savePath: work, superSeeding: true });
+  assert.equal(tor.status().superSeeding, true);
+  tor.setSuperSeeding(false);
+  assert.equal(tor.status().superSeeding, false);
+  assert.throws(() => tor.setSuperSeeding(1), TypeError);
+});
+
+test('web seeds: add, list, remove, bad input', (t) => {
+  const work = tmpdir(t);
+  const root = writeFiles(work, 'payload', { x: 50000 });
+  const s = loopbackSession(t);
+  const tor = s.addTorrent({ torrentData: createTorrent({ path: root }), savePath: work, paused: true });
+  assert.deepEqual(tor.webSeeds(), []);
+  tor.addWebSeed('http://127.0.0.1:9/a/');
+  tor.addWebSeed('http://127.0.0.1:9/seed', { type: 'http' });
+  const ws = Object.fromEntries(tor.webSeeds().map((w) => [w.url, w]));
+  assert.equal(ws['http://127.0.0.1:9/a/'].type, 'url');
+  assert.equal(ws['http://127.0.0.1:9/seed'].type, 'http');
+  assert.equal(ws['http://127.0.0.1:9/a/'].banned, false);
+  assert.throws(() => tor.addWebSeed('not a url'), code('BT_E_INVALID_ARG'));
+  assert.throws(() => tor.addWebSeed('http://127.0.0.1:9/', { type: 'ftp' }), RangeError);
+  assert.throws(() => tor.removeWebSeed('http://127.0.0.1:9/never'), code('BT_E_INVALID_ARG'));
+  tor.removeWebSeed('http://127.0.0.1:9/a/');
+  tor.removeWebSeed('http://127.0.0.1:9/seed');
+  assert.deepEqual(tor.webSeeds(), []);
+});
+
+test('a web seed added at run time serves the whole download', async (t) => {
+  const work = tmpdir(t);
+  const www = path.join(work, 'www');
+  const root = writeFiles(www, 'payload', { 'a.bin': 300000, 'sub/b.bin': 40001 });
+  const server = http.createServer((req, res) => {
+    const file = path.join(www, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    if (!file.startsWith(www) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    const data = fs.readFileSync(file);
+    const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
+    if (!m) {
+      res.writeHead(200, { 'Content-Length': data.length }).end(data);
+      return;
+    }
+    const start = Number(m[1]);
+    const end = m[2] ? Number(m[2]) : data.length - 1;
+    res.writeHead(206, { 'Content-Range': `bytes ${start}-${end}/${data.length}`, 'Content-Length': end - start + 1 });
+    res.end(data.subarray(start, end + 1));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => server.close());
+  const base = `http://127.0.0.1:${server.address().port}/`;
+  const s = loopbackSession(t);
+  const tor = s.addTorrent({ torrentData: createTorrent({ path: root, pieceSize: 32768 }), savePath: path.join(work, 'dl') });
+  tor.addWebSeed(base);
+  await untilAsync([s], () => tor.status().progress === 1);
+  for (const rel of ['a.bin', 'sub/b.bin']) {
+    assert.ok(fs.readFileSync(path.join(work, 'dl', 'payload', rel)).equals(fs.readFileSync(path.join(root, rel))));
+  }
+  const [w] = tor.webSeeds();
+  assert.ok(w.totalDownload >= 340001);
+  server.closeAllConnections?.();
+});
+
+test('an unreachable web seed gives a web_seed_error alert', async (t) => {
+  const work = tmpdir(t);
+  const root = writeFiles(work, 'payload', { x: 50000 });
+  const s = loopbackSession(t);
+  const tor = s.addTorrent({ torrentData: createTorrent({ path: root }), savePath: path.join(work, 'empty') });
+  tor.addWebSeed('http://127.0.0.1:1/');
+  for await (const alert of s.alerts({ signal: AbortSignal.timeout(30000) })) {
+    if (alert.type === 'web_seed_error') {
+      assert.equal(alert.url, 'http://127.0.0.1:1/');
+      assert.ok(alert.message.length > 0);
+      assert.notEqual(alert.error, null);
+      break;
+    }
+  }
+  assert.ok(tor.webSeeds()[0].failures >= 1);
+});
+
+test('resume data round trip, written atomically', (t) => {
+  const work = tmpdir(t);
+  const root = writeFiles(work, 'payload', { x: 200000, 'y/z': 3 });
+  const torrentData = createTorrent({ path: root, pieceSize: 16384 });
+  const s = loopbackSession(t);
+  const tor = s.addTorrent({ torrentData, savePath: work });
+  until(s, () => tor.status().state === 'seeding');
+  const rd = tor.saveResumeData();
+  assert.ok(Buffer.isBuffer(rd) && rd.includes('libtorrent resume file'));
+  const file = path.join(work, 't.resume');
+  writeResumeFile(file, rd);
+  assert.ok(fs.readFileSync(file).equals(rd));
+  assert.throws(() => writeResumeFile(path.join(work, 'no', 'dir', 'x'), rd), code('BT_E_IO'));
+  assert.throws(() => writeResumeFile(file, 'text'), TypeError);
+  s.removeTorrent(tor);
+  const t2 = s.addTorrent({ torrentData, savePath: work, resumeData: fs.readFileSync(file) });
+  until(s, () => t2.status().state === 'seeding');
+  assert.throws(() => t2.saveResumeData.call(undefined), TypeError);
+  const mag = s.addTorrent({ magnet: `magnet:?xt=urn:btih:${'ab'.repeat(20)}`, savePath: work, paused: true });
+  assert.throws(() => mag.saveResumeData(), code('BT_E_STATE'));
+});
