@@ -100,3 +100,17 @@ def test_plaintext_libtorrent_is_refused_by_forced_bt_seed(tmp_path, procs):
     assert line["done"] is False, line
     getter.poll_lines()
     assert all(l.get("total_down", 0) == 0 for l in getter.lines), getter.lines[-3:]
+
+
+def test_bt_falls_back_to_plaintext_with_a_plaintext_only_libtorrent(tmp_path, procs):
+    # out_enc_policy enabled (the default) tries MSE first; libtorrent with encryption disabled
+    # hangs up on it, and libbt retries the same peer in plaintext.
+    content, torrent = make_torrent(tmp_path)
+    port = free_port()
+    seed = procs(ltpeer("seed", "--torrent", torrent, "--save", content.parent, "--port", port,
+                        "--transport", "tcp", "--seconds", 120, "--encryption", "disabled"), "ltpeer-seed")
+    seed.wait_for(lambda l: "seeding" in l, 20)
+    save = tmp_path / "get"
+    getter = procs(bt("get", "--torrent", torrent, "--save", save, "--peer", f"127.0.0.1:{port}",
+                      "--seconds", TIMEOUT, "--json", *settings(out_enc_policy=1)), "bt-get")
+    check_done(getter, content, save)
