@@ -10,7 +10,9 @@
 // enable_lsd on.
 //
 // Concurrency: a Service has one goroutine per address family reading its socket (and calling
-// OnPeer), and one announce goroutine that alone writes to the sockets. The info-hash set, the
-// schedule and the port are guarded by a mutex that is never held while calling OnPeer or doing
-// socket I/O. Add, Remove, SetPort and Close are safe for concurrent use.
+// OnPeer), and one announce goroutine that alone writes to the sockets (and calls OnPeer for
+// peers heard before their torrent was added). The info-hash set, the schedule and the port are
+// guarded by one mutex, the incoming limits and remembered announces by another (taken after the
+// first when both are held); neither is held while calling OnPeer or doing socket I/O. Add, Remove, SetPort and Close are safe for
+// concurrent use.
 package lsd

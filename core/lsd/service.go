@@ -28,7 +28,9 @@ type Config struct {
 	// TTL is the multicast TTL (IPv4) and hop limit (IPv6); 0 means 1, the local segment only.
 	TTL int
 	// OnPeer is called, on a Service goroutine, for each peer announcing a torrent that was
-	// added with Add. It must return quickly.
+	// added with Add, and, when a torrent is added, for the peers heard announcing it within
+	// the last Interval (so two clients starting at once find each other whichever announced
+	// first). It must return quickly.
 	OnPeer func(Peer)
 }
 
@@ -53,6 +55,7 @@ const (
 	recvBurst     = 100
 	repeatWindow  = 30 * time.Second
 	maxRepeatKeys = 4096
+	maxHeard      = 1024 // announces kept for torrents not (yet) added
 )
 
 // Service announces info-hashes to the LSD groups and reports peers announcing to them.
@@ -70,10 +73,12 @@ type Service struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
 
-	recvMu  sync.Mutex // the incoming limits below
+	recvMu  sync.Mutex // the incoming limits and memory below
 	tokens  float64
 	refill  time.Time
-	reports map[repeatKey]time.Time
+	reports map[repeatKey]time.Time // reported through OnPeer, when
+	heard   map[repeatKey]time.Time // announced for a torrent we do not have, when
+	replay  map[metainfo.InfoHash]bool
 
 	sent, received, own, dropped atomic.Int64
 }
@@ -114,6 +119,8 @@ func Start(cfg Config) (*Service, error) {
 		tokens:  recvBurst,
 		refill:  time.Now(),
 		reports: map[repeatKey]time.Time{},
+		heard:   map[repeatKey]time.Time{},
+		replay:  map[metainfo.InfoHash]bool{},
 	}
 	var errs []error
 	for _, group := range []netip.AddrPort{Group4, Group6} {
@@ -167,6 +174,11 @@ func (s *Service) Groups() map[netip.AddrPort][]string {
 func (s *Service) Add(ih metainfo.InfoHash) {
 	s.mu.Lock()
 	changed := !s.closed && s.sched.add(ih, time.Now())
+	if changed {
+		s.recvMu.Lock() // under mu: an announce handled concurrently is either remembered first or reported
+		s.replay[ih] = true
+		s.recvMu.Unlock()
+	}
 	s.mu.Unlock()
 	if changed {
 		s.poke()
@@ -254,6 +266,7 @@ func (s *Service) announceLoop() {
 		if len(due) > 0 {
 			s.send(port, due)
 		}
+		s.replayHeard(now)
 		wait := time.Hour // without a port only Add or SetPort (through wake) can make work
 		if port != 0 && !wake.IsZero() {
 			wait = max(time.Until(wake), 10*time.Millisecond)
@@ -318,14 +331,63 @@ func (s *Service) handle(buf []byte, src netip.AddrPort) {
 		return
 	}
 	addr := netip.AddrPortFrom(ip, a.Port)
-	var peers []Peer
+	var peers, others []Peer
 	s.mu.Lock()
 	for _, ih := range a.InfoHashes {
 		if s.sched.has(ih) {
 			peers = append(peers, Peer{InfoHash: ih, Addr: addr})
+		} else {
+			others = append(others, Peer{InfoHash: ih, Addr: addr})
 		}
 	}
+	s.remember(others, now) // under mu, see Add
 	s.mu.Unlock()
+	for _, p := range peers {
+		if s.firstReport(p, now) && s.cfg.OnPeer != nil {
+			s.cfg.OnPeer(p)
+		}
+	}
+}
+
+// remember keeps announces for torrents we do not have, for replayHeard.
+func (s *Service) remember(peers []Peer, now time.Time) {
+	if len(peers) == 0 {
+		return
+	}
+	s.recvMu.Lock()
+	defer s.recvMu.Unlock()
+	for _, p := range peers {
+		if len(s.heard) >= maxHeard {
+			for k, t := range s.heard {
+				if now.Sub(t) >= s.sched.interval {
+					delete(s.heard, k)
+				}
+			}
+			if len(s.heard) >= maxHeard {
+				return
+			}
+		}
+		s.heard[repeatKey{p.Addr, p.InfoHash}] = now
+	}
+}
+
+// replayHeard reports, for each torrent added since the last call, the peers heard announcing
+// it within the last interval. It runs on the announce goroutine.
+func (s *Service) replayHeard(now time.Time) {
+	var peers []Peer
+	s.recvMu.Lock()
+	if len(s.replay) > 0 {
+		for k, t := range s.heard {
+			if s.replay[k.ih] {
+				delete(s.heard, k)
+				if now.Sub(t) < s.sched.interval {
+					peers = append(peers, Peer{InfoHash: k.ih, Addr: k.addr})
+				}
+			}
+		}
+		clear(s.replay)
+	}
+	s.recvMu.Unlock()
 	for _, p := range peers {
 		if s.firstReport(p, now) && s.cfg.OnPeer != nil {
 			s.cfg.OnPeer(p)
