@@ -70,6 +70,12 @@ func (e *encryptionState) rememberPlaintext(addr netip.AddrPort) {
 	e.plaintext[addr] = struct{}{}
 }
 
+func (e *encryptionState) forgetPlaintext(addr netip.AddrPort) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.plaintext, addr)
+}
+
 // allowedMethods is allowed_enc_level as a method set (1 plaintext, 2 RC4, 3 both).
 func (s *Session) allowedMethods() mse.CryptoMethods {
 	return mse.CryptoMethods(s.settings.Int("allowed_enc_level")) & mse.AllMethods
@@ -79,8 +85,15 @@ func (s *Session) allowedMethods() mse.CryptoMethods {
 // goroutine. The connection is a *mse.Conn when MSE was used (mse.MethodOf tells which method).
 func (s *Session) dial(ctx context.Context, addr netip.AddrPort, ih [20]byte) (net.Conn, peerwire.Handshake, error) {
 	policy := s.settings.Int("out_enc_policy")
-	if policy == encDisabled || policy == encEnabled && s.enc.plaintextWorked(addr) {
+	if policy == encDisabled {
 		return s.dialConn(ctx, addr, ih, false)
+	}
+	if policy == encEnabled && s.enc.plaintextWorked(addr) {
+		c, h, err := s.dialConn(ctx, addr, ih, false)
+		if err != nil && ctx.Err() == nil {
+			s.enc.forgetPlaintext(addr) // it may have turned to forced encryption: MSE next time
+		}
+		return c, h, err
 	}
 	c, h, err := s.dialConn(ctx, addr, ih, true)
 	if err == nil || policy == encForced || !errors.Is(err, errEncryptedHandshake) || ctx.Err() != nil {

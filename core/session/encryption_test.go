@@ -110,6 +110,21 @@ func TestEnabledPolicyRemembersPeersThatOnlySpeakPlaintext(t *testing.T) {
 	x.finish(t)
 	addr := netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", x.seeder.ListenPort()))
 	require.True(t, x.leecher.enc.plaintextWorked(addr))
+
+	// The peer turns to forced encryption: the remembered plaintext attempt fails, is
+	// forgotten, and the next attempt uses MSE again.
+	require.NoError(t, x.seeder.ApplySettings(func() *Settings {
+		st := NewSettings()
+		st.SetInt("in_enc_policy", encForced)
+		return st
+	}()))
+	_, _, err := x.leecher.dial(context.Background(), addr, x.mi.InfoHash)
+	require.Error(t, err)
+	require.False(t, x.leecher.enc.plaintextWorked(addr))
+	conn, _, err := x.leecher.dial(context.Background(), addr, x.mi.InfoHash)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.Equal(t, mse.Plaintext, mse.MethodOf(conn))
 }
 
 func TestMismatchedForcedPoliciesRefuseTheConnection(t *testing.T) {
