@@ -151,10 +151,11 @@ def _listen(link, i):
     return f"listen_interfaces={any_addr}:{PORT_SEED if i == 0 else PORT_GET}"
 
 
-def _seed(link, procs, torrent, save, *extra):
+def _seed(link, procs, torrent, save, *extra, wait=True):
     p = procs(link.run(0, *bt("seed", "--torrent", torrent, "--save", save, "--port", PORT_SEED,
                               "--set", _listen(link, 0), "--seconds", 120, "--json", *extra)), "bt-seed")
-    p.wait_for(lambda l: l.get("event") == "seeding" or "up" in l, 20)
+    if wait:
+        p.wait_for(lambda l: l.get("event") == "seeding" or "up" in l, 20)
     return p
 
 
@@ -176,21 +177,25 @@ def _heard(listener, seconds):
     return last["datagrams"], last["sources"]
 
 
-@pytest.mark.parametrize("order", ["seeder-first", "downloader-first"])
+@pytest.mark.parametrize("order", ["seeder-first", "downloader-first", "together"])
 def test_lsd_downloader_finds_seeder_without_any_peer_given(link, tmp_path, procs, order):
     """No --peer, no tracker: only LSD can bring the two together. Seeder first: the
     downloader's announce makes the seeder connect; downloader first: the seeder's announce makes
-    the downloader connect."""
+    the downloader connect; together: whichever heard the other before it had its torrent ready
+    still connects once it has."""
     content, torrent = _torrent(tmp_path)
     witness = _listener(link, procs, 1, 8)
     save = tmp_path / "get"
     if order == "seeder-first":
         _seed(link, procs, torrent, content.parent, "--set", "enable_lsd=true")
         getter = _get(link, procs, torrent, save, TIMEOUT, "--set", "enable_lsd=true")
-    else:
+    elif order == "downloader-first":
         getter = _get(link, procs, torrent, save, TIMEOUT, "--set", "enable_lsd=true")
         getter.wait_for(lambda l: l.get("event") == "listening", 20)
         _seed(link, procs, torrent, content.parent, "--set", "enable_lsd=true")
+    else:
+        _seed(link, procs, torrent, content.parent, "--set", "enable_lsd=true", wait=False)
+        getter = _get(link, procs, torrent, save, TIMEOUT, "--set", "enable_lsd=true")
     line = getter.wait_for(done_line, TIMEOUT)
     assert line["done"] is True, line
     assert getter.finish(10) == 0
