@@ -138,6 +138,7 @@ func TestMismatchedForcedPoliciesRefuseTheConnection(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			x := startEncTransfer(t, c.seeder, c.leecher)
 			time.Sleep(2 * time.Second)
 			st := x.get.Status()
@@ -222,6 +223,7 @@ func TestFailedEncryptedHandshakeNeverLeaksPlaintext(t *testing.T) {
 	}
 	for name, behave := range behaviours {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			root := t.TempDir()
 			mi := createTorrent(t, makeFiles(t, root, map[string]int{"a": 1000}), 32<<10)
 			addr, recordings := recordingListener(t, behave)
@@ -243,7 +245,7 @@ func TestFailedEncryptedHandshakeNeverLeaksPlaintext(t *testing.T) {
 }
 
 func TestIncomingGarbageIsDroppedAndSeedingGoesOn(t *testing.T) {
-	x := startEncTransfer(t, nil, nil)
+	x := startEncTransfer(t, map[string]int64{"handshake_timeout": 1}, nil) // 30 bytes of junk wait for a key
 	for _, junk := range [][]byte{bytes.Repeat([]byte{0}, 1000), bytes.Repeat([]byte("x"), 30), []byte("\x13BitTorrent protocol" + string(make([]byte, 48)))} {
 		c, err := net.Dial("tcp4", fmt.Sprintf("127.0.0.1:%d", x.seeder.ListenPort()))
 		require.NoError(t, err)
