@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/libbt/libbt/core/session"
+	"github.com/libbt/libbt/dht"
 	"github.com/libbt/libbt/disk"
 )
 
@@ -101,6 +102,18 @@ func errorCode(err error) C.int {
 	case errors.Is(err, session.ErrClosed), errors.Is(err, session.ErrTorrentRemoved):
 		return C.BT_E_BAD_HANDLE
 	case errors.Is(err, session.ErrNetwork):
+		return C.BT_E_NETWORK
+	case errors.Is(err, dht.ErrNotFound):
+		return C.BT_E_NOT_FOUND
+	case errors.Is(err, dht.ErrValueTooBig), errors.Is(err, dht.ErrSaltTooBig), errors.Is(err, dht.ErrBadValue):
+		return C.BT_E_INVALID_ARG
+	case errors.Is(err, dht.ErrBadSignature):
+		return C.BT_E_PARSE
+	case errors.Is(err, dht.ErrClosed):
+		return C.BT_E_BAD_HANDLE
+	case errors.Is(err, dht.ErrTimeout):
+		return C.BT_E_TIMEOUT
+	case errors.Is(err, dht.ErrNoNodes), errors.Is(err, dht.ErrNoSocket):
 		return C.BT_E_NETWORK
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
 		return C.BT_E_TIMEOUT

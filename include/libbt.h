@@ -321,6 +321,55 @@ int bt_torrent_save_resume_data(bt_torrent *torrent, uint8_t **out, size_t *size
  * of the directory): a crash leaves the old file or the new one, never a torn one. */
 int bt_write_resume_file(const char *path, const uint8_t *data, size_t size);
 
+/* ---- DHT (since 0.2) ----------------------------------------------------------------------- */
+/*
+ * The session's Mainline DHT node runs when the enable_dht setting is on (with
+ * dht_bootstrap_nodes "host:port,..."; empty by default: contact nobody). Every function below
+ * fails with BT_E_STATE while it is off. Lookups block the calling thread for up to timeout_ms
+ * (-1: libbt's own limits only); BT_E_TIMEOUT when they run out, BT_E_NETWORK when there is no
+ * node to ask yet.
+ */
+typedef struct bt_dht_stats {
+    char node_id[41];           /* hex */
+    int nodes4, nodes6;         /* routing-table entries (good and questionable) */
+    int good4, good6;
+    int lookups_in_flight;
+    int queries_in_flight;
+    uint64_t packets_in, packets_out;
+    uint64_t bytes_in, bytes_out;
+    uint64_t malformed;         /* datagrams that failed to decode */
+    uint64_t dropped;           /* well-formed but lying or unexpected */
+    uint64_t rate_limited;      /* queries dropped by the per-IP limit */
+    uint64_t trimmed;           /* replies cut to the anti-amplification limit */
+    uint64_t queries_in, responses_in, timeouts;
+    int info_hashes, peers;     /* peer store */
+    int items;                  /* BEP 44 store */
+} bt_dht_stats;
+
+int bt_session_dht_stats(bt_session *session, bt_dht_stats *out);
+/* Announces that we have info_hash (40 hex) on port (<= 0: the session's listen port). */
+int bt_session_dht_announce(bt_session *session, const char *info_hash, int port, int timeout_ms);
+/* Looks up peers for info_hash. *out is "1.2.3.4:6881\n[::1]:6881\n..." (one endpoint per line,
+ * "" for none), *count the number of lines; free *out with bt_free(). */
+int bt_session_dht_get_peers(bt_session *session, const char *info_hash, int timeout_ms,
+                             char **out, size_t *count);
+/* BEP 44. value is one bencoded value of at most 1000 bytes. *stored (may be NULL) is the number
+ * of nodes that took the item. */
+int bt_session_dht_put_immutable(bt_session *session, const uint8_t *value, size_t size,
+                                 int timeout_ms, char *target /* [41] */, int *stored);
+/* target: 40 hex (SHA-1 of the bencoded value). BT_E_NOT_FOUND if no node has it. */
+int bt_session_dht_get_immutable(bt_session *session, const char *target, int timeout_ms,
+                                 uint8_t **value, size_t *size);
+/* Signs value with the ed25519 key of the 32-byte seed and stores it under (public key, salt).
+ * public_key (may be NULL) receives the 32-byte public key. */
+int bt_session_dht_put_mutable(bt_session *session, const uint8_t *seed /* [32] */, const uint8_t *salt,
+                               size_t salt_size, const uint8_t *value, size_t size, int64_t seq,
+                               int timeout_ms, uint8_t *public_key /* [32] or NULL */, int *stored);
+/* The newest item of (public key, salt) whose signature verifies; BT_E_NOT_FOUND if none. */
+int bt_session_dht_get_mutable(bt_session *session, const uint8_t *public_key /* [32] */,
+                               const uint8_t *salt, size_t salt_size, int timeout_ms,
+                               uint8_t **value, size_t *size, int64_t *seq);
+
 /* ---- alerts ------------------------------------------------------------------------------ */
 
 typedef enum bt_alert_category {

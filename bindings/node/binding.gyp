@@ -10,6 +10,7 @@
         "src/addon.c",
         "src/alerts.c",
         "src/create.c",
+        "src/dht.c",
         "src/session.c",
         "src/settings.c",
         "src/torrent.c",

@@ -155,6 +155,36 @@ export interface TorrentStatus {
   superSeeding: boolean;
 }
 
+/** Default timeoutMs 10000; -1 leaves it to libbt's own limits. */
+export interface DhtOptions {
+  timeoutMs?: number;
+}
+
+export interface DhtStats {
+  nodeId: string;
+  nodes: number;
+  nodes4: number;
+  nodes6: number;
+  good4: number;
+  good6: number;
+  lookupsInFlight: number;
+  queriesInFlight: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  malformed: number;
+  dropped: number;
+  rateLimited: number;
+  trimmed: number;
+  queriesIn: number;
+  responsesIn: number;
+  timeouts: number;
+  infoHashes: number;
+  peers: number;
+  items: number;
+}
+
 /** How a peer was learned of. */
 export type PeerSource = 'unknown' | 'tracker' | 'dht' | 'pex' | 'lsd' | 'user' | 'incoming' | 'webSeed';
 
@@ -406,6 +436,23 @@ export class Session {
   /** By the setting's type (see settingType()). */
   getSetting(name: string): number | boolean | string;
   diskStats(): DiskStats;
+  /** DHT calls throw BT_E_STATE while enable_dht is off; lookups block for at most timeoutMs. */
+  dhtStats(): DhtStats;
+  dhtAnnounce(infoHash: string, options?: { port?: number; timeoutMs?: number }): void;
+  dhtGetPeers(infoHash: string, options?: DhtOptions): string[];
+  dhtPutImmutable(value: Buffer | Uint8Array, options?: DhtOptions): { target: string; stored: number };
+  /** Throws BT_E_NOT_FOUND if no node has it. */
+  dhtGetImmutable(target: string, options?: DhtOptions): Buffer;
+  dhtPutMutable(params: {
+    /** ed25519 seed, 32 bytes */
+    seed: Buffer | Uint8Array;
+    /** one bencoded value */
+    value: Buffer | Uint8Array;
+    seq: number;
+    salt?: Buffer | Uint8Array;
+    timeoutMs?: number;
+  }): { publicKey: Buffer; stored: number };
+  dhtGetMutable(publicKey: Buffer | Uint8Array, options?: DhtOptions & { salt?: Buffer | Uint8Array }): { value: Buffer; seq: number };
   /** The TCP port of the first listen interface (useful with port 0). */
   readonly listenPort: number;
   addTorrent(params: AddTorrentParams): Torrent;

@@ -229,6 +229,44 @@ class Session {
     return native.sessionDiskStats(this.#h);
   }
 
+  // The DHT (enable_dht; BT_E_STATE while it is off). Lookups block the thread, and with it
+  // the event loop, for at most options.timeoutMs (default 10000).
+
+  /** The DHT node's routing table, traffic and store counters. */
+  dhtStats() {
+    return native.sessionDhtStats(this.#h);
+  }
+
+  /** Announces infoHash on options.port (default: the listen port). */
+  dhtAnnounce(infoHash, options) {
+    native.sessionDhtAnnounce(this.#h, infoHash, options ?? null);
+  }
+
+  /** Peers the DHT knows for infoHash: ['1.2.3.4:6881', '[::1]:6881', ...]. */
+  dhtGetPeers(infoHash, options) {
+    return native.sessionDhtGetPeers(this.#h, infoHash, options ?? null);
+  }
+
+  /** Stores a BEP 44 immutable item (one bencoded value); returns { target, stored }. */
+  dhtPutImmutable(value, options) {
+    return native.sessionDhtPutImmutable(this.#h, value, options ?? null);
+  }
+
+  /** The bencoded value stored under target (40 hex); BT_E_NOT_FOUND if no node has it. */
+  dhtGetImmutable(target, options) {
+    return native.sessionDhtGetImmutable(this.#h, target, options ?? null);
+  }
+
+  /** Signs and stores a BEP 44 mutable item: { seed (32 bytes), value, seq, salt? }. */
+  dhtPutMutable(params) {
+    return native.sessionDhtPutMutable(this.#h, params);
+  }
+
+  /** The newest verified item of (publicKey, options.salt): { value, seq }. */
+  dhtGetMutable(publicKey, options) {
+    return native.sessionDhtGetMutable(this.#h, publicKey, options ?? null);
+  }
+
   /** The TCP port listened on (of the first listen interface), useful with port 0. */
   get listenPort() {
     return native.sessionListenPort(this.#h);

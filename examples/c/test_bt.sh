@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # test_bt.sh — end-to-end test of bt on loopback: make a multi-file torrent, seed it from one bt
 # process, download it with another (by .torrent and by magnet), compare the bytes, and check
-# that bad input exits 2 with one "bt: " line on stderr.
+# that bad input exits 2 with one "bt: " line on stderr. Also: --resume across a kill -9,
+# --webseed from an HTTP server, --encryption forced against --super-seed, and a trackerless
+# magnet download through a `bt dht` node (--dht --dht-bootstrap).
 #
 #   examples/c/test_bt.sh [path/to/bt]     (default: build/bin/bt)
 set -u
@@ -90,6 +92,98 @@ wait "$GET3"
 check_get "seed --peer -> get --port" "$W/get3" "$W/get3.out" $?
 kill -TERM "$SEED2" 2>/dev/null
 
+# -- --resume: kill -9 mid-download, restart with the same file, identical bytes ----------
+"$BT" get --torrent "$W/a.torrent" --save "$W/get4" --peer "127.0.0.1:$PORT" --resume "$W/get4.resume" \
+    --set download_rate_limit=150000 --seconds 60 >"$W/get4a.out" 2>"$W/get4a.err" &
+GET4=$!
+PIDS+=("$GET4")
+for _ in $(seq 250); do [ -s "$W/get4.resume" ] && break; sleep 0.1; done
+sleep 0.5
+kill -9 "$GET4" 2>/dev/null
+wait "$GET4" 2>/dev/null
+[ -s "$W/get4.resume" ] && ok "get --resume: resume data saved while downloading ($(wc -c <"$W/get4.resume") bytes)" \
+    || bad "get --resume: no resume file after 25 s: $(tail -2 "$W/get4a.out" "$W/get4a.err")"
+ls "$W"/.get4.resume.* >/dev/null 2>&1 && bad "get --resume: a temporary file was left" || ok "get --resume: no temporary file left"
+"$BT" get --torrent "$W/a.torrent" --save "$W/get4" --peer "127.0.0.1:$PORT" --resume "$W/get4.resume" \
+    --seconds 60 >"$W/get4b.out" 2>"$W/get4b.err"
+check_get "get --resume after kill -9" "$W/get4" "$W/get4b.out" $?
+python3 - "$W/get4b.out" <<'PY' && ok "get --resume: the restart downloaded only what was missing" || bad "get --resume: $(tail -3 "$W/get4b.out")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+last = [l for l in lines if "downloaded" in l][-1]
+assert 0 < last["downloaded"] < 3070016 - 300000, last
+PY
+
+# -- --webseed on get: the download comes from an HTTP server with range requests -----------
+cat >"$W/webserver.py" <<'PY'
+import http.server, os, re, sys
+class H(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_GET(self):
+        p = self.translate_path(self.path)
+        if not os.path.isfile(p):
+            self.send_error(404); return
+        data = open(p, "rb").read()
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
+        if m:
+            a = int(m.group(1)); b = int(m.group(2)) if m.group(2) else len(data) - 1
+            body = data[a:b + 1]; self.send_response(206)
+            self.send_header("Content-Range", f"bytes {a}-{b}/{len(data)}")
+        else:
+            body = data; self.send_response(200)
+        self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+os.chdir(sys.argv[1])
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+PY
+python3 "$W/webserver.py" "$W/data" >"$W/web.port" &
+WEB=$!
+PIDS+=("$WEB")
+for _ in $(seq 50); do [ -s "$W/web.port" ] && break; sleep 0.1; done
+"$BT" get --torrent "$W/a.torrent" --save "$W/get5" --webseed "http://127.0.0.1:$(cat "$W/web.port")/" \
+    --seconds 60 >"$W/get5.out" 2>"$W/get5.err"
+check_get "get --webseed (no peers)" "$W/get5" "$W/get5.out" $?
+kill "$WEB" 2>/dev/null
+
+# -- --encryption forced, --super-seed ---------------------------------------------------------
+"$BT" seed --torrent "$W/a.torrent" --save "$W/seed" --super-seed --encryption enabled --seconds 90 --json \
+    >"$W/seed3.out" 2>"$W/seed3.err" &
+SEED3=$!
+PIDS+=("$SEED3")
+for _ in $(seq 100); do grep -q '"listening"' "$W/seed3.out" 2>/dev/null && break; sleep 0.1; done
+PORT3=$(head -1 "$W/seed3.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["port"])' 2>/dev/null)
+"$BT" get --torrent "$W/a.torrent" --save "$W/get6" --peer "127.0.0.1:${PORT3:-1}" --encryption forced \
+    --seconds 60 >"$W/get6.out" 2>"$W/get6.err"
+check_get "get --encryption forced from seed --super-seed" "$W/get6" "$W/get6.out" $?
+kill -TERM "$SEED3" 2>/dev/null
+
+# -- --dht: a trackerless magnet download, peers found through a bt dht node ----------------
+"$BT" dht --seconds 90 --json >"$W/dht.out" 2>"$W/dht.err" &
+DHT=$!
+PIDS+=("$DHT")
+for _ in $(seq 100); do grep -q '"listening"' "$W/dht.out" 2>/dev/null && break; sleep 0.1; done
+DPORT=$(head -1 "$W/dht.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["port"])' 2>/dev/null)
+"$BT" seed --torrent "$W/a.torrent" --save "$W/seed" --dht --dht-bootstrap "127.0.0.1:${DPORT:-1}" \
+    --seconds 90 --json >"$W/seed4.out" 2>"$W/seed4.err" &
+SEED4=$!
+PIDS+=("$SEED4")
+"$BT" get --magnet "$MAGNET" --save "$W/get7" --dht --dht-bootstrap "127.0.0.1:${DPORT:-1}" \
+    --seconds 60 >"$W/get7.out" 2>"$W/get7.err"
+check_get "get --magnet --dht (trackerless)" "$W/get7" "$W/get7.out" $?
+kill -TERM "$SEED4" "$DHT" 2>/dev/null
+wait "$DHT" 2>/dev/null
+python3 - "$W/dht.out" <<'PY' && ok "dht: JSON lines with the node count" || bad "dht: $(tail -3 "$W/dht.out")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert lines[0]["event"] == "listening" and lines[0]["port"] > 0
+assert any(l.get("event") == "dht" for l in lines)
+nodes = [l["nodes"] for l in lines if l.get("event") in ("dht", "stopped")]
+assert max(nodes) >= 1, nodes
+assert lines[-1]["event"] == "stopped"
+PY
+
 # -- seed stops on SIGTERM with exit 0 -----------------------------------------------------
 kill -TERM "$SEED"
 wait "$SEED"
@@ -141,6 +235,13 @@ expect_usage "wrongly typed setting" get --torrent "$W/a.torrent" --save "$W/x" 
 expect_usage "bad --set syntax" get --torrent "$W/a.torrent" --save "$W/x" --set connections_limit
 expect_usage "missing data" make --data "$W/does-not-exist" --out "$W/x.torrent"
 expect_usage "bad piece size" make --data "$W/data/album" --out "$W/x.torrent" --piece-size 1000
+expect_usage "bad --encryption" get --torrent "$W/a.torrent" --save "$W/x" --encryption sometimes
+expect_usage "--super-seed on get" get --torrent "$W/a.torrent" --save "$W/x" --super-seed
+expect_usage "--dht-bootstrap without --dht" get --torrent "$W/a.torrent" --save "$W/x" --dht-bootstrap 127.0.0.1:1
+expect_usage "bad --dht-bootstrap" dht --dht-bootstrap nowhere
+expect_usage "bad --announce" dht --announce 1234
+expect_usage "bad --webseed" get --torrent "$W/a.torrent" --save "$W/x" --webseed "ftp://127.0.0.1/x"
+expect_usage "unreadable --resume" get --torrent "$W/a.torrent" --save "$W/x" --resume "$W"
 
 "$BT" --version >"$W/v.out" && grep -q '^bt ' "$W/v.out" && ok "--version: $(cat "$W/v.out")" || bad "--version"
 

@@ -133,6 +133,15 @@ napi_value js_torrent_web_seeds(napi_env env, napi_callback_info info);
 napi_value js_torrent_save_resume_data(napi_env env, napi_callback_info info);
 napi_value js_write_resume_file(napi_env env, napi_callback_info info);
 
+/* ---- dht.c ---- */
+napi_value js_session_dht_stats(napi_env env, napi_callback_info info);
+napi_value js_session_dht_announce(napi_env env, napi_callback_info info);
+napi_value js_session_dht_get_peers(napi_env env, napi_callback_info info);
+napi_value js_session_dht_put_immutable(napi_env env, napi_callback_info info);
+napi_value js_session_dht_get_immutable(napi_env env, napi_callback_info info);
+napi_value js_session_dht_put_mutable(napi_env env, napi_callback_info info);
+napi_value js_session_dht_get_mutable(napi_env env, napi_callback_info info);
+
 /* ---- create.c ---- */
 napi_value js_create_torrent(napi_env env, napi_callback_info info);
 

@@ -189,3 +189,32 @@ test('resume data round trip, written atomically', (t) => {
   const mag = s.addTorrent({ magnet: `magnet:?xt=urn:btih:${'ab'.repeat(20)}`, savePath: work, paused: true });
   assert.throws(() => mag.saveResumeData(), code('BT_E_STATE'));
 });
+
+test('the DHT: off by default; two nodes announce, find peers and store items', (t) => {
+  const off = loopbackSession(t);
+  assert.throws(() => off.dhtStats(), code('BT_E_STATE'));
+  const a = loopbackSession(t, { enable_dht: true });
+  const b = loopbackSession(t, { enable_dht: true, dht_bootstrap_nodes: `127.0.0.1:${a.listenPort}` });
+  const deadline = Date.now() + 10000;
+  while (b.dhtStats().nodes === 0 && Date.now() < deadline) b.waitForAlert(20);
+  const st = b.dhtStats();
+  assert.ok(st.nodes >= 1);
+  assert.equal(st.nodeId.length, 40);
+  const ih = '0123456789abcdef0123456789abcdef01234567';
+  b.dhtAnnounce(ih);
+  assert.ok(a.dhtGetPeers(ih).includes(`127.0.0.1:${b.listenPort}`));
+  const { target, stored } = b.dhtPutImmutable(Buffer.from('5:hello'));
+  assert.ok(stored >= 1);
+  assert.equal(target, require('node:crypto').createHash('sha1').update('5:hello').digest('hex'));
+  assert.equal(b.dhtGetImmutable(target).toString(), '5:hello');
+  const put = b.dhtPutMutable({ seed: Buffer.alloc(32, 7), value: Buffer.from('i42e'), seq: 3, salt: Buffer.from('salt') });
+  assert.equal(put.publicKey.length, 32);
+  const got = b.dhtGetMutable(put.publicKey, { salt: Buffer.from('salt') });
+  assert.equal(got.value.toString(), 'i42e');
+  assert.equal(got.seq, 3);
+  assert.throws(() => b.dhtPutImmutable(Buffer.from('not bencode')), code('BT_E_INVALID_ARG'));
+  assert.throws(() => b.dhtAnnounce('xyz'), code('BT_E_INVALID_ARG'));
+  assert.throws(() => b.dhtPutMutable({ seed: Buffer.alloc(5), value: Buffer.from('i1e'), seq: 1 }), RangeError);
+  assert.throws(() => b.dhtGetPeers(ih, { timeoutMs: -5 }), RangeError);
+  assert.ok(a.dhtStats().items >= 2);
+});

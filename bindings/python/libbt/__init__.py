@@ -39,6 +39,7 @@ from ._lib import library_path
 from ._types import (
     AlertCategory,
     AlertType,
+    DhtStats,
     DiskStats,
     File,
     PeerFlags,
@@ -116,6 +117,7 @@ __all__ = [
     "setting_type",
     "SettingType",
     "DiskStats",
+    "DhtStats",
     "PeerInfo",
     "PeerSource",
     "PeerFlags",

@@ -20,7 +20,10 @@ usage:
           [--webseed URL]... [--private] [--comment TEXT]
   bt seed --torrent FILE --save DIR [--port P] [--seconds S] [--peer HOST:PORT]...
   bt get  (--torrent FILE | --magnet URI) --save DIR [--peer HOST:PORT]...
-          [--port P] [--seconds S]
+          [--port P] [--seconds S] [--webseed URL]...
+  seed and get also take: [--resume FILE] [--encryption forced|enabled|disabled]
+          [--dht [--dht-bootstrap HOST:PORT]...]; seed takes [--super-seed]
+  bt dht  [--port P] [--dht-bootstrap HOST:PORT]... [--announce HEX] [--seconds S]
   bt --version
   bt help
 common options:
@@ -32,9 +35,11 @@ HOST:PORT is 1.2.3.4:6881 or [::1]:6881. --port listens on 127.0.0.1 and [::1]
 (default: any free port). Exit status: 0 done, 1 failed or out of time, 2 bad input.
 """
 
-COMMANDS = ("make", "seed", "get", "version", "help")
+COMMANDS = ("make", "seed", "get", "version", "help", "dht")
 _ALL = frozenset(COMMANDS)
 _MAKE, _SEED, _GET = frozenset({"make"}), frozenset({"seed"}), frozenset({"get"})
+_DHT = frozenset({"dht"})
+ENCRYPTION = {"forced": 0, "enabled": 1, "disabled": 2}  # out/in_enc_policy values
 
 
 @dataclass(frozen=True)
@@ -58,15 +63,21 @@ _OPTIONS = {
         _Opt("out", True, False, _MAKE),
         _Opt("piece-size", True, False, _MAKE),
         _Opt("tracker", True, True, _MAKE),
-        _Opt("webseed", True, True, _MAKE),
+        _Opt("webseed", True, True, _MAKE | _GET),
         _Opt("private", False, False, _MAKE),
         _Opt("comment", True, False, _MAKE),
         _Opt("torrent", True, False, _SEED | _GET),
         _Opt("magnet", True, False, _GET),
         _Opt("save", True, False, _SEED | _GET),
-        _Opt("port", True, False, _SEED | _GET),
-        _Opt("seconds", True, False, _SEED | _GET),
+        _Opt("port", True, False, _SEED | _GET | _DHT),
+        _Opt("seconds", True, False, _SEED | _GET | _DHT),
         _Opt("peer", True, True, _SEED | _GET),
+        _Opt("resume", True, False, _SEED | _GET),
+        _Opt("encryption", True, False, _SEED | _GET),
+        _Opt("super-seed", False, False, _SEED),
+        _Opt("dht", False, False, _SEED | _GET),
+        _Opt("dht-bootstrap", True, True, _SEED | _GET | _DHT),
+        _Opt("announce", True, False, _DHT),
     )
 }
 
@@ -95,6 +106,12 @@ class Args:
     private: bool = False
     port: int = -1  # -1: any free port
     seconds: float = -1.0  # < 0: no limit
+    dht_bootstrap: list[str] = field(default_factory=list)
+    resume: Optional[str] = None
+    encryption: int = -1  # -1 unset, else out/in_enc_policy 0 forced, 1 enabled, 2 disabled
+    super_seed: bool = False
+    dht: bool = False
+    announce: Optional[str] = None
 
 
 def parse_int64(s: str) -> Optional[int]:
@@ -158,6 +175,18 @@ def _take_value(a: Args, name: str, v: str) -> None:
         a.trackers.append(v)
     elif name == "webseed":
         a.webseeds.append(v)
+    elif name == "dht-bootstrap":
+        if not parse_endpoint(v):
+            raise UsageError(f"--dht-bootstrap '{v}' is not HOST:PORT (1.2.3.4:6881 or [::1]:6881)")
+        a.dht_bootstrap.append(v)
+    elif name == "encryption":
+        if v not in ENCRYPTION:
+            raise UsageError(f"--encryption '{v}': want forced, enabled or disabled")
+        a.encryption = ENCRYPTION[v]
+    elif name == "announce":
+        if not re.fullmatch(r"[0-9a-fA-F]{40}", v):
+            raise UsageError(f"--announce '{v}' is not an info-hash (40 hex digits)")
+        a.announce = v
     elif name == "peer":
         if not parse_endpoint(v):
             raise UsageError(f"--peer '{v}' is not HOST:PORT (1.2.3.4:6881 or [::1]:6881)")
@@ -210,8 +239,10 @@ def parse_args(argv: Sequence[str]) -> Args:
         if not o.takes_value:
             if eq:
                 raise UsageError(f"--{o.name} takes no value")
-            if o.name in ("json", "quiet", "verbose", "private"):
+            if o.name in ("json", "quiet", "verbose", "private", "dht"):
                 setattr(a, o.name, True)
+            elif o.name == "super-seed":
+                a.super_seed = True
             elif o.name == "help":
                 want_help = True
             else:
@@ -258,3 +289,5 @@ def _check_required(a: Args) -> None:
             raise UsageError(f"{cmd}: give exactly one of --torrent FILE and --magnet URI")
         if a.save is None:
             raise UsageError(f"{cmd}: --save DIR is required")
+    if cmd in ("seed", "get") and a.dht_bootstrap and not a.dht:
+        raise UsageError(f"{cmd}: --dht-bootstrap needs --dht")

@@ -135,6 +135,7 @@ _UNLESS_QUIET = {
     AlertType.TORRENT_CHECKED,
     AlertType.METADATA_RECEIVED,
     AlertType.PERFORMANCE,
+    AlertType.DHT_REPLY,
 }
 
 
@@ -210,6 +211,8 @@ class Output:
     def _worth_printing(self, a: Alert) -> bool:
         if self.verbose:
             return True
+        if a.type == AlertType.WEB_SEED_ERROR:  # a peer alert too, but about a --webseed
+            return True
         if a.category & AlertCategory.PEER:
             return False
         if a.type in _ALWAYS:
@@ -228,7 +231,7 @@ class Output:
             piece = getattr(a, "piece", -1)
             if a.type in (AlertType.HASH_FAILED, AlertType.PIECE_FINISHED) and piece >= 0:
                 j.integer("piece", piece)
-            if a.type == AlertType.TRACKER_REPLY:
+            if a.type in (AlertType.TRACKER_REPLY, AlertType.DHT_REPLY):
                 j.integer("count", getattr(a, "num_peers", 0))
             elif a.type == AlertType.ALERTS_DROPPED:
                 j.integer("count", getattr(a, "count", 0))

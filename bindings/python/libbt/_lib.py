@@ -180,6 +180,24 @@ class WebSeedInfoStruct(Structure):
     ]
 
 
+class DhtStatsStruct(Structure):
+    _fields_ = [
+        ("node_id", c_char * 41),
+        ("nodes4", c_int),
+        ("nodes6", c_int),
+        ("good4", c_int),
+        ("good6", c_int),
+        ("lookups_in_flight", c_int),
+        ("queries_in_flight", c_int),
+    ] + [
+        (name, c_uint64)
+        for name in (
+            "packets_in", "packets_out", "bytes_in", "bytes_out", "malformed", "dropped",
+            "rate_limited", "trimmed", "queries_in", "responses_in", "timeouts",
+        )
+    ] + [("info_hashes", c_int), ("peers", c_int), ("items", c_int)]
+
+
 class CreateParams(Structure):
     _fields_ = [
         ("path", c_char_p),
@@ -228,6 +246,20 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "bt_setting_type": (c_int, [c_char_p, _P(c_int)]),
     "bt_session_get_bool": (c_int, [_H, c_char_p, _P(c_int)]),
     "bt_session_disk_stats": (c_int, [_H, _P(DiskStatsStruct)]),
+    # DHT
+    "bt_session_dht_stats": (c_int, [_H, _P(DhtStatsStruct)]),
+    "bt_session_dht_announce": (c_int, [_H, c_char_p, c_int, c_int]),
+    "bt_session_dht_get_peers": (c_int, [_H, c_char_p, c_int, _OUT_STR, _P(c_size_t)]),
+    "bt_session_dht_put_immutable": (c_int, [_H, c_char_p, c_size_t, c_int, c_char_p, _P(c_int)]),
+    "bt_session_dht_get_immutable": (c_int, [_H, c_char_p, c_int, _P(c_void_p), _P(c_size_t)]),
+    "bt_session_dht_put_mutable": (
+        c_int,
+        [_H, c_char_p, c_char_p, c_size_t, c_char_p, c_size_t, c_int64, c_int, c_char_p, _P(c_int)],
+    ),
+    "bt_session_dht_get_mutable": (
+        c_int,
+        [_H, c_char_p, c_char_p, c_size_t, c_int, _P(c_void_p), _P(c_size_t), _P(c_int64)],
+    ),
     # torrents
     "bt_session_add_torrent": (c_int, [_H, _P(AddTorrentParams), _OUT_H]),
     "bt_session_remove_torrent": (c_int, [_H, _H, c_int]),

@@ -20,6 +20,7 @@ __all__ = [
     "WebSeedType",
     "WebSeed",
     "DiskStats",
+    "DhtStats",
 ]
 
 
@@ -321,3 +322,34 @@ class DiskStats:
     mapped_bytes: int
     locked_bytes: int
     lock_failed: bool
+
+
+@dataclass(frozen=True)
+class DhtStats:
+    """The session's DHT node (bt_dht_stats)."""
+
+    node_id: str
+    nodes4: int
+    nodes6: int
+    good4: int
+    good6: int
+    lookups_in_flight: int
+    queries_in_flight: int
+    packets_in: int
+    packets_out: int
+    bytes_in: int
+    bytes_out: int
+    malformed: int
+    dropped: int
+    rate_limited: int
+    trimmed: int
+    queries_in: int
+    responses_in: int
+    timeouts: int
+    info_hashes: int
+    peers: int
+    items: int
+
+    @property
+    def nodes(self) -> int:
+        return self.nodes4 + self.nodes6

@@ -5,6 +5,10 @@ arguments, JSON lines, text output and exit codes (0 done, 1 failed or out of ti
             [--private] [--comment TEXT]
     bt seed --torrent FILE --save DIR [--port P] [--seconds S] [--peer HOST:PORT]...
     bt get  (--torrent FILE | --magnet URI) --save DIR [--peer HOST:PORT]... [--port P] [--seconds S]
+            [--webseed URL]...
+    seed and get: [--resume FILE] [--encryption forced|enabled|disabled] [--dht [--dht-bootstrap
+            HOST:PORT]...]; seed: [--super-seed]
+    bt dht  [--port P] [--dht-bootstrap HOST:PORT]... [--announce HEX] [--seconds S]
     common: --json --set NAME=VALUE --quiet --verbose; bt --version; bt help
 """
 
@@ -22,10 +26,11 @@ from . import __version__, version as lib_version, version_number as lib_version
 from ._cli_args import EXIT_FAIL, EXIT_OK, EXIT_USAGE, USAGE, Args, UsageError, parse_args
 from ._cli_args import parse_int64
 from ._cli_output import JsonLine, Output, error, format_bytes, warn
-from ._errors import Error, InvalidArgument, SettingTypeError, UnknownSetting
-from ._types import AlertCategory, AlertType, TorrentState, TorrentStatus
+from ._errors import Error, InvalidArgument, SettingTypeError, StateError, UnknownSetting
+from ._types import AlertCategory, AlertType, DhtStats, SettingType, TorrentState, TorrentStatus
 from .create import create_torrent
-from .session import Session, _Settings
+from .resume import write_resume_file
+from .session import Session, _Settings, setting_type
 from .torrent import Torrent
 
 __all__ = ["main"]
@@ -36,8 +41,10 @@ ALERT_MASK = (
     | AlertCategory.TRACKER
     | AlertCategory.STORAGE
     | AlertCategory.PEER
+    | AlertCategory.DHT
 )
 PEER_RETRY_SECONDS = 2.0
+RESUME_SAVE_SECONDS = 10.0
 
 
 class _Fail(Exception):
@@ -73,16 +80,22 @@ class _Stop:
 
 
 def _bool_word(s: str) -> Optional[bool]:
-    if s in ("true", "yes", "on"):
+    if s in ("true", "yes", "on", "1"):
         return True
-    if s in ("false", "no", "off"):
+    if s in ("false", "no", "off", "0"):
         return False
     return None
 
 
 def _settings(a: Args, listen: str) -> dict[str, Any]:
-    """listen_interfaces, alert_mask and every --set, typed like session.c's apply_set."""
+    """listen_interfaces, alert_mask, the settings of --encryption/--dht, then every --set,
+    typed like session.c's apply_set."""
     out: dict[str, Any] = {"listen_interfaces": listen, "alert_mask": int(ALERT_MASK)}
+    if a.encryption >= 0:
+        out["out_enc_policy"] = out["in_enc_policy"] = a.encryption
+    if a.dht or a.command == "dht":
+        out["enable_dht"] = True
+        out["dht_bootstrap_nodes"] = ",".join(a.dht_bootstrap)
     for assignment in a.sets:
         name, _, value = assignment.partition("=")
         out[name] = _typed_setting(name, value, assignment)
@@ -90,29 +103,28 @@ def _settings(a: Args, listen: str) -> dict[str, Any]:
 
 
 def _typed_setting(name: str, value: str, assignment: str) -> Any:
-    """libbt does not say which type a setting has: try what the value can be, most specific
-    first (int, then 0/1 as bool, then str), each tried on a scratch settings object."""
+    """The value in the type libbt says the setting has (setting_type), checked on a scratch
+    settings object."""
+    try:
+        kind = setting_type(name)
+        typed: Any = value
+        if kind == SettingType.INT:
+            typed = parse_int64(value)
+            if typed is None:
+                raise _BadValue(f"{name} is an integer setting, not '{value}'")
+        elif kind == SettingType.BOOL:
+            typed = _bool_word(value)
+            if typed is None:
+                raise _BadValue(f"{name} is a boolean setting (true or false), not '{value}'")
+        _Settings({name: typed}).close()
+        return typed
+    except (_BadValue, Error) as e:
+        error(f"--set {assignment}: {e}")
+        raise _Fail(EXIT_USAGE) from None
 
-    candidates: list[Any] = []
-    iv = parse_int64(value)
-    if iv is not None:
-        candidates = [iv] + ([bool(iv)] if iv in (0, 1) else []) + [value]
-    elif _bool_word(value) is not None:
-        candidates = [_bool_word(value), value]
-    else:
-        candidates = [value]
-    first: Optional[Error] = None
-    for c in candidates:
-        try:
-            _Settings({name: c}).close()
-            return c
-        except SettingTypeError as e:
-            first = first or e
-        except Error as e:
-            error(f"--set {assignment}: {e}")
-            raise _Fail(EXIT_USAGE) from None
-    error(f"--set {assignment}: {first}")
-    raise _Fail(EXIT_USAGE)
+
+class _BadValue(Exception):
+    pass
 
 
 def _open_session(a: Args, listen: str) -> Session:
@@ -205,14 +217,51 @@ class _Ticker:
         return True
 
 
+def _load_resume(path: Optional[str]) -> Optional[bytes]:
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None  # the first run
+    except IsADirectoryError:
+        error(f"--resume {path}: cannot read it")
+    except OSError as e:
+        error(f"--resume {path}: {e.strerror or e}")
+    raise _Fail(EXIT_USAGE)
+
+
+def _save_resume(t: Torrent, path: Optional[str]) -> None:
+    """Saves resume data atomically; nothing to save yet (no metadata, checking) is silent."""
+    if path is None:
+        return
+    try:
+        write_resume_file(path, t.save_resume_data())
+    except StateError:
+        pass
+    except Error as e:
+        warn(f"saving resume data to {path}: {e}")
+
+
 def _add(s: Session, a: Args, what: str) -> Torrent:
+    resume = _load_resume(a.resume)
     try:
         if a.torrent is not None:
-            return s.add_torrent(a.torrent, save_path=a.save)
-        return s.add_torrent(magnet=a.magnet, save_path=a.save)
+            t = s.add_torrent(a.torrent, save_path=a.save, super_seeding=a.super_seed,
+                              resume_data=resume)
+        else:
+            t = s.add_torrent(magnet=a.magnet, save_path=a.save, resume_data=resume)
     except Error as e:
         error(f"cannot add {what}: {e}")
         raise _Fail(EXIT_USAGE) from None
+    for url in a.webseeds if a.command == "get" else []:
+        try:
+            t.add_web_seed(url)
+        except Error as e:
+            error(f"--webseed {url}: {e}")
+            raise _Fail(EXIT_USAGE) from None
+    return t
 
 
 def _tick(s: Session, t: Torrent, out: Output, seen: _Seen, wait: float) -> TorrentStatus:
@@ -238,7 +287,7 @@ def cmd_get(a: Args, out: Output) -> int:
         _connect_peers(t, a.peers, out)
         seen = _Seen()
         tk = _Ticker(out, start)
-        last_dial = now = start
+        last_dial = now = last_save = start
         finish = -1.0
         reason = "interrupted"
         st: Optional[TorrentStatus] = None
@@ -265,6 +314,10 @@ def cmd_get(a: Args, out: Output) -> int:
             if a.peers and st.num_peers == 0 and now - last_dial >= PEER_RETRY_SECONDS:
                 _connect_peers(t, a.peers, out)
                 last_dial = now
+            if a.resume is not None and now - last_save >= RESUME_SAVE_SECONDS:
+                _save_resume(t, a.resume)
+                last_save = now
+        _save_resume(t, a.resume)  # on the way out, whatever the reason
         if finish >= 0 and st is not None:
             out.progress(st)  # the 100% line
         out.end_bar()
@@ -326,7 +379,7 @@ def cmd_seed(a: Args, out: Output) -> int:
         seen = _Seen()
         tk = _Ticker(out, start)
         checked = saw_checking = False
-        last_dial = start
+        last_dial = last_save = start
         st: Optional[TorrentStatus] = None
         while not stop.requested():
             try:
@@ -356,6 +409,10 @@ def cmd_seed(a: Args, out: Output) -> int:
             if checked and a.peers and st.num_peers == 0 and now - last_dial >= PEER_RETRY_SECONDS:
                 _connect_peers(t, a.peers, out)
                 last_dial = now
+            if checked and a.resume is not None and now - last_save >= RESUME_SAVE_SECONDS:
+                _save_resume(t, a.resume)
+                last_save = now
+        _save_resume(t, a.resume)
         out.end_bar()
         seconds = time.monotonic() - start
         uploaded = st.total_upload if st else 0
@@ -364,6 +421,69 @@ def cmd_seed(a: Args, out: Output) -> int:
                      .fixed("seconds", seconds, 3))
         elif not out.quiet:
             out.write(f"stopped after {seconds:.1f} s, uploaded {format_bytes(uploaded)}\n")
+    return EXIT_OK
+
+
+def _print_nodes(out: Output, st: DhtStats) -> None:
+    if out.json:
+        out.line(JsonLine().string("event", "dht").integer("nodes", st.nodes)
+                 .integer("nodes4", st.nodes4).integer("nodes6", st.nodes6)
+                 .integer("peers", st.peers).integer("packets_in", st.packets_in)
+                 .integer("packets_out", st.packets_out))
+    elif not out.quiet:
+        out.write(f"dht: {st.nodes} nodes ({st.nodes4} IPv4, {st.nodes6} IPv6), "
+                  f"{st.peers} peers stored\n")
+
+
+def _print_announced(out: Output, ih: str, ok: bool, msg: str) -> None:
+    if out.json:
+        j = JsonLine().string("event", "announced").string("info_hash", ih).boolean("ok", ok)
+        if not ok:
+            j.string("msg", msg)
+        out.line(j)
+    elif not out.quiet:
+        out.write(f"announced {ih}\n" if ok else f"announcing {ih} failed: {msg}\n")
+
+
+def cmd_dht(a: Args, out: Output) -> int:
+    with _Stop() as stop, _open_session(a, _listen_interfaces(a.port)) as s:
+        start = time.monotonic()
+        _announce_port(s, out)
+        tk = _Ticker(out, start)
+        tk.period = 1.0
+        announced = 0
+        last_try = -1.0
+        seen = _Seen()
+        st: Optional[DhtStats] = None
+        while not stop.requested():
+            try:
+                s.wait_for_alert(tk.wait(time.monotonic()))
+                _drain(s, out, seen)
+                st = s.dht_stats()
+            except Error as e:
+                error(f"lost the session: {e}")
+                return EXIT_FAIL
+            now = time.monotonic()
+            if (a.announce is not None and announced == 0 and st.nodes > 0
+                    and (last_try < 0 or now - last_try >= 2.0)):
+                last_try = now
+                msg = ""
+                try:
+                    s.dht_announce(a.announce, 0, 5.0)
+                    announced = 1
+                except Error as e:
+                    msg = str(e)
+                if announced or now - start > 10:
+                    _print_announced(out, a.announce, announced == 1, msg)
+                if not announced and now - start > 10:
+                    announced = -1  # reported; stop trying
+            if tk.due(now):
+                _print_nodes(out, st)
+            if a.seconds >= 0 and now - start >= a.seconds:
+                break
+        if out.json:
+            out.line(JsonLine().string("event", "stopped").integer("nodes", st.nodes if st else 0)
+                     .fixed("seconds", time.monotonic() - start, 3))
     return EXIT_OK
 
 
@@ -442,6 +562,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_make(a, out)
         if a.command == "seed":
             return cmd_seed(a, out)
+        if a.command == "dht":
+            return cmd_dht(a, out)
         return cmd_get(a, out)
     except _Fail as f:
         out.end_bar()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import threading
 import time
@@ -18,8 +19,8 @@ from ._errors import (
     SettingTypeError,
     check,
 )
-from ._lib import AddTorrentParams, AlertStruct, DiskStatsStruct, lib, take_string
-from ._types import DiskStats, SettingType
+from ._lib import AddTorrentParams, AlertStruct, DhtStatsStruct, DiskStatsStruct, lib, take_bytes, take_string
+from ._types import DhtStats, DiskStats, SettingType
 from .torrent import Torrent, _cstr
 
 __all__ = ["Session", "SettingValue", "TorrentSource", "setting_type"]
@@ -78,6 +79,26 @@ def _set(set_int: Any, set_bool: Any, set_str: Any, handle: Any, name: str, valu
         raise SettingTypeError(
             f"setting {name}: want bool, int or str, got {type(value).__name__}"
         )
+
+
+def _timeout_ms(timeout: Optional[float]) -> int:
+    if timeout is None:
+        return -1
+    if timeout < 0:
+        raise InvalidArgument("libbt: timeout must be >= 0 or None")
+    return min(int(timeout * 1000), 2**31 - 1)
+
+
+def _port(port: int) -> int:
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise InvalidArgument(f"libbt: port {port!r}: want 0..65535")
+    return port
+
+
+def _bytes_arg(v: object, what: str) -> bytes:
+    if not isinstance(v, (bytes, bytearray, memoryview)):
+        raise InvalidArgument(f"libbt: {what} must be bytes")
+    return bytes(v)
 
 
 def _path_arg(p: Union[str, "os.PathLike[str]"], what: str) -> bytes:
@@ -201,6 +222,76 @@ class Session:
         out = c_int(0)
         check(lib.bt_session_listen_port(self._h(), byref(out)))
         return out.value
+
+    # ---- DHT (enable_dht; StateError while it is off) ----
+
+    def dht_stats(self) -> DhtStats:
+        """The DHT node's routing table, traffic and store counters."""
+        d = DhtStatsStruct()
+        check(lib.bt_session_dht_stats(self._h(), byref(d)))
+        return DhtStats(**{name: getattr(d, name) for name, _ in DhtStatsStruct._fields_
+                           if name != "node_id"}, node_id=d.node_id.decode("ascii", "replace"))
+
+    def dht_announce(self, info_hash: str, port: int = 0, timeout: Optional[float] = 10.0) -> None:
+        """Announces that we have ``info_hash`` on ``port`` (0: the session's listen port).
+        Blocks (without the GIL) for at most ``timeout`` seconds."""
+        check(lib.bt_session_dht_announce(self._h(), _cstr(info_hash, "info_hash"), _port(port),
+                                          _timeout_ms(timeout)))
+
+    def dht_get_peers(self, info_hash: str, timeout: Optional[float] = 10.0) -> list[str]:
+        """Peers the DHT knows for ``info_hash``: ``["1.2.3.4:6881", "[::1]:6881", ...]``."""
+        out = c_void_p()
+        n = c_size_t(0)
+        check(lib.bt_session_dht_get_peers(self._h(), _cstr(info_hash, "info_hash"),
+                                           _timeout_ms(timeout), byref(out), byref(n)))
+        return [line for line in take_string(out).split("\n") if line]
+
+    def dht_put_immutable(self, value: bytes, timeout: Optional[float] = 10.0) -> tuple[str, int]:
+        """Stores a BEP 44 immutable item (``value``: one bencoded value, at most 1000 bytes).
+        Returns its target (hex SHA-1 of the value) and how many nodes took it."""
+        v = _bytes_arg(value, "value")
+        target = ctypes.create_string_buffer(41)
+        stored = c_int(0)
+        check(lib.bt_session_dht_put_immutable(self._h(), v, len(v), _timeout_ms(timeout), target,
+                                               byref(stored)))
+        return target.value.decode("ascii"), stored.value
+
+    def dht_get_immutable(self, target: str, timeout: Optional[float] = 10.0) -> bytes:
+        """The bencoded value stored under ``target``; :class:`NotFound` if no node has it."""
+        out = c_void_p()
+        size = c_size_t(0)
+        check(lib.bt_session_dht_get_immutable(self._h(), _cstr(target, "target"),
+                                               _timeout_ms(timeout), byref(out), byref(size)))
+        return take_bytes(out, size.value)
+
+    def dht_put_mutable(self, seed: bytes, value: bytes, seq: int, salt: bytes = b"",
+                        timeout: Optional[float] = 10.0) -> tuple[bytes, int]:
+        """Signs ``value`` (bencoded) with the ed25519 key of the 32-byte ``seed`` and stores it
+        under (public key, ``salt``) with sequence number ``seq``. Returns the public key and
+        how many nodes took it."""
+        sd = _bytes_arg(seed, "seed")
+        if len(sd) != 32:
+            raise InvalidArgument("libbt: seed must be 32 bytes")
+        v, s = _bytes_arg(value, "value"), _bytes_arg(salt, "salt")
+        pub = ctypes.create_string_buffer(32)
+        stored = c_int(0)
+        check(lib.bt_session_dht_put_mutable(self._h(), sd, s, len(s), v, len(v), int(seq),
+                                             _timeout_ms(timeout), pub, byref(stored)))
+        return pub.raw, stored.value
+
+    def dht_get_mutable(self, public_key: bytes, salt: bytes = b"",
+                        timeout: Optional[float] = 10.0) -> tuple[bytes, int]:
+        """The newest verified item of (``public_key``, ``salt``): (value, seq)."""
+        pk = _bytes_arg(public_key, "public_key")
+        if len(pk) != 32:
+            raise InvalidArgument("libbt: public_key must be 32 bytes")
+        s = _bytes_arg(salt, "salt")
+        out = c_void_p()
+        size = c_size_t(0)
+        seq = c_int64(0)
+        check(lib.bt_session_dht_get_mutable(self._h(), pk, s, len(s), _timeout_ms(timeout),
+                                             byref(out), byref(size), byref(seq)))
+        return take_bytes(out, size.value), seq.value
 
     # ---- torrents ----
 

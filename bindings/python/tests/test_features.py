@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.server
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -250,3 +252,45 @@ def test_resume_data_needs_metadata(session: libbt.Session, tmp_path: Path) -> N
                             paused=True)
     with pytest.raises(libbt.StateError):
         t.save_resume_data()
+
+
+# ---- DHT -------------------------------------------------------------------------------------
+
+
+def test_dht_is_off_by_default(session: libbt.Session) -> None:
+    with pytest.raises(libbt.StateError):
+        session.dht_stats()
+    with pytest.raises(libbt.StateError):
+        session.dht_get_peers("ab" * 20, timeout=0.1)
+
+
+def test_two_dht_nodes_announce_find_and_store_items(make_session) -> None:
+    a = make_session(enable_dht=True)
+    b = make_session(enable_dht=True, dht_bootstrap_nodes=f"127.0.0.1:{a.listen_port}")
+    deadline = time.monotonic() + 10
+    while b.dht_stats().nodes == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    st = b.dht_stats()
+    assert isinstance(st, libbt.DhtStats) and st.nodes >= 1 and len(st.node_id) == 40
+
+    ih = "0123456789abcdef0123456789abcdef01234567"
+    b.dht_announce(ih)
+    assert f"127.0.0.1:{b.listen_port}" in a.dht_get_peers(ih)
+
+    target, stored = b.dht_put_immutable(b"5:hello")
+    assert stored >= 1 and target == hashlib.sha1(b"5:hello").hexdigest()
+    assert b.dht_get_immutable(target) == b"5:hello"
+
+    pub, stored = b.dht_put_mutable(b"\x07" * 32, b"i42e", seq=3, salt=b"salt")
+    assert len(pub) == 32 and stored >= 1
+    assert b.dht_get_mutable(pub, salt=b"salt") == (b"i42e", 3)
+
+    with pytest.raises(libbt.InvalidArgument):
+        b.dht_put_immutable(b"not bencode")
+    with pytest.raises(libbt.InvalidArgument):
+        b.dht_announce("xyz")
+    with pytest.raises(libbt.InvalidArgument):
+        b.dht_put_mutable(b"short", b"i1e", seq=1)
+    with pytest.raises(libbt.InvalidArgument):
+        b.dht_get_peers(ih, timeout=-1)
+    assert a.dht_stats().items >= 2

@@ -12,13 +12,15 @@ enum {
     FOR_MAKE = 1 << CMD_MAKE,
     FOR_SEED = 1 << CMD_SEED,
     FOR_GET = 1 << CMD_GET,
-    FOR_ALL = FOR_MAKE | FOR_SEED | FOR_GET | (1 << CMD_VERSION) | (1 << CMD_HELP)
+    FOR_DHT = 1 << CMD_DHT,
+    FOR_ALL = FOR_MAKE | FOR_SEED | FOR_GET | FOR_DHT | (1 << CMD_VERSION) | (1 << CMD_HELP)
 };
 
 typedef enum opt_id {
     OPT_JSON, OPT_QUIET, OPT_VERBOSE, OPT_SET, OPT_HELP, OPT_VERSION,
     OPT_DATA, OPT_OUT, OPT_PIECE_SIZE, OPT_TRACKER, OPT_WEBSEED, OPT_PRIVATE, OPT_COMMENT,
-    OPT_TORRENT, OPT_MAGNET, OPT_SAVE, OPT_PORT, OPT_SECONDS, OPT_PEER
+    OPT_TORRENT, OPT_MAGNET, OPT_SAVE, OPT_PORT, OPT_SECONDS, OPT_PEER,
+    OPT_RESUME, OPT_ENCRYPTION, OPT_SUPER_SEED, OPT_DHT, OPT_DHT_BOOTSTRAP, OPT_ANNOUNCE
 } opt_id;
 
 typedef struct opt_spec {
@@ -40,21 +42,27 @@ static const opt_spec options[] = {
     {"out", OPT_OUT, 1, 0, FOR_MAKE},
     {"piece-size", OPT_PIECE_SIZE, 1, 0, FOR_MAKE},
     {"tracker", OPT_TRACKER, 1, 1, FOR_MAKE},
-    {"webseed", OPT_WEBSEED, 1, 1, FOR_MAKE},
+    {"webseed", OPT_WEBSEED, 1, 1, FOR_MAKE | FOR_GET},
     {"private", OPT_PRIVATE, 0, 0, FOR_MAKE},
     {"comment", OPT_COMMENT, 1, 0, FOR_MAKE},
     {"torrent", OPT_TORRENT, 1, 0, FOR_SEED | FOR_GET},
     {"magnet", OPT_MAGNET, 1, 0, FOR_GET},
     {"save", OPT_SAVE, 1, 0, FOR_SEED | FOR_GET},
-    {"port", OPT_PORT, 1, 0, FOR_SEED | FOR_GET},
-    {"seconds", OPT_SECONDS, 1, 0, FOR_SEED | FOR_GET},
+    {"port", OPT_PORT, 1, 0, FOR_SEED | FOR_GET | FOR_DHT},
+    {"seconds", OPT_SECONDS, 1, 0, FOR_SEED | FOR_GET | FOR_DHT},
     {"peer", OPT_PEER, 1, 1, FOR_SEED | FOR_GET},
+    {"resume", OPT_RESUME, 1, 0, FOR_SEED | FOR_GET},
+    {"encryption", OPT_ENCRYPTION, 1, 0, FOR_SEED | FOR_GET},
+    {"super-seed", OPT_SUPER_SEED, 0, 0, FOR_SEED},
+    {"dht", OPT_DHT, 0, 0, FOR_SEED | FOR_GET},
+    {"dht-bootstrap", OPT_DHT_BOOTSTRAP, 1, 1, FOR_SEED | FOR_GET | FOR_DHT},
+    {"announce", OPT_ANNOUNCE, 1, 0, FOR_DHT},
 };
 #define NUM_OPTIONS (sizeof options / sizeof options[0])
 
 static const char *const command_names[] = {
     [CMD_MAKE] = "make", [CMD_SEED] = "seed", [CMD_GET] = "get",
-    [CMD_VERSION] = "version", [CMD_HELP] = "help",
+    [CMD_VERSION] = "version", [CMD_HELP] = "help", [CMD_DHT] = "dht",
 };
 
 void print_usage(FILE *f)
@@ -64,7 +72,10 @@ void print_usage(FILE *f)
           "          [--webseed URL]... [--private] [--comment TEXT]\n"
           "  bt seed --torrent FILE --save DIR [--port P] [--seconds S] [--peer HOST:PORT]...\n"
           "  bt get  (--torrent FILE | --magnet URI) --save DIR [--peer HOST:PORT]...\n"
-          "          [--port P] [--seconds S]\n"
+          "          [--port P] [--seconds S] [--webseed URL]...\n"
+          "  seed and get also take: [--resume FILE] [--encryption forced|enabled|disabled]\n"
+          "          [--dht [--dht-bootstrap HOST:PORT]...]; seed takes [--super-seed]\n"
+          "  bt dht  [--port P] [--dht-bootstrap HOST:PORT]... [--announce HEX] [--seconds S]\n"
           "  bt --version\n"
           "  bt help\n"
           "common options:\n"
@@ -117,6 +128,27 @@ static int take_value(bt_args *a, const opt_spec *o, const char *v)
         break;
     case OPT_TRACKER: a->trackers.items[a->trackers.count++] = v; break;
     case OPT_WEBSEED: a->webseeds.items[a->webseeds.count++] = v; break;
+    case OPT_DHT_BOOTSTRAP:
+        if (parse_endpoint(v) != 0)
+            return usage_error("--dht-bootstrap '%s' is not HOST:PORT (1.2.3.4:6881 or [::1]:6881)", v);
+        a->dht_bootstrap.items[a->dht_bootstrap.count++] = v;
+        break;
+    case OPT_RESUME: a->resume = v; break;
+    case OPT_ENCRYPTION:
+        if (strcmp(v, "forced") == 0)
+            a->encryption = 0;
+        else if (strcmp(v, "enabled") == 0)
+            a->encryption = 1;
+        else if (strcmp(v, "disabled") == 0)
+            a->encryption = 2;
+        else
+            return usage_error("--encryption '%s': want forced, enabled or disabled", v);
+        break;
+    case OPT_ANNOUNCE:
+        if (strlen(v) != 40 || strspn(v, "0123456789abcdefABCDEF") != 40)
+            return usage_error("--announce '%s' is not an info-hash (40 hex digits)", v);
+        a->announce = v;
+        break;
     case OPT_PEER:
         if (parse_endpoint(v) != 0)
             return usage_error("--peer '%s' is not HOST:PORT (1.2.3.4:6881 or [::1]:6881)", v);
@@ -153,6 +185,8 @@ static void set_flag(bt_args *a, opt_id id, int *help, int *version)
     case OPT_QUIET: a->quiet = 1; break;
     case OPT_VERBOSE: a->verbose = 1; break;
     case OPT_PRIVATE: a->is_private = 1; break;
+    case OPT_SUPER_SEED: a->super_seed = 1; break;
+    case OPT_DHT: a->dht = 1; break;
     case OPT_HELP: *help = 1; break;
     case OPT_VERSION: *version = 1; break;
     default: break;
@@ -184,6 +218,8 @@ static int check_required(const bt_args *a)
     default:
         break;
     }
+    if ((a->command == CMD_SEED || a->command == CMD_GET) && a->dht_bootstrap.count > 0 && !a->dht)
+        return usage_error("%s: --dht-bootstrap needs --dht", cmd);
     return BT_EXIT_OK;
 }
 
@@ -192,8 +228,9 @@ int args_parse(int argc, char **argv, bt_args *a)
     memset(a, 0, sizeof *a);
     a->port = -1;
     a->seconds = -1;
+    a->encryption = -1;
     /* Each list holds at most one entry per argument. */
-    str_list *lists[] = {&a->sets, &a->trackers, &a->webseeds, &a->peers};
+    str_list *lists[] = {&a->sets, &a->trackers, &a->webseeds, &a->peers, &a->dht_bootstrap};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         lists[i]->items = calloc((size_t)argc + 1, sizeof(char *));
         if (lists[i]->items == NULL) {
@@ -272,5 +309,6 @@ void args_free(bt_args *a)
     free(a->trackers.items);
     free(a->webseeds.items);
     free(a->peers.items);
+    free(a->dht_bootstrap.items);
     memset(a, 0, sizeof *a);
 }

@@ -8,5 +8,6 @@
 int cmd_make(const bt_args *a, out_ctx *o);
 int cmd_seed(const bt_args *a, out_ctx *o);
 int cmd_get(const bt_args *a, out_ctx *o);
+int cmd_dht(const bt_args *a, out_ctx *o);
 
 #endif

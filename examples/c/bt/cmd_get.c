@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void print_done(out_ctx *o, int64_t bytes, double seconds)
@@ -59,17 +60,27 @@ int cmd_get(const bt_args *a, out_ctx *o)
     if (rc != BT_EXIT_OK)
         return rc;
 
+    uint8_t *resume = NULL;
+    size_t resume_size = 0;
+    if ((rc = resume_load(a->resume, &resume, &resume_size)) != BT_EXIT_OK)
+        goto out;
     bt_add_torrent_params p;
     memset(&p, 0, sizeof p);
     p.save_path = a->save;
     p.torrent_file = a->torrent;
     p.magnet_uri = a->magnet;
-    if (bt_session_add_torrent(s, &p, &t) != BT_OK) {
+    p.resume_data = resume;
+    p.resume_size = resume_size;
+    int added = bt_session_add_torrent(s, &p, &t);
+    free(resume);
+    if (added != BT_OK) {
         bt_errorf("cannot add %s: %s", a->torrent ? a->torrent : "the magnet link",
                   bt_last_error());
         rc = BT_EXIT_USAGE;
         goto out;
     }
+    if ((rc = add_web_seeds(t, &a->webseeds)) != BT_EXIT_OK)
+        goto out;
     double start = now_seconds();
     if ((rc = session_announce_port(s, o)) != BT_EXIT_OK)
         goto out;
@@ -81,7 +92,7 @@ int cmd_get(const bt_args *a, out_ctx *o)
     alert_seen seen = {0, 0, 0};
     ticker tk;
     ticker_start(&tk, o, start);
-    double last_dial = start, finish = -1, now = start;
+    double last_dial = start, finish = -1, now = start, last_save = start;
     const char *reason = "interrupted";
     while (!stop_requested()) {
         int w = bt_session_wait_for_alert(s, ticker_wait_ms(&tk, now_seconds()));
@@ -113,7 +124,12 @@ int cmd_get(const bt_args *a, out_ctx *o)
                 goto out;
             last_dial = now;
         }
+        if (a->resume != NULL && now - last_save >= RESUME_SAVE_SECONDS) {
+            resume_save(t, a->resume, 1);
+            last_save = now;
+        }
     }
+    resume_save(t, a->resume, 1); /* on the way out, whatever the reason */
 
     if (finish >= 0)
         out_progress(o, &st); /* the 100% line */

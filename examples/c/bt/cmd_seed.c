@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The check is over once the torrent has left the checking state after libbt said it checked,
@@ -75,11 +76,20 @@ int cmd_seed(const bt_args *a, out_ctx *o)
     if (rc != BT_EXIT_OK)
         return rc;
 
+    uint8_t *resume = NULL;
+    size_t resume_size = 0;
+    if ((rc = resume_load(a->resume, &resume, &resume_size)) != BT_EXIT_OK)
+        goto out;
     bt_add_torrent_params p;
     memset(&p, 0, sizeof p);
     p.save_path = a->save;
     p.torrent_file = a->torrent;
-    if (bt_session_add_torrent(s, &p, &t) != BT_OK) {
+    p.super_seeding = a->super_seed;
+    p.resume_data = resume;
+    p.resume_size = resume_size;
+    int added = bt_session_add_torrent(s, &p, &t);
+    free(resume);
+    if (added != BT_OK) {
         bt_errorf("cannot add %s: %s", a->torrent, bt_last_error());
         rc = BT_EXIT_USAGE;
         goto out;
@@ -94,7 +104,7 @@ int cmd_seed(const bt_args *a, out_ctx *o)
     ticker tk;
     ticker_start(&tk, o, start);
     int checked = 0, saw_checking = 0;
-    double last_dial = start;
+    double last_dial = start, last_save = start;
     while (!stop_requested()) {
         int w = bt_session_wait_for_alert(s, ticker_wait_ms(&tk, now_seconds()));
         if (w < 0 || session_drain_alerts(s, o, &seen) != BT_OK || torrent_status(t, &st) != BT_OK) {
@@ -134,7 +144,12 @@ int cmd_seed(const bt_args *a, out_ctx *o)
                 goto out;
             last_dial = now;
         }
+        if (checked && a->resume != NULL && now - last_save >= RESUME_SAVE_SECONDS) {
+            resume_save(t, a->resume, 1);
+            last_save = now;
+        }
     }
+    resume_save(t, a->resume, 1);
     out_end_bar(o);
     print_stopped(o, &st, now_seconds() - start);
     rc = BT_EXIT_OK;

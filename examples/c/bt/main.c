@@ -3,6 +3,7 @@
  *   bt make --data PATH --out FILE ...   create a .torrent
  *   bt seed --torrent FILE --save DIR    serve data
  *   bt get  --torrent FILE --save DIR    download (or --magnet URI)
+ *   bt dht  --port P                      run a DHT node
  *
  * Run "bt help" for every option. main() only parses arguments and dispatches; each command
  * lives in cmd_<name>.c and returns the exit code. */
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
         case CMD_MAKE: rc = cmd_make(&a, &o); break;
         case CMD_SEED: rc = cmd_seed(&a, &o); break;
         case CMD_GET: rc = cmd_get(&a, &o); break;
+        case CMD_DHT: rc = cmd_dht(&a, &o); break;
         case CMD_VERSION: rc = print_version(&a); break;
         case CMD_HELP: print_usage(stdout); break;
         default: rc = BT_EXIT_USAGE; break;

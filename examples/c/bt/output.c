@@ -254,6 +254,8 @@ static int worth_printing(const out_ctx *o, const bt_alert *al)
 {
     if (o->verbose)
         return 1;
+    if (al->type == BT_ALERT_WEB_SEED_ERROR) /* a peer alert too, but about a --webseed */
+        return 1;
     if (al->category & BT_ALERT_CATEGORY_PEER)
         return 0;
     switch (al->type) {
@@ -271,6 +273,7 @@ static int worth_printing(const out_ctx *o, const bt_alert *al)
     case BT_ALERT_TORRENT_CHECKED:
     case BT_ALERT_METADATA_RECEIVED:
     case BT_ALERT_PERFORMANCE:
+    case BT_ALERT_DHT_REPLY:
         return !o->quiet;
     default:
         return (al->category & BT_ALERT_CATEGORY_ERROR) != 0;
@@ -292,7 +295,8 @@ void out_alert(out_ctx *o, const bt_alert *al)
         if (al->piece >= 0 &&
             (al->type == BT_ALERT_HASH_FAILED || al->type == BT_ALERT_PIECE_FINISHED))
             json_int(&j, "piece", al->piece);
-        if (al->type == BT_ALERT_TRACKER_REPLY || al->type == BT_ALERT_ALERTS_DROPPED)
+        if (al->type == BT_ALERT_TRACKER_REPLY || al->type == BT_ALERT_ALERTS_DROPPED ||
+            al->type == BT_ALERT_DHT_REPLY)
             json_int(&j, "count", al->count);
         if (al->url != NULL && al->url[0] != '\0')
             json_str(&j, "url", al->url);

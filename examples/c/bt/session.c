@@ -5,6 +5,7 @@
 
 #include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,13 @@
 
 #define BT_ALERT_MASK                                                                         \
     (BT_ALERT_CATEGORY_ERROR | BT_ALERT_CATEGORY_STATUS | BT_ALERT_CATEGORY_TRACKER |        \
-     BT_ALERT_CATEGORY_STORAGE | BT_ALERT_CATEGORY_PEER)
-
-static int is_int(const char *s)
-{
-    int64_t v;
-    return parse_int64(s, &v) == 0;
-}
+     BT_ALERT_CATEGORY_STORAGE | BT_ALERT_CATEGORY_PEER | BT_ALERT_CATEGORY_DHT)
 
 static int bool_word(const char *s)
 {
-    static const char *const yes[] = {"true", "yes", "on"};
-    static const char *const no[] = {"false", "no", "off"};
-    for (size_t i = 0; i < 3; i++) {
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
         if (strcmp(s, yes[i]) == 0)
             return 1;
         if (strcmp(s, no[i]) == 0)
@@ -33,8 +28,7 @@ static int bool_word(const char *s)
     return -1;
 }
 
-/* libbt does not say which type a setting has, so try the types the value can be, most
- * specific first, and report the first attempt's error if none is accepted. */
+/* Sets NAME=VALUE with the type libbt says the setting has (bt_setting_type). */
 static int apply_set(bt_settings *st, const char *assignment, char *err, size_t errcap)
 {
     const char *eq = strchr(assignment, '=');
@@ -48,33 +42,67 @@ static int apply_set(bt_settings *st, const char *assignment, char *err, size_t 
     name[name_len] = '\0';
     const char *value = eq + 1;
 
-    int rc;
-    int as_bool = bool_word(value);
-    if (is_int(value)) {
-        int64_t v;
-        parse_int64(value, &v);
-        rc = bt_settings_set_int(st, name, v);
-        if (rc == BT_E_SETTING_TYPE) {
-            snprintf(err, errcap, "%s", bt_last_error());
-            if ((v == 0 || v == 1) && bt_settings_set_bool(st, name, (int)v) == BT_OK)
-                rc = BT_OK;
-            else if (bt_settings_set_str(st, name, value) == BT_OK)
-                rc = BT_OK;
+    int type = 0;
+    int rc = bt_setting_type(name, &type);
+    if (rc == BT_OK) {
+        switch (type) {
+        case BT_SETTING_INT: {
+            int64_t v;
+            if (parse_int64(value, &v) != 0) {
+                snprintf(err, errcap, "%s is an integer setting, not '%s'", name, value);
+                rc = BT_E_SETTING_TYPE;
+            } else {
+                rc = bt_settings_set_int(st, name, v);
+            }
+            break;
         }
-    } else if (as_bool >= 0) {
-        rc = bt_settings_set_bool(st, name, as_bool);
-        if (rc == BT_E_SETTING_TYPE) {
-            snprintf(err, errcap, "%s", bt_last_error());
-            if (bt_settings_set_str(st, name, value) == BT_OK)
-                rc = BT_OK;
+        case BT_SETTING_BOOL: {
+            int b = bool_word(value);
+            if (b < 0) {
+                snprintf(err, errcap, "%s is a boolean setting (true or false), not '%s'", name, value);
+                rc = BT_E_SETTING_TYPE;
+            } else {
+                rc = bt_settings_set_bool(st, name, b);
+            }
+            break;
         }
-    } else {
-        rc = bt_settings_set_str(st, name, value);
+        default:
+            rc = bt_settings_set_str(st, name, value);
+            break;
+        }
     }
     if (rc != BT_OK && err[0] == '\0')
         snprintf(err, errcap, "%s", bt_last_error());
     free(name);
     return rc;
+}
+
+/* The settings the command line's own options stand for: --encryption, --dht,
+ * --dht-bootstrap (bt dht always runs the DHT). */
+static int apply_options(const bt_args *a, bt_settings *st)
+{
+    if (a->encryption >= 0 && (bt_settings_set_int(st, "out_enc_policy", a->encryption) != BT_OK ||
+                               bt_settings_set_int(st, "in_enc_policy", a->encryption) != BT_OK))
+        return -1;
+    if (a->dht || a->command == CMD_DHT) {
+        size_t len = 1;
+        for (size_t i = 0; i < a->dht_bootstrap.count; i++)
+            len += strlen(a->dht_bootstrap.items[i]) + 1;
+        char *nodes = calloc(1, len);
+        if (nodes == NULL)
+            return -1;
+        for (size_t i = 0; i < a->dht_bootstrap.count; i++) {
+            if (i > 0)
+                strcat(nodes, ",");
+            strcat(nodes, a->dht_bootstrap.items[i]);
+        }
+        int rc = bt_settings_set_bool(st, "enable_dht", 1) == BT_OK &&
+                 bt_settings_set_str(st, "dht_bootstrap_nodes", nodes) == BT_OK;
+        free(nodes);
+        if (!rc)
+            return -1;
+    }
+    return 0;
 }
 
 int session_open(const bt_args *a, const char *listen, bt_session **out)
@@ -88,6 +116,10 @@ int session_open(const bt_args *a, const char *listen, bt_session **out)
     }
     if (bt_settings_set_str(st, "listen_interfaces", listen) != BT_OK ||
         bt_settings_set_int(st, "alert_mask", BT_ALERT_MASK) != BT_OK) {
+        bt_errorf("cannot configure the session: %s", bt_last_error());
+        goto out;
+    }
+    if (apply_options(a, st) != 0) {
         bt_errorf("cannot configure the session: %s", bt_last_error());
         goto out;
     }
@@ -193,4 +225,72 @@ void report_torrent_error(bt_torrent *t, const char *what)
     else
         bt_errorf("%s", what);
     bt_free(msg);
+}
+
+int add_web_seeds(bt_torrent *t, const str_list *urls)
+{
+    for (size_t i = 0; i < urls->count; i++) {
+        if (bt_torrent_add_web_seed(t, urls->items[i], BT_WEB_SEED_URL) != BT_OK) {
+            bt_errorf("--webseed %s: %s", urls->items[i], bt_last_error());
+            return BT_EXIT_USAGE;
+        }
+    }
+    return BT_EXIT_OK;
+}
+
+int resume_load(const char *path, uint8_t **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    if (path == NULL)
+        return BT_EXIT_OK;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        if (errno == ENOENT)
+            return BT_EXIT_OK; /* the first run */
+        bt_errorf("--resume %s: %s", path, strerror(errno));
+        return BT_EXIT_USAGE;
+    }
+    size_t cap = 64 * 1024, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf != NULL) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *nb = cap < ((size_t)64 << 20) ? realloc(buf, cap * 2) : NULL;
+        if (nb == NULL) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (buf == NULL || bad) {
+        free(buf);
+        bt_errorf("--resume %s: cannot read it", path);
+        return BT_EXIT_USAGE;
+    }
+    *data = buf;
+    *size = n;
+    return BT_EXIT_OK;
+}
+
+int resume_save(bt_torrent *t, const char *path, int quiet_if_unready)
+{
+    if (path == NULL)
+        return BT_OK;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    int rc = bt_torrent_save_resume_data(t, &data, &size);
+    if (rc == BT_E_STATE && quiet_if_unready)
+        return rc; /* no metadata yet, or checking files: nothing worth saving */
+    if (rc == BT_OK)
+        rc = bt_write_resume_file(path, data, size);
+    if (rc != BT_OK)
+        bt_warnf("saving resume data to %s: %s", path, bt_last_error());
+    bt_free(data);
+    return rc;
 }

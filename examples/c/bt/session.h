@@ -40,4 +40,17 @@ int connect_peers(bt_torrent *t, const str_list *peers, out_ctx *o);
 /* Prints "bt: <what>: <torrent error>" using bt_torrent_error(). */
 void report_torrent_error(bt_torrent *t, const char *what);
 
+/* Adds every --webseed (BEP 19) to the torrent; BT_EXIT_USAGE if libbt rejects one. */
+int add_web_seeds(bt_torrent *t, const str_list *urls);
+
+/* Seconds between saves of --resume data. */
+#define RESUME_SAVE_SECONDS 10.0
+
+/* Reads the --resume file if it exists (*data NULL otherwise; free() it). BT_EXIT_OK, or
+ * BT_EXIT_USAGE after printing why it cannot be read. */
+int resume_load(const char *path, uint8_t **data, size_t *size);
+/* Saves the torrent's resume data to path atomically (no-op for a NULL path). Warns on
+ * failure, except BT_E_STATE (nothing to save yet) when quiet_if_unready. Returns a BT_E_*. */
+int resume_save(bt_torrent *t, const char *path, int quiet_if_unready);
+
 #endif
