@@ -49,11 +49,14 @@ type Stats struct {
 }
 
 // Incoming limits: a token bucket over all datagrams, and a window in which the same peer
-// announcing the same torrent is reported once.
+// announcing the same torrent is reported once. The window is short: it only folds copies that
+// arrive together (several sockets or interfaces); a later repeat (libtorrent resends its first
+// announce after 2 and 6 s) is reported again, so a peer whose first connection failed is
+// retried, while the session skips peers it is already connected or connecting to.
 const (
 	recvRate      = 20 // datagrams per second, sustained
 	recvBurst     = 100
-	repeatWindow  = 30 * time.Second
+	repeatWindow  = 2 * time.Second
 	maxRepeatKeys = 4096
 	maxHeard      = 1024 // announces kept for torrents not (yet) added
 )
