@@ -80,6 +80,11 @@ void bt_free(void *ptr);
  *   user_agent (str), peer_fingerprint (str)
  *   enable_incoming_tcp, enable_outgoing_tcp (bool)
  *   enable_dht, enable_lsd, enable_upnp, enable_natpmp (bool, default false)
+ *   dht_bootstrap_nodes (str) "host:port,..."; empty: contact nobody
+ *   dht_state_file (str), dht_read_only, dht_enforce_node_id (bool)
+ *   out_enc_policy, in_enc_policy (int) protocol encryption: 0 forced, 1 enabled (default),
+ *                             2 disabled; allowed_enc_level (int) 1 plaintext, 2 RC4, 3 both
+ *   prefer_rc4 (bool)
  * bt_setting_type() tells the type of any name, so bindings and command lines need not guess.
  */
 typedef struct bt_settings bt_settings;
