@@ -269,7 +269,8 @@ typedef enum bt_peer_source {
 #define BT_PEER_REMOTE_INTERESTED 0x40 /* it is interested in us */
 #define BT_PEER_SNUBBED 0x80         /* it has sent nothing we asked for in a while */
 
-/* One connected peer. Strings are NUL-terminated (truncated if longer). */
+/* One connected peer. Strings are NUL-terminated (truncated if longer). Arrays of this struct
+ * cross the ABI, so its size stays fixed within a major version. */
 typedef struct bt_peer_info {
     char endpoint[64];        /* "1.2.3.4:6881" or "[::1]:6881" */
     char client[64];          /* from its extended handshake ("v"), "" if unknown */

@@ -99,8 +99,7 @@ GET4=$!
 PIDS+=("$GET4")
 for _ in $(seq 250); do [ -s "$W/get4.resume" ] && break; sleep 0.1; done
 sleep 0.5
-kill -9 "$GET4" 2>/dev/null
-wait "$GET4" 2>/dev/null
+{ kill -9 "$GET4" && wait "$GET4"; } 2>/dev/null # no "Killed" line from the shell
 [ -s "$W/get4.resume" ] && ok "get --resume: resume data saved while downloading ($(wc -c <"$W/get4.resume") bytes)" \
     || bad "get --resume: no resume file after 25 s: $(tail -2 "$W/get4a.out" "$W/get4a.err")"
 ls "$W"/.get4.resume.* >/dev/null 2>&1 && bad "get --resume: a temporary file was left" || ok "get --resume: no temporary file left"
