@@ -20,6 +20,13 @@ type CacheOptions struct {
 	Size int64
 	// NoLock leaves cache memory unlocked (no mlock).
 	NoLock bool
+	// MaxWriteSize caps the bytes of one write system call when blocks are
+	// flushed (rounded down to whole blocks); 0 means no cap: one vectored
+	// write per run of blocks, so one per piece and file. On the test VM's
+	// ext4 (kernel 6.18, large folios) 1 MiB pwritev calls cost about twice
+	// the CPU per byte of 256 KiB ones and halved end-to-end throughput;
+	// 256 << 10 restores it at 4 write calls per 1 MiB piece.
+	MaxWriteSize int64
 	// OnLockFailed, if set, is called once, on a goroutine of its own, when
 	// the system refuses to lock cache memory (RLIMIT_MEMLOCK): the cache
 	// carries on with unlocked memory. The session turns it into a
@@ -90,6 +97,7 @@ type cache struct {
 	nclean int
 	ctr    *counters
 	noLock bool
+	maxRun int // blocks per write call, 0 = unlimited
 }
 
 func newCache(opts CacheOptions, ctr *counters) *cache {
@@ -103,6 +111,9 @@ func newCache(opts CacheOptions, ctr *counters) *cache {
 		pieces: make(map[*Storage]map[int]*cpiece),
 		ctr:    ctr,
 		noLock: opts.NoLock,
+	}
+	if opts.MaxWriteSize > 0 {
+		c.maxRun = int(max(opts.MaxWriteSize/BlockSize, 1))
 	}
 	c.cond = sync.NewCond(&c.mu)
 	return c
@@ -302,7 +313,8 @@ func (c *cache) flushLocked(p *cpiece, reason flushReason) error {
 		if b == nil || !b.dirty || b.inflight {
 			continue
 		}
-		if n := len(runs); n > 0 && runs[n-1].first+len(runs[n-1].blocks) == bi {
+		if n := len(runs); n > 0 && runs[n-1].first+len(runs[n-1].blocks) == bi &&
+			(c.maxRun == 0 || len(runs[n-1].blocks) < c.maxRun) {
 			runs[n-1].blocks = append(runs[n-1].blocks, b)
 		} else {
 			runs = append(runs, run{first: bi, blocks: []*cblock{b}})

@@ -665,3 +665,19 @@ func TestBlockIsWrittenThroughWhenNoSlotCanBeFreed(t *testing.T) {
 	require.True(t, r.ok, "the written-through block is read back for the hash")
 	require.EqualValues(t, 1, f.d.Stats().HashReadBacks)
 }
+
+func TestMaxWriteSizeSplitsFlushes(t *testing.T) {
+	files := []FileSpec{{Path: []string{"f"}, Length: 16 * BlockSize}}
+	fb := &faultBackend{}
+	dir := t.TempDir()
+	f := &cacheFixture{t: t, fb: fb, dir: dir, pl: 16 * BlockSize, pieces: 1}
+	f.st = openWithFaults(t, dir, files, fb)
+	f.data = randomBytes(16*BlockSize, 8)
+	f.d = newIO(t, IOOptions{Cache: CacheOptions{MaxWriteSize: 4*BlockSize + 100}})
+	for bi := range 16 {
+		f.write(0, bi, nil)
+	}
+	require.True(t, f.finish(0).ok)
+	require.Equal(t, []int64{0, 4 * BlockSize, 8 * BlockSize, 12 * BlockSize}, fb.writeOffsets())
+	require.Equal(t, f.data, f.onDisk())
+}
