@@ -55,7 +55,7 @@ def wait_ready(proc, needle: str, timeout=120):
     raise RuntimeError("seeder not ready: " + buf.decode(errors="replace")[-2000:])
 
 
-def transfer(kind: str, bt: Path, torrent: Path, seed_dir: Path, work: Path) -> float:
+def transfer(kind: str, bt: Path, torrent: Path, seed_dir: Path, work: Path, encrypted: bool = False):
     port = free_port()
     save = work / f"get-{kind}"
     shutil.rmtree(save, ignore_errors=True)
@@ -65,6 +65,9 @@ def transfer(kind: str, bt: Path, torrent: Path, seed_dir: Path, work: Path) -> 
         get = [str(bt), "get", "--torrent", str(torrent), "--save", str(save), "--peer", f"127.0.0.1:{port}",
                "--seconds", "600", "--json"]
         ready = '"seeding"'
+        if encrypted:  # MSE/PE forced on both sides, RC4 only (libtorrent's pe_forced + pe_rc4)
+            enc = ["--set", "out_enc_policy=0", "--set", "in_enc_policy=0", "--set", "allowed_enc_level=2"]
+            seed, get = seed + enc, get + enc
     else:
         lt = ["/usr/bin/python3", str(LTPEER)]
         seed = lt + ["seed", "--torrent", str(torrent), "--save", str(seed_dir), "--port", str(port),
@@ -72,6 +75,8 @@ def transfer(kind: str, bt: Path, torrent: Path, seed_dir: Path, work: Path) -> 
         get = lt + ["get", "--torrent", str(torrent), "--save", str(save), "--peer", f"127.0.0.1:{port}",
                     "--transport", "tcp", "--seconds", "600"]
         ready = '"seeding"'
+        if encrypted:
+            seed, get = seed + ["--encryption", "forced"], get + ["--encryption", "forced"]
     seeder = subprocess.Popen(seed, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         wait_ready(seeder, ready)
@@ -154,6 +159,53 @@ def dht_bench(bt: Path, work: Path, runs: int):
                    cwd=REPO, check=False)
 
 
+def webseed_transfer(kind: str, bt: Path, torrent: Path, work: Path) -> float:
+    """Download from the nginx web seed alone (no peers)."""
+    save = work / f"ws-get-{kind}"
+    shutil.rmtree(save, ignore_errors=True)
+    if kind == "libbt":
+        get = [str(bt), "get", "--torrent", str(torrent), "--save", str(save), "--seconds", "600", "--json"]
+    else:
+        get = ["/usr/bin/python3", str(LTPEER), "get", "--torrent", str(torrent), "--save", str(save),
+               "--port", str(free_port()), "--transport", "tcp", "--seconds", "600"]
+    try:
+        out = subprocess.run(get, capture_output=True, text=True, timeout=900)
+        done = last_json(out.stdout)
+        if not done.get("done"):
+            raise RuntimeError(f"{kind} web seed get did not finish: {out.stdout[-800:]}")
+        return float(done["MBps"])
+    finally:
+        shutil.rmtree(save, ignore_errors=True)
+
+
+def start_nginx(root: Path, work: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    conf = work / "nginx.conf"
+    conf.write_text(f"""daemon off; master_process off; worker_processes 1; pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 64; }}
+http {{ access_log off; sendfile on; tcp_nopush on; keepalive_requests 100000;
+  client_body_temp_path {work}/nginx-tmp; proxy_temp_path {work}/nginx-tmp;
+  fastcgi_temp_path {work}/nginx-tmp; uwsgi_temp_path {work}/nginx-tmp; scgi_temp_path {work}/nginx-tmp;
+  server {{ listen 127.0.0.1:{port}; root {root}; }} }}
+""")
+    (work / "nginx-tmp").mkdir(exist_ok=True)
+    p = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(work)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return p, port
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nginx did not start")
+
+
+def ratio_line(name: str, res: dict, unit: str = "MB/s"):
+    a, b = statistics.median(res["libbt"]), statistics.median(res["libtorrent"])
+    print(json.dumps({"bench": name, "libbt": res["libbt"], "libtorrent": res["libtorrent"], "ratio": round(a / b, 3)}))
+    print(f"bench: {name}: libbt {a:.1f} {unit} vs libtorrent {b:.1f} {unit}: ratio {a / b:.2f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--size-mib", type=int, default=1024)
@@ -176,6 +228,9 @@ def main():
             chunk = os.urandom(1 << 20)
             for i in range(args.size_mib):
                 f.write(chunk[i % 997:] + chunk[:i % 997])  # distinct pieces, cheap to make
+        # A second small file: libtorrent's web seed treats a one-file directory torrent as a
+        # single-file one (it asks for /payload) and would never fetch a byte.
+        (data / "readme.txt").write_bytes(b"libbt bench payload\n")
         torrent = work / "payload.torrent"
         subprocess.run([str(bt), "make", "--data", str(data), "--out", str(torrent), "--piece-size",
                         str(1 << 20), "--json"], check=True, capture_output=True)
@@ -197,6 +252,30 @@ def main():
         print(f"bench: libbt {a:.1f} MB/s vs libtorrent {b:.1f} MB/s: ratio {a / b:.2f} "
               f"(whole process: {wa:.1f} vs {wb:.1f}, ratio {wa / wb:.2f})")
         if args.only is None:
+            enc = {"libbt": [], "libtorrent": []}
+            for run in range(args.runs):
+                for kind in ("libbt", "libtorrent"):
+                    mbps, _ = transfer(kind, bt, torrent, work / "seed", work, encrypted=True)
+                    enc[kind].append(mbps)
+                    print(f"bench: run {run + 1}/{args.runs} {kind:10s} {mbps:8.1f} MB/s (MSE/RC4 forced)", flush=True)
+            ratio_line("loopback_tcp_1peer_mse_rc4", enc)
+
+            ws_torrent = work / "payload-webseed.torrent"
+            nginx, port = start_nginx(work / "seed", work)
+            try:
+                subprocess.run([str(bt), "make", "--data", str(data), "--out", str(ws_torrent), "--piece-size",
+                                str(1 << 20), "--webseed", f"http://127.0.0.1:{port}/", "--json"],
+                               check=True, capture_output=True)
+                ws = {"libbt": [], "libtorrent": []}
+                for run in range(args.runs):
+                    for kind in ("libbt", "libtorrent"):
+                        mbps = webseed_transfer(kind, bt, ws_torrent, work)
+                        ws[kind].append(mbps)
+                        print(f"bench: run {run + 1}/{args.runs} {kind:10s} {mbps:8.1f} MB/s (nginx web seed only)", flush=True)
+                ratio_line("webseed_nginx_only", ws)
+            finally:
+                nginx.terminate()
+                nginx.wait(timeout=30)
             dht_bench(bt, work, args.runs)
 
 
