@@ -67,7 +67,11 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 		}
 		specs[i] = disk.FileSpec{Path: path, Length: f.Length, Pad: f.Pad}
 	}
-	st, err := disk.OpenStorage(t.savePath, specs, disk.StorageOptions{})
+	st, err := disk.OpenStorage(t.savePath, specs, disk.StorageOptions{
+		WriteThrough:   t.s.settings.Bool("disk_write_through"),
+		FullAllocation: t.s.settings.Bool("full_allocation"),
+		PartFile:       "." + mi.InfoHash.String() + ".parts", // skipped files' bytes in shared pieces
+	})
 	if err != nil {
 		return err
 	}
@@ -118,6 +122,17 @@ func (t *Torrent) applyPriorities() {
 		t.picker.SetPiecePriority(p, v)
 	}
 	t.recountBytes()
+	// Skipped files are never created: bytes of theirs in a piece shared with a wanted file go
+	// to the part file instead.
+	fileprio := make([]int, len(info.Files))
+	for i := range fileprio {
+		fileprio[i] = t.filePriority(i)
+	}
+	t.s.disk.SetFilePriorities(t.storage, fileprio, info.PieceLength, func(err error) {
+		if err != nil {
+			t.post(func() { t.fail(err) })
+		}
+	})
 	if t.state == StateDownloading || t.state == StateFinished || t.state == StateSeeding {
 		t.updateCompletion(false)
 		for p := range t.peers {
@@ -144,8 +159,10 @@ func (t *Torrent) startChecking() {
 	t.setState(StateCheckingFiles)
 	ctx, cancel := context.WithCancel(t.ctx)
 	t.checking = cancel
-	info := &t.meta.Info
-	t.s.disk.Verify(ctx, t.storage, info.PieceLength, info.TotalLength, info.Pieces, nil,
+	t.verifyData(ctx, func(err error) {
+		t.s.alerts.push(Alert{Type: AlertFastResumeRejected, Torrent: t, InfoHash: t.infoHash, Err: err,
+			Message: fmt.Sprintf("%s: resume data not used (%v); checking every piece", t.name, err)})
+	},
 		func(have []bool, err error) {
 			t.post(func() {
 				if ctx.Err() != nil {

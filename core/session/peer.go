@@ -175,6 +175,11 @@ func (p *peerConn) readLoop() {
 		p.lastRecv.Store(time.Now().UnixNano())
 		if m.ID == peerwire.Piece && !m.KeepAlive {
 			t.s.downLimit.wait(len(m.Block), t.ctx.Done())
+			// Back-pressure, not loss: while the disk's write queue is over its limit, stop
+			// reading this socket; TCP then slows the sender.
+			if t.s.disk.WriteQueueFull() {
+				t.s.disk.WaitWritable(t.ctx.Done())
+			}
 		}
 		if m.KeepAlive {
 			continue

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
 	"time"
-	"weak"
 
 	"github.com/libbt/libbt/core/bencode"
 	"github.com/libbt/libbt/core/metainfo"
@@ -47,27 +44,6 @@ const (
 	// is well under it).
 	maxResumeData = 64 << 20
 )
-
-// addedTimes remembers when each torrent was first seen by SaveResumeData or came with resume
-// data, for added_time. (The Torrent has no added time of its own yet.) Keys are weak, and an
-// entry goes when its torrent is collected.
-var addedTimes sync.Map // weak.Pointer[Torrent] -> int64
-
-// weakKey returns t's key in addedTimes and pendingResume, arranging once for its entries to
-// be deleted when t is garbage collected.
-func weakKey(t *Torrent) weak.Pointer[Torrent] {
-	k := weak.Make(t)
-	if _, loaded := weakKeys.LoadOrStore(k, struct{}{}); !loaded {
-		runtime.AddCleanup(t, func(k weak.Pointer[Torrent]) {
-			addedTimes.Delete(k)
-			pendingResume.Delete(k)
-			weakKeys.Delete(k)
-		}, k)
-	}
-	return k
-}
-
-var weakKeys sync.Map // weak.Pointer[Torrent] -> struct{}: cleanup registered
 
 // SaveResumeData returns the torrent's fast resume data. Pass it back in
 // AddTorrentParams.ResumeData to skip the full recheck on the next start; write it to disk with
@@ -110,11 +86,10 @@ func (t *Torrent) SaveResumeData() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	added, _ := addedTimes.LoadOrStore(weakKey(t), time.Now().Unix())
 	rd.FileFormat, rd.FileVersion = resumeFormat, resumeVersion
 	rd.InfoHash = append([]byte(nil), t.infoHash[:]...)
 	rd.Pieces = pieces
-	rd.AddedTime = added.(int64)
+	rd.AddedTime = t.addedAt
 	rd.FileSizes = make([][]int64, len(states))
 	rd.FileMtimeNs = make([]int64, len(states))
 	for i, s := range states {
@@ -192,18 +167,14 @@ func resumeState(rd *ResumeData, ih metainfo.InfoHash, info *metainfo.Info) (dis
 	return rs, nil
 }
 
-// pendingResume holds resume data given to AddTorrent until the torrent's first check.
-var pendingResume sync.Map // weak.Pointer[Torrent] -> []byte
-
-// useResumeData remembers resume data for the torrent's first check (see verifyData).
+// useResumeData keeps resume data for the torrent's first check (see verifyData).
 func (t *Torrent) useResumeData(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	k := weakKey(t)
-	pendingResume.Store(k, b)
+	t.resume = b
 	if rd, err := ParseResumeData(b); err == nil && rd.AddedTime > 0 {
-		addedTimes.Store(k, rd.AddedTime)
+		t.addedAt = rd.AddedTime
 	}
 }
 
@@ -214,8 +185,9 @@ func (t *Torrent) useResumeData(b []byte) {
 // says why resume data was not used.
 func (t *Torrent) verifyData(ctx context.Context, rejected func(error), done func(have []bool, err error)) {
 	info := &t.meta.Info
-	if v, ok := pendingResume.LoadAndDelete(weak.Make(t)); ok {
-		rd, err := ParseResumeData(v.([]byte))
+	if b := t.resume; b != nil {
+		t.resume = nil // only the first check may trust it
+		rd, err := ParseResumeData(b)
 		var rs disk.ResumeState
 		if err == nil {
 			rs, err = resumeState(rd, t.infoHash, info)

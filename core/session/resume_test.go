@@ -176,3 +176,49 @@ func FuzzParseResumeData(f *testing.F) {
 }
 
 func bencodeMarshalResume(rd *ResumeData) ([]byte, error) { return bencode.Marshal(rd) }
+
+func TestAddWithResumeDataSeedsWithoutReadingFiles(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"a": 300_000, "sub/b": 70_000})
+	mi := createTorrent(t, dir, 16<<10)
+	s1 := newTestSession(t, "127.0.0.1:0")
+	t1, err := s1.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, t1, 5*time.Second, StateSeeding)
+	data, err := t1.SaveResumeData()
+	require.NoError(t, err)
+	require.NoError(t, s1.Close())
+
+	s2 := newTestSession(t, "127.0.0.1:0")
+	before := s2.DiskStats()
+	t2, err := s2.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root, ResumeData: data})
+	require.NoError(t, err)
+	waitState(t, t2, 5*time.Second, StateSeeding)
+	after := s2.DiskStats()
+	require.Equal(t, before.ReadSyscalls, after.ReadSyscalls, "unchanged files are trusted, not read")
+	for _, a := range s2.PopAlerts() {
+		require.NotEqual(t, AlertFastResumeRejected, a.Type, a.Message)
+	}
+}
+
+func TestMoveStorageMovesTheFiles(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"a": 100_000, "sub/b": 7_000})
+	mi := createTorrent(t, dir, 16<<10)
+	s := newTestSession(t, "127.0.0.1:0")
+	tor, err := s.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, tor, 5*time.Second, StateSeeding)
+	dest := t.TempDir()
+	require.NoError(t, tor.MoveStorage(dest))
+	_, err = os.Stat(filepath.Join(dest, "content", "sub", "b"))
+	require.NoError(t, err)
+	_, err = os.Stat(filepath.Join(root, "content", "a"))
+	require.True(t, os.IsNotExist(err))
+	require.NoError(t, tor.RenameFile(0, "content/renamed-a"))
+	_, err = os.Stat(filepath.Join(dest, "content", "renamed-a"))
+	require.NoError(t, err)
+	require.ErrorIs(t, tor.RenameFile(0, "../escape"), ErrInvalidArgument)
+	require.NoError(t, tor.ForceRecheck())
+	waitState(t, tor, 5*time.Second, StateSeeding)
+}

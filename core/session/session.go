@@ -61,7 +61,18 @@ func New(settings *Settings) (*Session, error) {
 	}
 	s.extensions = append(s.extensions, builtinExtensions...)
 	s.peerID = makePeerID(st.String("peer_fingerprint"))
-	s.disk = disk.NewIO(disk.IOOptions{Workers: int(st.Int("aio_threads")), MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes")})
+	s.disk = disk.NewIO(disk.IOOptions{
+		Workers:             int(st.Int("aio_threads")),
+		MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes"),
+		Cache: disk.CacheOptions{
+			Size:   st.Int("cache_size") * 16 << 10,
+			NoLock: !st.Bool("lock_disk_cache"),
+			OnLockFailed: func(err error) {
+				s.alerts.push(Alert{Type: AlertPerformance, Err: err,
+					Message: fmt.Sprintf("the disk cache could not be locked in memory (%v); it stays unlocked and may be paged out", err)})
+			},
+		},
+	})
 	s.trackers = &tracker.Client{UserAgent: st.String("user_agent"), UDPTimeout: time.Duration(st.Int("tracker_udp_timeout_ms")) * time.Millisecond}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.applyLimits()

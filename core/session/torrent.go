@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,7 +114,8 @@ type Torrent struct {
 	lastRechoke    time.Time
 	nextPeerKey    picker.PeerKey
 	hashing        map[int]bool // pieces being hashed
-	pendingWrites  map[int]int  // piece -> block writes not yet on disk
+	resume         []byte       // resume data for the first check (resume.go)
+	addedAt        int64        // unix seconds: when first added (kept across restarts by resume data)
 	bytes          byteCounts   // totals behind Status
 	emptyFilesDone bool         // the zero-length files exist (set once complete)
 	creatingFiles  bool
@@ -165,23 +167,23 @@ func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
 		}
 	}
 	t := &Torrent{
-		s:             s,
-		savePath:      p.SavePath,
-		actions:       make(chan func(), 256),
-		done:          make(chan struct{}),
-		peers:         map[*peerConn]struct{}{},
-		candidates:    map[netip.AddrPort]peerSource{},
-		connecting:    map[netip.AddrPort]bool{},
-		banned:        map[netip.AddrPort]bool{},
-		strikes:       map[netip.AddrPort]int{},
-		hashing:       map[int]bool{},
-		pendingWrites: map[int]int{},
-		paused:        p.Paused,
-		sequential:    p.Sequential,
-		superSeed:     p.SuperSeeding,
-		filePrio:      p.FilePriorities,
-		trackerWake:   make(chan trackerEvent, 4),
-		rng:           rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		s:           s,
+		savePath:    p.SavePath,
+		actions:     make(chan func(), 256),
+		done:        make(chan struct{}),
+		peers:       map[*peerConn]struct{}{},
+		candidates:  map[netip.AddrPort]peerSource{},
+		connecting:  map[netip.AddrPort]bool{},
+		banned:      map[netip.AddrPort]bool{},
+		strikes:     map[netip.AddrPort]int{},
+		hashing:     map[int]bool{},
+		addedAt:     time.Now().Unix(),
+		paused:      p.Paused,
+		sequential:  p.Sequential,
+		superSeed:   p.SuperSeeding,
+		filePrio:    p.FilePriorities,
+		trackerWake: make(chan trackerEvent, 4),
+		rng:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	t.choker = &choker.Choker{Slots: int(s.settings.Int("unchoke_slots_limit"))}
 	if p.MetaInfo != nil {
@@ -219,6 +221,7 @@ func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
 
 	t.publish()
 	s.alerts.push(Alert{Type: AlertTorrentAdded, Torrent: t, InfoHash: t.infoHash, Message: t.name + " added"})
+	t.useResumeData(p.ResumeData)
 	go t.run(p.MetaInfo)
 	return t, nil
 }
@@ -396,4 +399,55 @@ func (t *Torrent) acceptsPeers() bool {
 	}
 	st := t.snapshot.Load()
 	return st != nil && !st.Paused && st.State != StateError
+}
+
+// MoveStorage moves the torrent's files to a new save directory (cached data is written
+// first); on failure nothing moves.
+func (t *Torrent) MoveStorage(dir string) error {
+	if dir == "" {
+		return fmt.Errorf("%w: empty directory", ErrInvalidArgument)
+	}
+	var st *disk.Storage
+	if err := t.do(func() error {
+		if t.storage == nil {
+			t.savePath = dir // nothing on disk yet
+			return nil
+		}
+		st = t.storage
+		return nil
+	}); err != nil || st == nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	t.s.disk.MoveStorage(st, dir, func(err error) { errc <- err })
+	if err := <-errc; err != nil {
+		return err
+	}
+	return t.do(func() error { t.savePath = dir; return nil })
+}
+
+// RenameFile gives file i a new path relative to the save directory ('/'-separated).
+func (t *Torrent) RenameFile(i metainfo.FileIndex, path string) error {
+	parts := strings.Split(path, "/")
+	for _, c := range parts {
+		if c == "" || c == "." || c == ".." || strings.ContainsAny(c, "\\\x00") {
+			return fmt.Errorf("%w: path %q must stay inside the save directory", ErrInvalidArgument, path)
+		}
+	}
+	var st *disk.Storage
+	if err := t.do(func() error {
+		if t.meta == nil {
+			return ErrNoMetadata
+		}
+		if int(i) < 0 || int(i) >= len(t.meta.Info.Files) {
+			return fmt.Errorf("%w: file index %d out of range", ErrInvalidArgument, i)
+		}
+		st = t.storage
+		return nil
+	}); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	t.s.disk.RenameFile(st, disk.FileIndex(i), parts, func(err error) { errc <- err })
+	return <-errc
 }
