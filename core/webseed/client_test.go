@@ -103,7 +103,9 @@ func TestFetchKeepsConnectionsAliveAcrossConcurrentFetches(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, 60, fs.numRequests())
-	require.LessOrEqual(t, fs.numConns(), 3, "60 requests over 3 workers reuse 3 keep-alive connections")
+	// Keep-alive: 60 requests over a handful of connections (a connection goes back to the idle
+	// pool just after its body ends, so a worker may now and then dial a new one).
+	require.LessOrEqual(t, fs.numConns(), 6)
 }
 
 func TestFetchAcceptsAWholeFileFromAServerWithoutRangeSupport(t *testing.T) {
