@@ -46,7 +46,7 @@ func peerFlags(p *session.PeerInfo) C.uint32_t {
 	set(p.PeerChoked, C.BT_PEER_REMOTE_CHOKED)
 	set(p.PeerInterest, C.BT_PEER_REMOTE_INTERESTED)
 	set(p.Snubbed, C.BT_PEER_SNUBBED)
-	// BT_PEER_ENCRYPTED: session.PeerInfo has no encryption field yet (MSE is in progress).
+	set(p.Encrypted, C.BT_PEER_ENCRYPTED)
 	return f
 }
 

@@ -257,3 +257,26 @@ func TestIncomingGarbageIsDroppedAndSeedingGoesOn(t *testing.T) {
 	}
 	x.finish(t)
 }
+
+func TestPeersReportEncryption(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"a": 2_000_000})
+	mi := createTorrent(t, dir, 16<<10)
+	forced := func(s *Settings) {
+		require.NoError(t, s.SetInt("out_enc_policy", 0))
+		require.NoError(t, s.SetInt("in_enc_policy", 0))
+		require.NoError(t, s.SetInt("allowed_enc_level", 2))
+	}
+	a := newTestSession(t, "127.0.0.1:0", forced)
+	at, err := a.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, at, 5*time.Second, StateSeeding)
+	b := newTestSession(t, "127.0.0.1:0", forced, func(s *Settings) { require.NoError(t, s.SetInt("download_rate_limit", 200_000)) })
+	bt, err := b.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	require.NoError(t, bt.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", a.ListenPort()))))
+	require.Eventually(t, func() bool {
+		peers := bt.Peers()
+		return len(peers) == 1 && peers[0].Encrypted && peers[0].Source == SourceUser
+	}, 5*time.Second, 20*time.Millisecond)
+}

@@ -1,6 +1,10 @@
 package session
 
-import "net/netip"
+import (
+	"net/netip"
+
+	"github.com/libbt/libbt/core/mse"
+)
 
 // PeerSource says how we learned about a peer.
 type PeerSource int
@@ -45,6 +49,8 @@ type PeerInfo struct {
 	Choked, Interested       bool    // we choke it / we are interested in it
 	PeerChoked, PeerInterest bool    // it chokes us / it is interested in us
 	Snubbed                  bool
+	Encrypted                bool // MSE/PE with an RC4 stream
+	Obfuscated               bool // MSE/PE handshake, plaintext stream after it
 }
 
 // Peers lists the connected peers.
@@ -58,6 +64,12 @@ func (t *Torrent) Peers() []PeerInfo {
 				Downloaded: p.down.total.Load(), Uploaded: p.up.total.Load(),
 				Choked: p.amChoking, Interested: p.amInterested,
 				PeerChoked: p.peerChoking, PeerInterest: p.peerInterested, Snubbed: p.snubbed,
+			}
+			switch p.encryption() {
+			case mse.RC4:
+				info.Encrypted = true
+			case mse.Plaintext:
+				info.Obfuscated = true
 			}
 			if n := p.has.Len(); n > 0 {
 				info.Progress = float64(p.has.Count()) / float64(n)
