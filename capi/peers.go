@@ -27,6 +27,8 @@ func peerSource(s session.PeerSource) C.int {
 		return C.BT_PEER_SOURCE_USER
 	case session.SourceIncoming:
 		return C.BT_PEER_SOURCE_INCOMING
+	case session.SourceWebSeed:
+		return C.BT_PEER_SOURCE_WEB_SEED
 	}
 	return C.BT_PEER_SOURCE_UNKNOWN
 }
@@ -102,7 +104,11 @@ func bt_torrent_peers(h *C.bt_torrent, out *C.bt_peer_info, capacity C.size_t, c
 			total_download: C.int64_t(p.Downloaded),
 			total_upload:   C.int64_t(p.Uploaded),
 		}
-		copyCString(d.endpoint[:], p.Addr.String())
+		if p.URL != "" {
+			copyCString(d.endpoint[:], p.URL) // a web seed: its URL (truncated to fit)
+		} else {
+			copyCString(d.endpoint[:], p.Addr.String())
+		}
 		copyCString(d.client[:], p.Client)
 	}
 	return C.BT_OK

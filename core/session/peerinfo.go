@@ -16,6 +16,7 @@ const (
 	SourcePEX      PeerSource = PeerSource(sourcePEX)      // peer exchange
 	SourceLSD      PeerSource = PeerSource(sourceLSD)      // local service discovery (BEP 14)
 	SourceDHT      PeerSource = PeerSource(sourceDHT)      // the DHT (BEP 5)
+	SourceWebSeed  PeerSource = PeerSource(sourceWebSeed)  // an HTTP seed (BEP 19/17); see PeerInfo.URL
 )
 
 func (s PeerSource) String() string {
@@ -32,14 +33,17 @@ func (s PeerSource) String() string {
 		return "lsd"
 	case SourceDHT:
 		return "dht"
+	case SourceWebSeed:
+		return "web_seed"
 	}
 	return "unknown"
 }
 
 // PeerInfo describes one connected peer.
 type PeerInfo struct {
-	Addr                     netip.AddrPort
-	Client                   string // from the extended handshake's "v", if any
+	Addr                     netip.AddrPort // zero for a web seed
+	URL                      string         // a web seed's URL
+	Client                   string         // from the extended handshake's "v", if any
 	Source                   PeerSource
 	Incoming                 bool
 	Seed                     bool
@@ -76,6 +80,13 @@ func (t *Torrent) Peers() []PeerInfo {
 				info.Seed = p.has.All()
 			}
 			out = append(out, info)
+		}
+		// Web seeds that are fetching count as peers too, as in libtorrent's peer list.
+		for _, ws := range t.webSeeds {
+			if len(ws.jobs) > 0 {
+				out = append(out, PeerInfo{URL: ws.url, Source: SourceWebSeed, Seed: true, Progress: 1,
+					DownloadRate: ws.down.rate(), Downloaded: ws.down.total.Load(), Interested: true})
+			}
 		}
 		return nil
 	})

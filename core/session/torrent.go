@@ -151,6 +151,7 @@ const (
 	sourcePEX
 	sourceLSD
 	sourceDHT
+	sourceWebSeed
 )
 
 // AddTorrent adds a torrent from metadata or a magnet link and starts it (unless Paused).

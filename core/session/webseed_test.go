@@ -373,3 +373,21 @@ func TestBadWebSeedAnswersAreReportedAsAlerts(t *testing.T) {
 		})
 	}
 }
+
+func TestFetchingWebSeedIsListedAmongPeers(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"a": 1_000_000, "b": 10})
+	srv := newWebSeedServer(t, root, nil)
+	mi := createTorrentWithSeeds(t, dir, 32<<10, srv.URL+"/")
+	s := newTestSession(t, "127.0.0.1:0", func(st *Settings) { require.NoError(t, st.SetInt("download_rate_limit", 200_000)) })
+	tor, err := s.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		for _, p := range tor.Peers() {
+			if p.Source == SourceWebSeed && p.URL == srv.URL+"/" && p.Seed {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 20*time.Millisecond)
+}
