@@ -403,6 +403,28 @@ func bt_torrent_connect_peer(h *C.bt_torrent, endpoint *C.capi_cchar) (rc C.int)
 	return torrentAction(c, h, func(t *session.Torrent) error { return t.ConnectPeer(addr) })
 }
 
+//export bt_torrent_move_storage
+func bt_torrent_move_storage(h *C.bt_torrent, savePath *C.capi_cchar) (rc C.int) {
+	const c = call("bt_torrent_move_storage")
+	defer c.recover(&rc)
+	dir, ok := gostr(savePath)
+	if !ok {
+		return c.fail(C.BT_E_INVALID_ARG, "save_path is NULL")
+	}
+	return torrentAction(c, h, func(t *session.Torrent) error { return t.MoveStorage(dir) })
+}
+
+//export bt_torrent_rename_file
+func bt_torrent_rename_file(h *C.bt_torrent, fileIndex C.int, path *C.capi_cchar) (rc C.int) {
+	const c = call("bt_torrent_rename_file")
+	defer c.recover(&rc)
+	p, ok := gostr(path)
+	if !ok {
+		return c.fail(C.BT_E_INVALID_ARG, "path is NULL")
+	}
+	return torrentAction(c, h, func(t *session.Torrent) error { return t.RenameFile(metainfo.FileIndex(fileIndex), p) })
+}
+
 //export bt_torrent_set_file_priority
 func bt_torrent_set_file_priority(h *C.bt_torrent, fileIndex C.int, priority C.int) (rc C.int) {
 	const c = call("bt_torrent_set_file_priority")

@@ -242,6 +242,12 @@ int bt_torrent_force_recheck(bt_torrent *torrent);
 int bt_torrent_connect_peer(bt_torrent *torrent, const char *endpoint);
 int bt_torrent_set_file_priority(bt_torrent *torrent, int file_index, int priority);
 int bt_torrent_set_sequential(bt_torrent *torrent, int sequential);
+/* Moves the torrent's files to a new save directory; cached data is written first, and on
+ * failure nothing moves. Blocks until the move is done. */
+int bt_torrent_move_storage(bt_torrent *torrent, const char *save_path);
+/* Gives file file_index a new path relative to the save directory ('/'-separated; it must
+ * stay inside it), renaming the file on disk if it exists. */
+int bt_torrent_rename_file(bt_torrent *torrent, int file_index, const char *path);
 int bt_torrent_num_files(bt_torrent *torrent, int *out);
 /* File path (relative, '/'-separated, free with bt_free()) and size. */
 int bt_torrent_file(bt_torrent *torrent, int file_index, char **path, int64_t *size);

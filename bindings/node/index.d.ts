@@ -298,6 +298,10 @@ export class Torrent {
   /** priority 0 (skip) to 7 */
   setFilePriority(fileIndex: number, priority: number): void;
   setSequential(sequential: boolean): void;
+  /** Moves the files to a new save directory (cached data is written first). Blocks. */
+  moveStorage(savePath: string): void;
+  /** Gives a file a new '/'-separated path inside the save directory. */
+  renameFile(fileIndex: number, path: string): void;
   /** BEP 16; applies to peers connecting later, and only while seeding. */
   setSuperSeeding(on: boolean): void;
   peers(): PeerInfo[];

@@ -116,6 +116,16 @@ class Torrent {
     native.torrentSetFilePriority(this.#h, fileIndex, priority);
   }
 
+  /** Moves the files to a new save directory (cached data is written first). Blocks. */
+  moveStorage(savePath) {
+    native.torrentMoveStorage(this.#h, savePath);
+  }
+
+  /** Gives a file a new '/'-separated path inside the save directory. */
+  renameFile(fileIndex, path) {
+    native.torrentRenameFile(this.#h, fileIndex, path);
+  }
+
   setSequential(sequential) {
     native.torrentSetSequential(this.#h, sequential);
   }

@@ -536,6 +536,12 @@ static void test_torrents(bt_session *se) {
     EXPECT_ERR(bt_torrent_connect_peer(t, "not an endpoint"), BT_E_INVALID_ARG);
     EXPECT_ERR(bt_torrent_connect_peer(t, "127.0.0.1"), BT_E_INVALID_ARG);
     EXPECT_ERR(bt_torrent_connect_peer(t, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_move_storage(NULL, "/tmp"), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_move_storage(t, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_rename_file(NULL, 0, "x"), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_rename_file(t, 0, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_rename_file(t, 0, "../escape"), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_rename_file(t, 9999, "x"), BT_E_INVALID_ARG);
 
     bt_torrent *found = NULL;
     EXPECT_OK(bt_session_find_torrent(se, st.info_hash, &found));

@@ -83,6 +83,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
         FN("torrentConnectPeer", js_torrent_connect_peer),
         FN("torrentSetFilePriority", js_torrent_set_file_priority),
         FN("torrentSetSequential", js_torrent_set_sequential),
+        FN("torrentMoveStorage", js_torrent_move_storage),
+        FN("torrentRenameFile", js_torrent_rename_file),
         FN("torrentSetSuperSeeding", js_torrent_set_super_seeding),
         FN("torrentPeers", js_torrent_peers),
         FN("torrentAddWebSeed", js_torrent_add_web_seed),

@@ -125,6 +125,8 @@ napi_value js_torrent_force_recheck(napi_env env, napi_callback_info info);
 napi_value js_torrent_connect_peer(napi_env env, napi_callback_info info);
 napi_value js_torrent_set_file_priority(napi_env env, napi_callback_info info);
 napi_value js_torrent_set_sequential(napi_env env, napi_callback_info info);
+napi_value js_torrent_move_storage(napi_env env, napi_callback_info info);
+napi_value js_torrent_rename_file(napi_env env, napi_callback_info info);
 napi_value js_torrent_set_super_seeding(napi_env env, napi_callback_info info);
 napi_value js_torrent_peers(napi_env env, napi_callback_info info);
 napi_value js_torrent_add_web_seed(napi_env env, napi_callback_info info);

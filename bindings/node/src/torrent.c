@@ -199,6 +199,35 @@ napi_value js_torrent_connect_peer(napi_env env, napi_callback_info info) {
     return result(env, rc);
 }
 
+napi_value js_torrent_move_storage(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    bt_torrent *t;
+    char *dir;
+    if (torrent_arg(env, info, 2, argv, &t) || get_string(env, argv[1], "savePath", &dir))
+        return NULL;
+    int rc = bt_torrent_move_storage(t, dir);
+    free(dir);
+    return result(env, rc);
+}
+
+napi_value js_torrent_rename_file(napi_env env, napi_callback_info info) {
+    napi_value argv[3];
+    bt_torrent *t;
+    int64_t index;
+    char *path;
+    if (torrent_arg(env, info, 3, argv, &t) || get_int64(env, argv[1], "fileIndex", &index))
+        return NULL;
+    if (index < INT32_MIN || index > INT32_MAX) {
+        napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "fileIndex must fit in 32 bits");
+        return NULL;
+    }
+    if (get_string(env, argv[2], "path", &path))
+        return NULL;
+    int rc = bt_torrent_rename_file(t, (int)index, path);
+    free(path);
+    return result(env, rc);
+}
+
 napi_value js_torrent_set_file_priority(napi_env env, napi_callback_info info) {
     napi_value argv[3];
     bt_torrent *t;

@@ -218,3 +218,19 @@ test('the DHT: off by default; two nodes announce, find peers and store items', 
   assert.throws(() => b.dhtGetPeers(ih, { timeoutMs: -5 }), RangeError);
   assert.ok(a.dhtStats().items >= 2);
 });
+
+test('moveStorage moves the files and renameFile renames one inside the save path', (t) => {
+  const work = tmpdir(t);
+  const root = writeFiles(path.join(work, 'seed'), 'mv', { 'x.bin': 40000, 'sub/y.bin': 5000 });
+  const s = loopbackSession(t);
+  const tor = s.addTorrent({ torrentData: createTorrent({ path: root }), savePath: path.join(work, 'seed') });
+  until(s, () => tor.status().state === 'seeding', 10000);
+  const dest = path.join(work, 'moved');
+  tor.moveStorage(dest);
+  assert.equal(fs.statSync(path.join(dest, 'mv', 'sub', 'y.bin')).size, 5000);
+  assert.ok(!fs.existsSync(path.join(root, 'x.bin')));
+  const x = tor.files().findIndex((f) => f.path.endsWith('x.bin'));
+  tor.renameFile(x, 'mv/renamed.bin');
+  assert.equal(fs.statSync(path.join(dest, 'mv', 'renamed.bin')).size, 40000);
+  assert.throws(() => tor.renameFile(x, '../escape'), code('BT_E_INVALID_ARG'));
+});

@@ -276,6 +276,8 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "bt_torrent_connect_peer": (c_int, [_H, c_char_p]),
     "bt_torrent_set_file_priority": (c_int, [_H, c_int, c_int]),
     "bt_torrent_set_sequential": (c_int, [_H, c_int]),
+    "bt_torrent_move_storage": (c_int, [_H, c_char_p]),
+    "bt_torrent_rename_file": (c_int, [_H, c_int, c_char_p]),
     "bt_torrent_num_files": (c_int, [_H, _P(c_int)]),
     "bt_torrent_file": (c_int, [_H, c_int, _OUT_STR, _P(c_int64)]),
     "bt_torrent_peers": (c_int, [_H, _P(PeerInfoStruct), c_size_t, _P(c_size_t)]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import ipaddress
 from ctypes import byref, c_int, c_int64, c_size_t, c_uint8, c_void_p
 from typing import TYPE_CHECKING, Union
@@ -204,6 +205,14 @@ class Torrent:
     def set_file_priority(self, index: int, priority: int) -> None:
         """Priority 0 (skip) to 7 for file ``index``."""
         check(lib.bt_torrent_set_file_priority(self._handle, _int32(index), _int32(priority)))
+
+    def move_storage(self, save_path: str | os.PathLike[str]) -> None:
+        """Moves the files to a new save directory (cached data is written first). Blocks."""
+        check(lib.bt_torrent_move_storage(self._handle, _cstr(os.fspath(save_path), "save_path")))
+
+    def rename_file(self, index: int, path: str) -> None:
+        """Gives file ``index`` a new '/'-separated path inside the save directory."""
+        check(lib.bt_torrent_rename_file(self._handle, _int32(index), _cstr(path, "path")))
 
     def set_sequential(self, sequential: bool) -> None:
         """Download pieces in order (for streaming) or rarest first."""

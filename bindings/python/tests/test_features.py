@@ -294,3 +294,21 @@ def test_two_dht_nodes_announce_find_and_store_items(make_session) -> None:
     with pytest.raises(libbt.InvalidArgument):
         b.dht_get_peers(ih, timeout=-1)
     assert a.dht_stats().items >= 2
+
+
+def test_move_storage_and_rename_file(session: libbt.Session, tmp_path: Path) -> None:
+    root = tmp_path / "a" / "payload"
+    write_tree(root, {"x.bin": 50_000, "sub/y.bin": 7_000})
+    t = session.add_torrent(libbt.create_torrent(root), save_path=root.parent)
+    deadline = time.monotonic() + 10
+    while t.status().state != libbt.TorrentState.SEEDING and time.monotonic() < deadline:
+        time.sleep(0.02)
+    dest = tmp_path / "moved"
+    t.move_storage(dest)
+    assert (dest / "payload" / "sub" / "y.bin").stat().st_size == 7_000
+    assert not (root / "x.bin").exists()
+    x = next(f.index for f in t.files() if f.path.endswith("x.bin"))
+    t.rename_file(x, "payload/renamed.bin")
+    assert (dest / "payload" / "renamed.bin").stat().st_size == 50_000
+    with pytest.raises(libbt.InvalidArgument):
+        t.rename_file(x, "../escape")
