@@ -34,6 +34,7 @@ func fakePeer(t *testing.T, mi *metainfo.MetaInfo, behave func(c net.Conn)) neti
 				h := peerwire.Handshake{InfoHash: mi.InfoHash}
 				copy(h.PeerID[:], "-FAKE00-fakefakefake")
 				h.SetFast()
+				h.SetExtended()
 				if err := peerwire.WriteHandshake(c, h); err != nil {
 					return
 				}

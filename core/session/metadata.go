@@ -28,22 +28,21 @@ type metadataFetch struct {
 	size     int
 	pieces   [][]byte
 	asked    map[int]*peerConn
-	badPeers map[[20]byte]bool // sent metadata that did not hash to the info-hash
 	contribs map[*peerConn]bool
 }
 
 func (t *Torrent) requestMetadata(p *peerConn) {
-	if t.meta != nil || p.metadataSize == 0 || p.extIDs["ut_metadata"] == 0 {
+	if t.meta != nil || p.metadataSize == 0 || p.extIDs["ut_metadata"] == 0 || t.metadataLiars[p.peerID] {
 		return
 	}
 	f := t.metadata
 	if f == nil {
 		n := (p.metadataSize + metadataPieceSize - 1) / metadataPieceSize
 		f = &metadataFetch{size: p.metadataSize, pieces: make([][]byte, n), asked: map[int]*peerConn{},
-			badPeers: map[[20]byte]bool{}, contribs: map[*peerConn]bool{}}
+			contribs: map[*peerConn]bool{}}
 		t.metadata = f
 	}
-	if f.badPeers[p.peerID] || p.metadataSize != f.size {
+	if p.metadataSize != f.size {
 		return
 	}
 	for i := range f.pieces {
@@ -135,7 +134,10 @@ func (t *Torrent) onMetadataPiece(p *peerConn, m metadataMsg, data []byte) error
 		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(),
 			Message: fmt.Sprintf("%s: metadata from peers does not match the info-hash; discarded", t.name)})
 		for q := range f.contribs {
-			f.badPeers[q.peerID] = true
+			if t.metadataLiars == nil {
+				t.metadataLiars = map[[20]byte]bool{}
+			}
+			t.metadataLiars[q.peerID] = true
 		}
 		t.metadata = nil
 		for q := range t.peers {

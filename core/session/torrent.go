@@ -129,6 +129,7 @@ type Torrent struct {
 	down, up       rateMeter
 	wastedBytes    int64
 	metadata       *metadataFetch
+	metadataLiars  map[[20]byte]bool // peers whose metadata did not hash to the info-hash: never asked again
 	trackerWake    chan trackerEvent
 	trackerStop    context.CancelFunc
 	trackerDone    chan struct{}
