@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libbt/libbt/core/bencode"
 	"github.com/libbt/libbt/core/metainfo"
+	"github.com/libbt/libbt/core/peerwire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -72,4 +74,35 @@ func TestPrivateTorrentDoesNotExchangePeers(t *testing.T) {
 	require.NoError(t, ct.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", b.ListenPort()))))
 	time.Sleep(3 * time.Second) // several PEX ticks
 	require.Equal(t, 1, ct.Status().NumPeers, "C must not learn A through B on a private torrent")
+}
+
+func TestOversizedOrMalformedPEXDisconnectsThePeer(t *testing.T) {
+	for name, payload := range map[string][]byte{
+		"oversized": func() []byte {
+			b, _ := bencode.Marshal(pexMessage{Added: make([]byte, 6*(pexMaxIncoming+1))})
+			return b
+		}(),
+		"malformed":     []byte("d5:added3:abce"),
+		"not bencode":   []byte("\xff\xfe garbage"),
+		"partial entry": []byte("d5:added5:abcdee"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := makeFiles(t, root, map[string]int{"a": 50_000})
+			mi := createTorrent(t, dir, 16<<10)
+			s := newTestSession(t, "127.0.0.1:0")
+			tor, err := s.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+			require.NoError(t, err)
+			waitState(t, tor, 5*time.Second, StateSeeding)
+			c, r := rawPeer(t, s, mi.InfoHash)
+			hs, _ := (&peerwire.ExtendedHandshake{M: map[string]int{"ut_pex": 5}}).Marshal()
+			_, err = c.Write(append(peerwire.AppendExtended(nil, 0, hs), peerwire.AppendExtended(nil, extUTPexID, payload)...))
+			require.NoError(t, err)
+			waitAlert(t, s, AlertPeerError, "ut_pex", 5*time.Second)
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			var m peerwire.Message
+			for r.ReadMessage(&m) == nil {
+			}
+		})
+	}
 }
