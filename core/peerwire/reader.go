@@ -48,6 +48,20 @@ func (r *Reader) Read(p []byte) (int, error) { return r.br.Read(p) }
 // not yet consumed.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
+// MessageBuffered reports whether a whole next message is already buffered, so that
+// ReadMessage will return without waiting for the network.
+func (r *Reader) MessageBuffered() bool {
+	if r.br.Buffered() < 4 {
+		return false
+	}
+	b, err := r.br.Peek(4)
+	if err != nil {
+		return false
+	}
+	n := int(b[0])<<24 | int(b[1])<<16 | int(b[2])<<8 | int(b[3])
+	return n >= 0 && r.br.Buffered() >= 4+n
+}
+
 func (r *Reader) maxBlock() int {
 	if r.MaxBlock > 0 {
 		return r.MaxBlock

@@ -65,8 +65,9 @@ func New(settings *Settings) (*Session, error) {
 		Workers:             int(st.Int("aio_threads")),
 		MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes"),
 		Cache: disk.CacheOptions{
-			Size:   st.Int("cache_size") * 16 << 10,
-			NoLock: !st.Bool("lock_disk_cache"),
+			Size:         st.Int("cache_size") * 16 << 10,
+			MaxWriteSize: st.Int("disk_max_write_size"),
+			NoLock:       !st.Bool("lock_disk_cache"),
 			OnLockFailed: func(err error) {
 				s.alerts.push(Alert{Type: AlertPerformance, Err: err,
 					Message: fmt.Sprintf("the disk cache could not be locked in memory (%v); it stays unlocked and may be paged out", err)})

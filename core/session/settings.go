@@ -79,10 +79,11 @@ var settingDefs = map[string]settingDef{
 	"peer_connect_timeout":       {IntSetting, int64(15), intRange(1, 600)},
 	"aio_threads":                {IntSetting, int64(4), intRange(1, 64)},
 	"cache_size":                 {IntSetting, int64(4096), intRange(64, 1<<22)}, // 16 KiB blocks, as libtorrent: 64 MiB
+	"disk_max_write_size":        {IntSetting, int64(0), intRange(0, 1<<30)},     // bytes per write call when flushing a piece; 0 = the whole piece in one pwritev
 	"lock_disk_cache":            {BoolSetting, true, nil},                       // mlock the cache; falls back with a performance alert
 	"disk_write_through":         {BoolSetting, false, nil},                      // fsync after every flush (durability over speed)
 	"full_allocation":            {BoolSetting, false, nil},                      // allocate files in full when created (else sparse)
-	"max_queued_disk_bytes":      {IntSetting, int64(64 << 20), intRange(1<<20, 1<<40)},
+	"max_queued_disk_bytes":      {IntSetting, int64(16 << 20), intRange(1<<20, 1<<40)},
 	"user_agent":                 {StringSetting, "libbt/" + Version, nil},
 	"peer_fingerprint":           {StringSetting, "-LB0010-", checkFingerprint},
 	"enable_incoming_tcp":        {BoolSetting, true, nil},
