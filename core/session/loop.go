@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"time"
 
 	"github.com/libbt/libbt/core/bitfield"
@@ -70,6 +69,7 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 	st, err := disk.OpenStorage(t.savePath, specs, disk.StorageOptions{
 		WriteThrough:   t.s.settings.Bool("disk_write_through"),
 		FullAllocation: t.s.settings.Bool("full_allocation"),
+		WrapBackend:    t.s.wrapBackend,
 		PartFile:       "." + mi.InfoHash.String() + ".parts", // skipped files' bytes in shared pieces
 	})
 	if err != nil {
@@ -141,19 +141,22 @@ func (t *Torrent) applyPriorities() {
 	}
 }
 
+// rememberPeers keeps the connected peers' addresses as candidates, so that peers dropped for a
+// check or an error are reconnected afterwards.
+func (t *Torrent) rememberPeers() {
+	for p := range t.peers {
+		if a, ok := p.pexAddr(); ok {
+			t.candidates[a] = p.source
+		}
+	}
+}
+
 // startChecking verifies the data on disk, replacing what the torrent believed it had.
 func (t *Torrent) startChecking() {
 	if t.checking != nil {
 		t.checking()
 	}
-	// Peers are dropped while checking; remember how to reach them again afterwards.
-	for p := range t.peers {
-		if !p.incoming {
-			t.candidates[p.addr] = sourceUser
-		} else if p.listenPort != 0 {
-			t.candidates[netip.AddrPortFrom(p.addr.Addr(), p.listenPort)] = sourceUser
-		}
-	}
+	t.rememberPeers()
 	t.closeAllPeers("checking files")
 	t.stopWebSeeds()
 	t.setState(StateCheckingFiles)
@@ -290,13 +293,15 @@ func (t *Torrent) fail(err error) {
 			Message: fmt.Sprintf("%s: %s %s: %v", t.name, fe.Op, fe.Path, fe.Err)})
 	}
 	t.s.alerts.push(Alert{Type: AlertTorrentError, Torrent: t, InfoHash: t.infoHash, Err: err, Message: fmt.Sprintf("%s: %v", t.name, err)})
+	t.rememberPeers() // for Resume
 	t.closeAllPeers("torrent error")
 	t.stopWebSeeds()
 	t.setState(StateError)
 }
 
 func (t *Torrent) setPaused(paused bool) {
-	if paused == t.paused {
+	// Resume also clears an error (libtorrent's clear_error + resume), paused or not.
+	if paused == t.paused && (paused || t.state != StateError) {
 		return
 	}
 	t.paused = paused

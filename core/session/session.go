@@ -47,6 +47,10 @@ type Session struct {
 	enc encryptionState // protocol encryption memory (encryption.go)
 
 	dht *dht.Server // nil unless enable_dht (dht.go); guarded by mu
+
+	// wrapBackend, when set (by tests, before adding torrents), wraps every torrent's disk
+	// backend: the seam for fault injection.
+	wrapBackend func(disk.Backend) disk.Backend
 }
 
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
