@@ -16,6 +16,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def wait_ready(proc, needle: str, timeout=120):
         if chunk:
             buf += chunk
             if needle.encode() in buf:
+                # Keep reading what the seeder prints: a full pipe would block its main loop
+                # (and skew the measurement) for the rest of the run.
+                os.set_blocking(proc.stdout.fileno(), True)
+                threading.Thread(target=lambda: proc.stdout.read(), daemon=True).start()
                 return
         if proc.poll() is not None:
             raise RuntimeError(f"seeder exited: {buf.decode(errors='replace')[-2000:]}")

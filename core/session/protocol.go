@@ -533,12 +533,23 @@ func (t *Torrent) connectPeers() {
 	}
 }
 
-const retryDelay = 3 * time.Second
+// Retries of a peer the user asked for start quickly (a seeder that is still starting up is
+// usually ready within a second) and back off to retryMaxDelay.
+const (
+	retryFirstDelay = 250 * time.Millisecond
+	retryMaxDelay   = 30 * time.Second
+)
 
 // retryLater puts a peer the user asked for back among the candidates after a pause, so a peer
 // that is not up yet (a seeder still checking its files) is reached once it is.
 func (t *Torrent) retryLater(addr netip.AddrPort, src peerSource) {
-	time.AfterFunc(retryDelay, func() {
+	if t.retries == nil {
+		t.retries = map[netip.AddrPort]int{}
+	}
+	n := min(t.retries[addr], 7)
+	t.retries[addr]++
+	delay := min(retryFirstDelay<<n, retryMaxDelay)
+	time.AfterFunc(delay, func() {
 		t.post(func() {
 			t.candidates[addr] = src
 			t.connectPeers()

@@ -109,6 +109,7 @@ type Torrent struct {
 	candidates     map[netip.AddrPort]peerSource
 	connecting     map[netip.AddrPort]bool
 	banned         map[netip.AddrPort]bool
+	retries        map[netip.AddrPort]int // reconnection attempts per user-given peer (protocol.go)
 	strikes        map[netip.AddrPort]int
 	choker         *choker.Choker
 	lastRechoke    time.Time
