@@ -46,6 +46,20 @@ func dhtContext(c call, timeoutMs C.int) (context.Context, context.CancelFunc, C
 	return ctx, cancel, C.BT_OK
 }
 
+// dhtCall is the start of every blocking DHT export: the session's DHT and a context bounded
+// by timeoutMs. cancel must be called when rc is BT_OK.
+func dhtCall(c call, h *C.bt_session, timeoutMs C.int) (*dht.Server, context.Context, context.CancelFunc, C.int) {
+	d, rc := lookupDHT(c, h)
+	if rc != C.BT_OK {
+		return nil, nil, nil, rc
+	}
+	ctx, cancel, rc := dhtContext(c, timeoutMs)
+	if rc != C.BT_OK {
+		return nil, nil, nil, rc
+	}
+	return d, ctx, cancel, C.BT_OK
+}
+
 // cBuf copies n bytes of C memory (NULL is allowed only for n == 0).
 func cBuf(c call, what string, p *C.capi_cuint8, n C.size_t, limit int) ([]byte, C.int) {
 	if n == 0 {
@@ -156,11 +170,7 @@ func bt_session_dht_get_peers(h *C.bt_session, infoHash *C.capi_cchar, timeoutMs
 	if !ok {
 		return c.fail(C.BT_E_INVALID_ARG, "info_hash %q: want 40 hex characters", s)
 	}
-	d, rc := lookupDHT(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	ctx, cancel, rc := dhtContext(c, timeoutMs)
+	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
 		return rc
 	}
@@ -197,11 +207,7 @@ func bt_session_dht_put_immutable(h *C.bt_session, value *C.capi_cuint8, size C.
 	if err != nil {
 		return c.err(err)
 	}
-	d, rc := lookupDHT(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	ctx, cancel, rc := dhtContext(c, timeoutMs)
+	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
 		return rc
 	}
@@ -240,11 +246,7 @@ func bt_session_dht_get_immutable(h *C.bt_session, target *C.capi_cchar, timeout
 	if rc != C.BT_OK {
 		return rc
 	}
-	d, rc := lookupDHT(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	ctx, cancel, rc := dhtContext(c, timeoutMs)
+	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
 		return rc
 	}
@@ -284,11 +286,7 @@ func bt_session_dht_put_mutable(h *C.bt_session, seed *C.capi_cuint8, salt *C.ca
 	if publicKey != nil {
 		copy(unsafe.Slice((*byte)(unsafe.Pointer(publicKey)), ed25519.PublicKeySize), priv.Public().(ed25519.PublicKey))
 	}
-	d, rc := lookupDHT(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	ctx, cancel, rc := dhtContext(c, timeoutMs)
+	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
 		return rc
 	}
@@ -323,11 +321,7 @@ func bt_session_dht_get_mutable(h *C.bt_session, publicKey *C.capi_cuint8, salt 
 	if rc != C.BT_OK {
 		return rc
 	}
-	d, rc := lookupDHT(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	ctx, cancel, rc := dhtContext(c, timeoutMs)
+	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
 		return rc
 	}

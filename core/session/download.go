@@ -21,7 +21,6 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 	b := picker.Block{Piece: index, Begin: begin, Length: uint32(len(data))}
 	if _, ok := p.requests[b]; !ok || t.picker == nil {
 		// Unrequested, cancelled or timed out: not an offence, but the bytes are wasted.
-		t.wastedBytes += int64(len(data))
 		putBlock(data)
 		return nil
 	}
@@ -58,7 +57,6 @@ func (t *Torrent) storeBlock(from picker.PeerKey, b picker.Block, data []byte) b
 		}
 	}
 	if dup {
-		t.wastedBytes += int64(len(data))
 		putBlock(data)
 		return false
 	}

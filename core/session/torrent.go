@@ -128,7 +128,6 @@ type Torrent struct {
 	dhtWaiting     bool // a retry is scheduled while the DHT bootstraps
 	checking       context.CancelFunc
 	down, up       rateMeter
-	wastedBytes    int64
 	metadata       *metadataFetch
 	metadataLiars  map[[20]byte]bool // peers whose metadata did not hash to the info-hash: never asked again
 	trackerWake    chan trackerEvent

@@ -404,7 +404,6 @@ func (t *Torrent) webSeedBlocks(j *wsJob, first int, bufs [][]byte) {
 	for i, data := range bufs {
 		j.delivered = first + i + 1
 		if j.cancelled || t.picker == nil || j.picker != t.picker {
-			t.wastedBytes += int64(len(data))
 			putBlock(data)
 			continue
 		}
