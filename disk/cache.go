@@ -22,10 +22,11 @@ type CacheOptions struct {
 	NoLock bool
 	// MaxWriteSize caps the bytes of one write system call when blocks are
 	// flushed (rounded down to whole blocks); 0 means no cap: one vectored
-	// write per run of blocks, so one per piece and file. On the test VM's
-	// ext4 (kernel 6.18, large folios) 1 MiB pwritev calls cost about twice
-	// the CPU per byte of 256 KiB ones and halved end-to-end throughput;
-	// 256 << 10 restores it at 4 write calls per 1 MiB piece.
+	// write per run of blocks, so one per piece and file. A cap helps where
+	// large page-cache writes are dear: on the test VM (ext4, kernel 6.18)
+	// a 1 MiB buffered pwritev gets large folios from memory the hypervisor
+	// has to fault in, at several times the CPU of 64 KiB ones, unless the
+	// pages are recycled (StorageOptions.DropOSCache, the session default).
 	MaxWriteSize int64
 	// OnLockFailed, if set, is called once, on a goroutine of its own, when
 	// the system refuses to lock cache memory (RLIMIT_MEMLOCK): the cache

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,14 +22,19 @@ type osBackend struct {
 	abs     []string // per file, for error messages
 	pool    *filePool
 	alloc   []int64 // full allocation: size of each file when created (nil: sparse)
+	// dontCache asks writes not to stay in the page cache (RWF_DONTCACHE);
+	// cleared for good when the kernel or file system does not support it.
+	dontCache atomic.Bool
 
 	rootMu sync.Mutex
 	root   *os.Root // opened lazily: the save directory may not exist yet
 	closed bool
 }
 
-func newOSBackend(saveDir string, rel, abs []string, maxOpen int, alloc []int64) *osBackend {
-	return &osBackend{saveDir: saveDir, rel: rel, abs: abs, pool: newFilePool(maxOpen), alloc: alloc}
+func newOSBackend(saveDir string, rel, abs []string, maxOpen int, alloc []int64, dropOSCache bool) *osBackend {
+	b := &osBackend{saveDir: saveDir, rel: rel, abs: abs, pool: newFilePool(maxOpen), alloc: alloc}
+	b.dontCache.Store(dropOSCache)
+	return b
 }
 
 // getRoot opens the save directory, creating it first if create is set.
@@ -183,12 +189,8 @@ func (b *osBackend) WriteAt(i FileIndex, bufs [][]byte, off int64) (int, error) 
 	}
 	defer b.pool.release(e)
 	var n int
-	switch len(bufs) {
-	case 0:
-	case 1:
-		n, err = e.f.WriteAt(bufs[0], off)
-	default:
-		n, err = pwritevFile(e.f, bufs, off)
+	if len(bufs) > 0 {
+		n, err = b.pwritev(e.f, bufs, off)
 	}
 	if err != nil {
 		err = &FileError{Path: b.abs[i], Op: "write", Err: err}
@@ -196,11 +198,33 @@ func (b *osBackend) WriteAt(i FileIndex, bufs [][]byte, off int64) (int, error) 
 	return n, err
 }
 
+// pwritev2 is the system call, a variable so tests can refuse its flags.
+var pwritev2 = unix.Pwritev2
+
 // maxIovec bounds one pwritev call (IOV_MAX on Linux is 1024).
 const maxIovec = 1024
 
-// pwritevFile writes all of bufs at off with pwritev, retrying short writes.
-func pwritevFile(f *os.File, bufs [][]byte, off int64) (int, error) {
+// pwritev writes bufs at off, uncached when asked and supported: the first
+// refusal (EOPNOTSUPP: kernel before 6.14, or a file system without uncached
+// buffered writes) turns it off for this backend and the write is retried as
+// an ordinary one.
+func (b *osBackend) pwritev(f *os.File, bufs [][]byte, off int64) (int, error) {
+	if b.dontCache.Load() {
+		n, err := pwritevFile(f, bufs, off, unix.RWF_DONTCACHE)
+		if !errors.Is(err, unix.EOPNOTSUPP) {
+			return n, err
+		}
+		b.dontCache.Store(false)
+		bufs, off = dropFront(bufs, n), off+int64(n)
+		m, err := pwritevFile(f, bufs, off, 0)
+		return n + m, err
+	}
+	return pwritevFile(f, bufs, off, 0)
+}
+
+// pwritevFile writes all of bufs at off with pwritev2 (flags as RWF_*),
+// retrying short writes.
+func pwritevFile(f *os.File, bufs [][]byte, off int64, flags int) (int, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return 0, err
@@ -211,7 +235,13 @@ func pwritevFile(f *os.File, bufs [][]byte, off int64) (int, error) {
 	cerr := rc.Control(func(fd uintptr) {
 		for len(bufs) > 0 {
 			chunk := bufs[:min(len(bufs), maxIovec)]
-			n, err := unix.Pwritev(int(fd), chunk, off)
+			var n int
+			var err error
+			if flags == 0 {
+				n, err = unix.Pwritev(int(fd), chunk, off)
+			} else {
+				n, err = pwritev2(int(fd), chunk, off, flags)
+			}
 			if err == unix.EINTR {
 				continue
 			}

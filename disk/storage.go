@@ -26,6 +26,14 @@ type StorageOptions struct {
 	// partial piece flushed for room) wait for fsync of the storage's
 	// written files: durability at the price of throughput.
 	WriteThrough bool
+	// DropOSCache keeps written data out of the OS page cache: each write is
+	// an uncached buffered write (pwritev2 with RWF_DONTCACHE, Linux 6.14+
+	// on ext4, xfs, btrfs...), whose pages are freed once written back.
+	// Downloads then neither evict other programs' cached files nor make the
+	// kernel find fresh memory for every piece; reads of the data come from
+	// the disk (and libbt's own read cache). Where the kernel or file system
+	// refuses it, writes are ordinary buffered ones.
+	DropOSCache bool
 	// FullAllocation makes every file take its full size on disk when it is
 	// first created (fallocate), instead of growing sparsely as written.
 	FullAllocation bool
@@ -146,7 +154,7 @@ func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storag
 
 // newBackend builds the OS backend for the current paths, wrapped as asked.
 func (s *Storage) newBackend() Backend {
-	var b Backend = newOSBackend(s.saveDir, s.rel, s.abs, s.maxOpen, s.alloc)
+	var b Backend = newOSBackend(s.saveDir, s.rel, s.abs, s.maxOpen, s.alloc, s.opts.DropOSCache)
 	if s.opts.WrapBackend != nil {
 		b = s.opts.WrapBackend(b)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // spanFiles: 3+ data files, a zero-length file, a pad file, nested dirs.
@@ -342,4 +343,63 @@ func TestStorageClosedRejectsIO(t *testing.T) {
 	require.ErrorIs(t, err, ErrClosed)
 	_, err = st.ReadAt(make([]byte, 1), 0)
 	require.ErrorIs(t, err, ErrClosed)
+}
+
+func TestStorageDropOSCacheWritesTheSameBytes(t *testing.T) {
+	dirs := []string{t.TempDir()}
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		shm, err := os.MkdirTemp("/dev/shm", "libbt-test-")
+		require.NoError(t, err)
+		t.Cleanup(func() { os.RemoveAll(shm) })
+		dirs = append(dirs, shm) // tmpfs: may refuse RWF_DONTCACHE
+	}
+	files := spanFiles()
+	total := int(totalLen(files))
+	data := randomBytes(total, 7)
+	for _, dir := range dirs {
+		st, err := OpenStorage(dir, files, StorageOptions{DropOSCache: true})
+		require.NoError(t, err)
+		bufs := [][]byte{data[:total/3], data[total/3 : total/2], data[total/2:]}
+		_, err = st.WriteBlocksAt(bufs, 0)
+		require.NoError(t, err, dir)
+		require.NoError(t, st.Close())
+		requireFilesEqual(t, dir, files, withPads(files, data))
+	}
+}
+
+func TestStorageDropOSCacheFallsBackWhenRefused(t *testing.T) {
+	var flagged int
+	orig := pwritev2
+	pwritev2 = func(fd int, iovs [][]byte, off int64, flags int) (int, error) {
+		if flags != 0 {
+			flagged++
+			return 0, unix.EOPNOTSUPP
+		}
+		return orig(fd, iovs, off, flags)
+	}
+	t.Cleanup(func() { pwritev2 = orig })
+
+	dir := t.TempDir()
+	files := spanFiles()
+	total := int(totalLen(files))
+	data := randomBytes(total, 8)
+	st, err := OpenStorage(dir, files, StorageOptions{DropOSCache: true})
+	require.NoError(t, err)
+	for off := 0; off < total; off += 500 {
+		_, err := st.WriteAt(data[off:min(off+500, total)], int64(off))
+		require.NoError(t, err)
+	}
+	require.NoError(t, st.Close())
+	require.Equal(t, 1, flagged, "after one refusal, writes are ordinary ones")
+	requireFilesEqual(t, dir, files, withPads(files, data))
+}
+
+// requireFilesEqual reads dir back through a fresh Storage.
+func requireFilesEqual(t *testing.T, dir string, files []FileSpec, want []byte) {
+	t.Helper()
+	st := openStorage(t, dir, files)
+	got := make([]byte, len(want))
+	_, err := st.ReadAt(got, 0)
+	require.NoError(t, err)
+	require.Equal(t, want, got, dir)
 }

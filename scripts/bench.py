@@ -40,6 +40,9 @@ def last_json(out: str) -> dict:
     raise RuntimeError("no JSON output:\n" + out[-2000:])
 
 
+SEEDER_SETTLE = 1.5  # seconds
+
+
 def wait_ready(proc, needle: str, timeout=120):
     deadline = time.time() + timeout
     buf = b""
@@ -53,6 +56,10 @@ def wait_ready(proc, needle: str, timeout=120):
                 # (and skew the measurement) for the rest of the run.
                 os.set_blocking(proc.stdout.fileno(), True)
                 threading.Thread(target=lambda: proc.stdout.read(), daemon=True).start()
+                # libtorrent adds a torrent asynchronously after ltpeer prints "seeding" and
+                # closes connections until then (~0.7 s here): every pair waits the same, so
+                # the clients' timings measure transfers, not who connected first.
+                time.sleep(SEEDER_SETTLE)
                 return
         if proc.poll() is not None:
             raise RuntimeError(f"seeder exited: {buf.decode(errors='replace')[-2000:]}")

@@ -146,7 +146,7 @@ def main():
 
         # Throughput, process to process, each beside ltpeer -> ltpeer.
         res = {"bt->lt": [], "lt->bt": [], "lt->lt": []}
-        for _ in range(2):
+        for _ in range(3):
             p = free_port()
             res["bt->lt"].append(pair([str(bt), "seed", "--torrent", str(torrent), "--save", str(data.parent), "--port",
                                        str(p), "--seconds", "900", "--json"],

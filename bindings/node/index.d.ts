@@ -69,6 +69,18 @@ export interface Settings {
   peer_connect_timeout?: number;
   aio_threads?: number;
   max_queued_disk_bytes?: number | bigint;
+  /** Block cache budget in 16 KiB blocks (libtorrent's unit); default 4096 = 64 MiB. */
+  cache_size?: number;
+  /** mlock the cache (default true); a refusal falls back with a performance alert. */
+  lock_disk_cache?: boolean;
+  /** 0 keeps written data in the OS page cache; 2 (default) uncached writes; 3 also fsync. */
+  disk_io_write_mode?: number;
+  /** fsync after every flush. */
+  disk_write_through?: boolean;
+  /** Bytes per write call when a piece is flushed; 0 (default) = the whole piece in one. */
+  disk_max_write_size?: number | bigint;
+  /** Allocate files in full when created (else sparse). */
+  full_allocation?: boolean;
   user_agent?: string;
   peer_fingerprint?: string;
   enable_incoming_tcp?: boolean;

@@ -66,8 +66,10 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 		}
 		specs[i] = disk.FileSpec{Path: path, Length: f.Length, Pad: f.Pad}
 	}
+	writeMode := t.s.settings.Int("disk_io_write_mode")
 	st, err := disk.OpenStorage(t.savePath, specs, disk.StorageOptions{
-		WriteThrough:   t.s.settings.Bool("disk_write_through"),
+		WriteThrough:   t.s.settings.Bool("disk_write_through") || writeMode == diskWriteThrough,
+		DropOSCache:    writeMode != diskEnableOSCache,
 		FullAllocation: t.s.settings.Bool("full_allocation"),
 		WrapBackend:    t.s.wrapBackend,
 		PartFile:       "." + mi.InfoHash.String() + ".parts", // skipped files' bytes in shared pieces

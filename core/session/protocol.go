@@ -534,9 +534,10 @@ func (t *Torrent) connectPeers() {
 }
 
 // Retries of a peer the user asked for start quickly (a seeder that is still starting up is
-// usually ready within a second) and back off to retryMaxDelay.
+// usually ready within a second: libtorrent accepts connections before its torrent is added
+// and closes them until it is) and back off to retryMaxDelay: 0.1, 0.2, 0.4 ... 25.6, 30 s.
 const (
-	retryFirstDelay = 250 * time.Millisecond
+	retryFirstDelay = 100 * time.Millisecond
 	retryMaxDelay   = 30 * time.Second
 )
 
@@ -546,7 +547,7 @@ func (t *Torrent) retryLater(addr netip.AddrPort, src peerSource) {
 	if t.retries == nil {
 		t.retries = map[netip.AddrPort]int{}
 	}
-	n := min(t.retries[addr], 7)
+	n := min(t.retries[addr], 9)
 	t.retries[addr]++
 	delay := min(retryFirstDelay<<n, retryMaxDelay)
 	time.AfterFunc(delay, func() {

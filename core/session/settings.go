@@ -78,11 +78,12 @@ var settingDefs = map[string]settingDef{
 	"handshake_timeout":          {IntSetting, int64(10), intRange(1, 600)},
 	"peer_connect_timeout":       {IntSetting, int64(15), intRange(1, 600)},
 	"aio_threads":                {IntSetting, int64(4), intRange(1, 64)},
-	"cache_size":                 {IntSetting, int64(4096), intRange(64, 1<<22)}, // 16 KiB blocks, as libtorrent: 64 MiB
-	"disk_max_write_size":        {IntSetting, int64(0), intRange(0, 1<<30)},     // bytes per write call when flushing a piece; 0 = the whole piece in one pwritev
-	"lock_disk_cache":            {BoolSetting, true, nil},                       // mlock the cache; falls back with a performance alert
-	"disk_write_through":         {BoolSetting, false, nil},                      // fsync after every flush (durability over speed)
-	"full_allocation":            {BoolSetting, false, nil},                      // allocate files in full when created (else sparse)
+	"cache_size":                 {IntSetting, int64(4096), intRange(64, 1<<22)},                                         // 16 KiB blocks, as libtorrent: 64 MiB
+	"disk_max_write_size":        {IntSetting, int64(0), intRange(0, 1<<30)},                                             // bytes per write call when flushing a piece; 0 = the whole piece in one pwritev
+	"lock_disk_cache":            {BoolSetting, true, nil},                                                               // mlock the cache; falls back with a performance alert
+	"disk_write_through":         {BoolSetting, false, nil},                                                              // fsync after every flush (durability over speed)
+	"disk_io_write_mode":         {IntSetting, int64(diskDisableOSCache), intRange(diskEnableOSCache, diskWriteThrough)}, // 0 keep written data in the OS cache, 2 uncached writes, 3 uncached + fsync
+	"full_allocation":            {BoolSetting, false, nil},                                                              // allocate files in full when created (else sparse)
 	"max_queued_disk_bytes":      {IntSetting, int64(16 << 20), intRange(1<<20, 1<<40)},
 	"user_agent":                 {StringSetting, "libbt/" + Version, nil},
 	"peer_fingerprint":           {StringSetting, "-LB0010-", checkFingerprint},
@@ -103,6 +104,16 @@ var settingDefs = map[string]settingDef{
 	"allowed_enc_level":          {IntSetting, int64(3), intRange(1, 3)}, // 1 plaintext, 2 rc4, 3 both
 	"prefer_rc4":                 {BoolSetting, false, nil},
 }
+
+// disk_io_write_mode values, as libtorrent's io_buffer_mode_t. libbt's default
+// differs: written pieces do not stay in the OS page cache (uncached buffered
+// writes, see disk.StorageOptions.DropOSCache), since libbt's own cache
+// already holds what peers are about to ask for.
+const (
+	diskEnableOSCache  = 0 // ordinary buffered writes
+	diskDisableOSCache = 2 // 1, libtorrent's deprecated "for aligned files", means the same
+	diskWriteThrough   = 3 // uncached, and fsync after every flush like disk_write_through
+)
 
 // Version is the engine version, kept equal to LIBBT_VERSION in include/libbt.h.
 const Version = "0.2.0"
