@@ -53,32 +53,9 @@ int cmd_get(const bt_args *a, out_ctx *o)
 {
     bt_session *s = NULL;
     bt_torrent *t = NULL;
-    char listen[64];
-    listen_interfaces_for(a->port, listen, sizeof listen);
-    install_stop_handlers();
-    int rc = session_open(a, listen, &s);
+    int rc = session_start(a, &s, &t);
     if (rc != BT_EXIT_OK)
-        return rc;
-
-    uint8_t *resume = NULL;
-    size_t resume_size = 0;
-    if ((rc = resume_load(a->resume, &resume, &resume_size)) != BT_EXIT_OK)
         goto out;
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
-    p.save_path = a->save;
-    p.torrent_file = a->torrent;
-    p.magnet_uri = a->magnet;
-    p.resume_data = resume;
-    p.resume_size = resume_size;
-    int added = bt_session_add_torrent(s, &p, &t);
-    free(resume);
-    if (added != BT_OK) {
-        bt_errorf("cannot add %s: %s", a->torrent ? a->torrent : "the magnet link",
-                  bt_last_error());
-        rc = BT_EXIT_USAGE;
-        goto out;
-    }
     if ((rc = add_web_seeds(t, &a->webseeds)) != BT_EXIT_OK)
         goto out;
     double start = now_seconds();

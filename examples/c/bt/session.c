@@ -294,3 +294,34 @@ int resume_save(bt_torrent *t, const char *path, int quiet_if_unready)
     bt_free(data);
     return rc;
 }
+
+int session_start(const bt_args *a, bt_session **s, bt_torrent **t)
+{
+    char listen[64];
+    listen_interfaces_for(a->port, listen, sizeof listen);
+    install_stop_handlers();
+    *s = NULL;
+    *t = NULL;
+    int rc = session_open(a, listen, s);
+    if (rc != BT_EXIT_OK)
+        return rc;
+    uint8_t *resume = NULL;
+    size_t resume_size = 0;
+    if ((rc = resume_load(a->resume, &resume, &resume_size)) != BT_EXIT_OK)
+        return rc;
+    bt_add_torrent_params p;
+    memset(&p, 0, sizeof p);
+    p.save_path = a->save;
+    p.torrent_file = a->torrent;
+    p.magnet_uri = a->magnet;
+    p.super_seeding = a->super_seed;
+    p.resume_data = resume;
+    p.resume_size = resume_size;
+    int added = bt_session_add_torrent(*s, &p, t);
+    free(resume);
+    if (added != BT_OK) {
+        bt_errorf("cannot add %s: %s", a->torrent ? a->torrent : "the magnet link", bt_last_error());
+        return BT_EXIT_USAGE;
+    }
+    return BT_EXIT_OK;
+}

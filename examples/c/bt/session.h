@@ -14,6 +14,12 @@
  * BT_EXIT_USAGE (bad --set) or BT_EXIT_FAIL. */
 int session_open(const bt_args *a, const char *listen, bt_session **out);
 
+/* What seed and get begin with: stop handlers, a session listening on --port (session_open),
+ * and the torrent of --torrent or --magnet added with --resume data and --super-seed. On
+ * failure prints why and returns BT_EXIT_USAGE or BT_EXIT_FAIL, leaving in *s a session for
+ * the caller to free (or NULL). */
+int session_start(const bt_args *a, bt_session **s, bt_torrent **t);
+
 /* "127.0.0.1:P,[::1]:P" for --port P (port 0 without it). */
 void listen_interfaces_for(int port, char *buf, size_t cap);
 
