@@ -117,7 +117,7 @@ func collectAlerts(s *Session) map[AlertType][]Alert {
 	return out
 }
 
-func seedAndGet(t *testing.T, iface string, connect func(seeder *Session) netip.AddrPort) {
+func seedAndGet(t *testing.T, iface string, connect func(seeder *Session) netip.AddrPort, leecherSettings ...func(*Settings)) {
 	root := t.TempDir()
 	dir := makeFiles(t, root, defaultSizes)
 	mi := createTorrent(t, dir, 32<<10)
@@ -127,7 +127,7 @@ func seedAndGet(t *testing.T, iface string, connect func(seeder *Session) netip.
 	require.NoError(t, err)
 	waitState(t, st, 10*time.Second, StateSeeding)
 
-	leecher := newTestSession(t, iface)
+	leecher := newTestSession(t, iface, leecherSettings...)
 	save := t.TempDir()
 	lt, err := leecher.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: save})
 	require.NoError(t, err)
@@ -154,6 +154,16 @@ func TestTransferBetweenTwoSessionsOverIPv6(t *testing.T) {
 	seedAndGet(t, "[::1]:0", func(s *Session) netip.AddrPort {
 		return netip.MustParseAddrPort(fmt.Sprintf("[::1]:%d", s.ListenPort()))
 	})
+}
+
+func TestTransferInEveryDiskWriteMode(t *testing.T) {
+	for _, mode := range []int64{diskEnableOSCache, diskDisableOSCache, diskWriteThrough} {
+		t.Run(fmt.Sprint("disk_io_write_mode=", mode), func(t *testing.T) {
+			seedAndGet(t, "127.0.0.1:0", func(s *Session) netip.AddrPort {
+				return netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", s.ListenPort()))
+			}, func(st *Settings) { require.NoError(t, st.SetInt("disk_io_write_mode", mode)) })
+		})
+	}
 }
 
 func TestAddDuplicateTorrentFails(t *testing.T) {
