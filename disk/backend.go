@@ -28,6 +28,10 @@ type Backend interface {
 	// ModTime returns the modification time of file f (fast resume checks
 	// it), or an error wrapping fs.ErrNotExist.
 	ModTime(f FileIndex) (time.Time, error)
+	// Discard frees the disk space of n bytes of file f at off, which then
+	// read as zeros (a hole). Where the file system cannot, or f does not
+	// exist, it does nothing and returns nil.
+	Discard(f FileIndex, off, n int64) error
 	// Remove deletes file f (a missing file is not an error) and then every
 	// parent directory of f below the save directory that is now empty.
 	Remove(f FileIndex) error

@@ -92,8 +92,9 @@ func (s *Storage) setFilePriorities(prio []int, pieceLength int64, c *counters) 
 	return nil
 }
 
-// exportLocked copies what the part file holds of file i (its first and
-// last piece's bytes) into the file itself.
+// exportLocked moves what the part file holds of file i (its first and
+// last piece's bytes) into the file itself, and frees that space of the
+// part file (a hole), which other skipped files may still be using.
 func (s *Storage) exportLocked(i FileIndex, pieceLength int64, c *counters) error {
 	start := s.layout.starts[i]
 	end := start + s.layout.files[i].Length
@@ -123,6 +124,9 @@ func (s *Storage) exportLocked(i FileIndex, pieceLength int64, c *counters) erro
 		}
 		if err != nil {
 			return s.wrap(i, "write", err)
+		}
+		if err := s.backend.Discard(s.partIdx, r[0], int64(n)); err != nil {
+			return s.wrap(s.partIdx, "discard", err)
 		}
 	}
 	return nil

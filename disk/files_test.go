@@ -1,12 +1,14 @@
 package disk
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // Three files a | b | c with pieces of 4 blocks straddling both edges of b.
@@ -71,6 +73,54 @@ func TestSkippedFileEdgesGoToThePartFile(t *testing.T) {
 	r := g.read(1, 0, 4*BlockSize)
 	require.NoError(t, r.err)
 	require.Equal(t, g.data[g.pl:2*g.pl], r.data)
+}
+
+func TestUnskippedFileLeavesAHoleInThePartFile(t *testing.T) {
+	// a | b | c | d | e, 4-block pieces: b and d are skipped, each straddled at both edges.
+	files := []FileSpec{
+		{Path: []string{"t", "a"}, Length: 5 * BlockSize},
+		{Path: []string{"t", "b"}, Length: 6 * BlockSize},
+		{Path: []string{"t", "c"}, Length: 5 * BlockSize},
+		{Path: []string{"t", "d"}, Length: 6 * BlockSize},
+		{Path: []string{"t", "e"}, Length: 2 * BlockSize},
+	}
+	f := newCacheFixture(t, 64, 0, 4, files)
+	f.setPrio(1, 0, 1, 0, 1)
+	for p := range f.pieces {
+		for bi := range 4 {
+			f.write(p, bi, nil)
+		}
+		r := f.finish(p)
+		require.NoError(t, r.err)
+		require.True(t, r.ok)
+	}
+	f.idle()
+	// dataAt reports whether the part file holds data in [off, off+n).
+	dataAt := func(off, n int64) bool {
+		pf, err := os.Open(f.st.PartFilePath())
+		require.NoError(t, err)
+		defer pf.Close()
+		next, err := unix.Seek(int(pf.Fd()), off, unix.SEEK_DATA)
+		if errors.Is(err, unix.ENXIO) {
+			return false
+		}
+		require.NoError(t, err)
+		return next < off+n
+	}
+	bStart, dStart := int64(5*BlockSize), int64(16*BlockSize)
+	require.True(t, dataAt(bStart, 3*BlockSize), "b's first piece part is in the part file")
+	require.True(t, dataAt(dStart, 3*BlockSize))
+
+	f.setPrio(1, 1, 1, 0, 1)
+	b, err := os.ReadFile(filepath.Join(f.dir, "t", "b"))
+	require.NoError(t, err)
+	require.Equal(t, f.data[bStart:bStart+6*BlockSize], b)
+	require.FileExists(t, f.st.PartFilePath(), "d still uses it")
+	require.False(t, dataAt(bStart, 6*BlockSize), "b's bytes are punched out of the part file")
+	require.True(t, dataAt(dStart, 3*BlockSize), "d's stay")
+	r := f.read(4, 0, 4*BlockSize) // blocks 16..19: d's first piece, from the part file
+	require.NoError(t, r.err)
+	require.Equal(t, f.data[dStart:dStart+4*BlockSize], r.data)
 }
 
 func TestSkippingAFileThatExistsKeepsUsingIt(t *testing.T) {

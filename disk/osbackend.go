@@ -291,6 +291,42 @@ func (b *osBackend) Size(i FileIndex) (int64, error) {
 	return fi.Size(), nil
 }
 
+func (b *osBackend) Discard(i FileIndex, off, n int64) error {
+	if n <= 0 {
+		return nil
+	}
+	if _, err := b.Size(i); errors.Is(err, fs.ErrNotExist) {
+		return nil // never written: nothing to free
+	}
+	e, err := b.acquire(i, true)
+	if err != nil {
+		return err
+	}
+	defer b.pool.release(e)
+	rc, err := e.f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var ferr error
+	if err := rc.Control(func(fd uintptr) {
+		for {
+			ferr = unix.Fallocate(int(fd), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, n)
+			if ferr != unix.EINTR {
+				return
+			}
+		}
+	}); err != nil {
+		return err
+	}
+	if errors.Is(ferr, unix.EOPNOTSUPP) || errors.Is(ferr, unix.ENOSYS) {
+		return nil
+	}
+	if ferr != nil {
+		return &FileError{Path: b.abs[i], Op: "discard", Err: ferr}
+	}
+	return nil
+}
+
 func (b *osBackend) Remove(i FileIndex) error {
 	b.pool.forget(i)
 	root, err := b.getRoot(false)
