@@ -9,15 +9,18 @@
 //	cache    the block cache of an IO, shared by its storages (cache.go)
 //	Storage  one torrent's files: offset arithmetic, pad files, part file,
 //	         path safety, move and rename
-//	Backend  the OS seam (pread/preadv/pwritev through an os.Root, LRU file
-//	         pool); tests wrap it to inject faults
+//	Backend  the OS seam (pread/preadv/pwritev through an os.Root); tests
+//	         wrap it to inject faults
+//	FilePool open files, least recently used closed first, shared by a
+//	         session's storages (file_pool_size)
 //
 // # Block cache
 //
 // Received blocks go to IO.WriteBlock: they are copied into the cache and
 // hashed on the disk goroutine as soon as they extend the piece's contiguous
 // prefix. IO.FinishPiece completes the hash from memory and, if it matches,
-// writes the piece with one pwritev per file it spans; a piece that fails
+// writes the piece with one pwritev per file it spans (uncached, with
+// RWF_DONTCACHE, when StorageOptions.DropOSCache); a piece that fails
 // is dropped unwritten. Peer reads go to IO.ReadBlock: a miss reads the
 // whole run of uncached blocks of the piece around the request (one preadv
 // per file), later blocks are hits. One budget (CacheOptions.Size) holds

@@ -20,7 +20,7 @@ type osBackend struct {
 	saveDir string
 	rel     []string // per file, relative to saveDir
 	abs     []string // per file, for error messages
-	pool    *filePool
+	pool    *poolClient
 	alloc   []int64 // full allocation: size of each file when created (nil: sparse)
 	// dontCache asks writes not to stay in the page cache (RWF_DONTCACHE);
 	// cleared for good when the kernel or file system does not support it.
@@ -31,8 +31,8 @@ type osBackend struct {
 	closed bool
 }
 
-func newOSBackend(saveDir string, rel, abs []string, maxOpen int, alloc []int64, dropOSCache bool) *osBackend {
-	b := &osBackend{saveDir: saveDir, rel: rel, abs: abs, pool: newFilePool(maxOpen), alloc: alloc}
+func newOSBackend(saveDir string, rel, abs []string, pool *FilePool, alloc []int64, dropOSCache bool) *osBackend {
+	b := &osBackend{saveDir: saveDir, rel: rel, abs: abs, pool: pool.client(), alloc: alloc}
 	b.dontCache.Store(dropOSCache)
 	return b
 }
@@ -358,7 +358,7 @@ func (b *osBackend) Sync() error {
 	var first error
 	for _, e := range b.pool.writable() {
 		if err := e.f.Sync(); err != nil && first == nil {
-			first = &FileError{Path: b.abs[e.idx], Op: "sync", Err: err}
+			first = &FileError{Path: b.abs[e.key.idx], Op: "sync", Err: err}
 		}
 		b.pool.release(e)
 	}

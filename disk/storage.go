@@ -10,14 +10,18 @@ import (
 	"sync/atomic"
 )
 
-// DefaultMaxOpenFiles is the per-Storage open file limit when
-// StorageOptions.MaxOpenFiles is zero.
+// DefaultMaxOpenFiles is the open file limit of a Storage with neither
+// StorageOptions.FilePool nor MaxOpenFiles.
 const DefaultMaxOpenFiles = 64
 
 // StorageOptions tunes OpenStorage.
 type StorageOptions struct {
-	// MaxOpenFiles bounds the file handles this Storage keeps open
-	// (least recently used closed first). 0 means DefaultMaxOpenFiles.
+	// FilePool, if set, is the pool of open files this Storage shares with
+	// others (a session's, bounded by file_pool_size); MaxOpenFiles is then
+	// ignored.
+	FilePool *FilePool
+	// MaxOpenFiles bounds the file handles of a Storage with a pool of its
+	// own (least recently used closed first). 0 means DefaultMaxOpenFiles.
 	MaxOpenFiles int
 	// WrapBackend, if set, wraps the OS backend, e.g. to inject faults or
 	// latency in tests. It is called once by OpenStorage.
@@ -64,10 +68,10 @@ type Storage struct {
 	writeThrough bool
 
 	// What Move and RenameFile rebuild the backend from.
-	rel     []string
-	opts    StorageOptions
-	maxOpen int
-	alloc   []int64
+	rel   []string
+	opts  StorageOptions
+	pool  *FilePool
+	alloc []int64
 
 	// prioMu guards the file priorities (files.go) and, for Move and
 	// RenameFile, saveDir, abs, rel and backend: readers and writers of
@@ -147,14 +151,17 @@ func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storag
 		}
 	}
 	st := &Storage{saveDir: dir, layout: l, abs: abs, rel: rel, writeThrough: opts.WriteThrough,
-		partIdx: FileIndex(len(files)), opts: opts, maxOpen: maxOpen, alloc: alloc}
+		partIdx: FileIndex(len(files)), opts: opts, pool: opts.FilePool, alloc: alloc}
+	if st.pool == nil {
+		st.pool = NewFilePool(maxOpen)
+	}
 	st.backend = st.newBackend()
 	return st, nil
 }
 
 // newBackend builds the OS backend for the current paths, wrapped as asked.
 func (s *Storage) newBackend() Backend {
-	var b Backend = newOSBackend(s.saveDir, s.rel, s.abs, s.maxOpen, s.alloc, s.opts.DropOSCache)
+	var b Backend = newOSBackend(s.saveDir, s.rel, s.abs, s.pool, s.alloc, s.opts.DropOSCache)
 	if s.opts.WrapBackend != nil {
 		b = s.opts.WrapBackend(b)
 	}

@@ -265,14 +265,59 @@ func TestStorageFilePoolStaysUnderLimitAndUpgradesToReadWrite(t *testing.T) {
 	// reopen it read-write.
 	_, err = st.ReadAt(make([]byte, 8), 0)
 	require.NoError(t, err)
-	ob.pool.mu.Lock()
-	require.False(t, ob.pool.files[0].rw)
-	ob.pool.mu.Unlock()
+	require.False(t, ob.pool.isWritable(0))
 	_, err = st.WriteAt([]byte("ABCDEFGH"), 0)
 	require.NoError(t, err)
-	ob.pool.mu.Lock()
-	require.True(t, ob.pool.files[0].rw)
-	ob.pool.mu.Unlock()
+	require.True(t, ob.pool.isWritable(0))
+}
+
+// isWritable reports whether file i is open read-write (test helper).
+func (c *poolClient) isWritable(i FileIndex) bool {
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	e := c.p.files[fileKey{c, i}]
+	return e != nil && e.rw
+}
+
+func TestStoragesSharingAFilePoolStayUnderItsLimit(t *testing.T) {
+	pool := NewFilePool(4)
+	var storages []*Storage
+	var datas [][]byte
+	for s := range 3 {
+		var files []FileSpec
+		for i := range 5 {
+			files = append(files, FileSpec{Path: []string{"t", "f" + string(rune('0'+i))}, Length: 100})
+		}
+		st, err := OpenStorage(t.TempDir(), files, StorageOptions{FilePool: pool})
+		require.NoError(t, err)
+		data := randomBytes(500, uint64(10+s))
+		storages, datas = append(storages, st), append(datas, data)
+	}
+	for round := range 2 {
+		for s, st := range storages {
+			for off := int64(0); off < 500; off += 100 {
+				if round == 0 {
+					_, err := st.WriteAt(datas[s][off:off+100], off)
+					require.NoError(t, err)
+				}
+				got := make([]byte, 100)
+				_, err := st.ReadAt(got, off)
+				require.NoError(t, err)
+				require.Equal(t, datas[s][off:off+100], got)
+				require.LessOrEqual(t, pool.OpenFiles(), 4)
+			}
+		}
+	}
+	// Closing a storage closes its files only.
+	_, err := storages[0].ReadAt(make([]byte, 100), 0)
+	require.NoError(t, err)
+	require.Equal(t, 1, storages[0].backend.(*osBackend).pool.openCount())
+	require.NoError(t, storages[2].Close())
+	require.Zero(t, storages[2].backend.(*osBackend).pool.openCount())
+	require.Equal(t, 1, storages[0].backend.(*osBackend).pool.openCount())
+	require.NoError(t, storages[0].Close())
+	require.NoError(t, storages[1].Close())
+	require.Zero(t, pool.OpenFiles())
 }
 
 func TestStorageRemoveDeletesOnlyTheTorrentsFiles(t *testing.T) {

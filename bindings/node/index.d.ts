@@ -79,6 +79,8 @@ export interface Settings {
   disk_write_through?: boolean;
   /** Bytes per write call when a piece is flushed; 0 (default) = the whole piece in one. */
   disk_max_write_size?: number | bigint;
+  /** Files kept open across all torrents (least recently used closed first); default 40. */
+  file_pool_size?: number;
   /** Allocate files in full when created (else sparse). */
   full_allocation?: boolean;
   user_agent?: string;

@@ -71,6 +71,7 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 		WriteThrough:   t.s.settings.Bool("disk_write_through") || writeMode == diskWriteThrough,
 		DropOSCache:    writeMode != diskEnableOSCache,
 		FullAllocation: t.s.settings.Bool("full_allocation"),
+		FilePool:       t.s.files,
 		WrapBackend:    t.s.wrapBackend,
 		PartFile:       "." + mi.InfoHash.String() + ".parts", // skipped files' bytes in shared pieces
 	})

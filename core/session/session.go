@@ -26,6 +26,7 @@ type Session struct {
 	alerts   *alertQueue
 	peerID   [20]byte
 	disk     *disk.IO
+	files    *disk.FilePool // every torrent's open files: file_pool_size
 	trackers *tracker.Client
 
 	ctx    context.Context
@@ -78,6 +79,7 @@ func New(settings *Settings) (*Session, error) {
 			},
 		},
 	})
+	s.files = disk.NewFilePool(int(st.Int("file_pool_size")))
 	s.trackers = &tracker.Client{UserAgent: st.String("user_agent"), UDPTimeout: time.Duration(st.Int("tracker_udp_timeout_ms")) * time.Millisecond}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.applyLimits()
@@ -345,6 +347,7 @@ func (s *Session) ApplySettings(p *Settings) error {
 }
 
 func (s *Session) applyLimits() {
+	s.files.SetLimit(int(s.settings.Int("file_pool_size")))
 	s.downLimit.setLimit(s.settings.Int("download_rate_limit"))
 	s.upLimit.setLimit(s.settings.Int("upload_rate_limit"))
 }

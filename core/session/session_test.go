@@ -166,6 +166,13 @@ func TestTransferInEveryDiskWriteMode(t *testing.T) {
 	}
 }
 
+func TestTransferThroughAOneFilePool(t *testing.T) {
+	// Six files, one open at a time: every switch closes the last one.
+	seedAndGet(t, "127.0.0.1:0", func(s *Session) netip.AddrPort {
+		return netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", s.ListenPort()))
+	}, func(st *Settings) { require.NoError(t, st.SetInt("file_pool_size", 1)) })
+}
+
 func TestAddDuplicateTorrentFails(t *testing.T) {
 	root := t.TempDir()
 	mi := createTorrent(t, makeFiles(t, root, map[string]int{"x": 1000}), 16<<10)

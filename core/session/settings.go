@@ -83,6 +83,7 @@ var settingDefs = map[string]settingDef{
 	"lock_disk_cache":            {BoolSetting, true, nil},                                                               // mlock the cache; falls back with a performance alert
 	"disk_write_through":         {BoolSetting, false, nil},                                                              // fsync after every flush (durability over speed)
 	"disk_io_write_mode":         {IntSetting, int64(diskDisableOSCache), intRange(diskEnableOSCache, diskWriteThrough)}, // 0 keep written data in the OS cache, 2 uncached writes, 3 uncached + fsync
+	"file_pool_size":             {IntSetting, int64(40), intRange(1, 1<<20)},                                            // files kept open across all torrents, least recently used closed first
 	"full_allocation":            {BoolSetting, false, nil},                                                              // allocate files in full when created (else sparse)
 	"max_queued_disk_bytes":      {IntSetting, int64(16 << 20), intRange(1<<20, 1<<40)},
 	"user_agent":                 {StringSetting, "libbt/" + Version, nil},
