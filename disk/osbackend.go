@@ -206,12 +206,12 @@ const maxIovec = 1024
 
 // pwritev writes bufs at off, uncached when asked and supported: the first
 // refusal (EOPNOTSUPP: kernel before 6.14, or a file system without uncached
-// buffered writes) turns it off for this backend and the write is retried as
-// an ordinary one.
+// buffered writes; ENOSYS: no pwritev2 at all) turns it off for this
+// backend and the write is retried as an ordinary one.
 func (b *osBackend) pwritev(f *os.File, bufs [][]byte, off int64) (int, error) {
 	if b.dontCache.Load() {
 		n, err := pwritevFile(f, bufs, off, unix.RWF_DONTCACHE)
-		if !errors.Is(err, unix.EOPNOTSUPP) {
+		if !errors.Is(err, unix.EOPNOTSUPP) && !errors.Is(err, unix.ENOSYS) {
 			return n, err
 		}
 		b.dontCache.Store(false)
