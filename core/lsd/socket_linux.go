@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -51,6 +52,28 @@ func pickInterfaces(names []string) ([]net.Interface, error) {
 		return nil, errors.New("lsd: no interface is up and multicast-capable")
 	}
 	return out, nil
+}
+
+// InterfacesState describes what Start would use for these interface names
+// (nil: every eligible interface): each interface's name, index, flags and
+// addresses, or the error. A change means a Service started now would join
+// on other interfaces or announce from other addresses.
+func InterfacesState(names []string) string {
+	ifaces, err := pickInterfaces(names)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	var b strings.Builder
+	for _, ifi := range ifaces {
+		fmt.Fprintf(&b, "%s/%d/%v:", ifi.Name, ifi.Index, ifi.Flags)
+		addrs, _ := ifi.Addrs()
+		for _, a := range addrs {
+			b.WriteString(a.String())
+			b.WriteByte(',')
+		}
+		b.WriteByte(';')
+	}
+	return b.String()
 }
 
 func hasAddr(ifi net.Interface, v4 bool) bool { return firstAddr(ifi, v4).IsValid() }

@@ -23,14 +23,20 @@ import (
 
 const lsdSyncInterval = time.Second
 
+// lsdRescanInterval is how often the interfaces are looked at again while LSD is on: when they
+// changed (a network came up, an address moved), the service is restarted on the new ones.
+var lsdRescanInterval = 5 * time.Second
+
 // lsdState is the session's LSD service, if running.
 type lsdState struct {
-	mu     sync.Mutex
-	closed bool // the session closed: never start again
-	svc    *lsd.Service
-	ifaces []string // what svc was started on (nil: all)
-	stop   chan struct{}
-	done   chan struct{}
+	mu      sync.Mutex
+	closed  bool // the session closed: never start again
+	svc     *lsd.Service
+	ifaces  []string // what svc was started on (nil: all)
+	started string   // lsd.InterfacesState when last started or tried
+	stop    chan struct{}
+	done    chan struct{}
+	unwatch chan struct{} // closed by closeLSD: lsdWatch returns
 }
 
 // applyLSD starts or stops the service to match enable_lsd, and restarts it when the listen
@@ -38,19 +44,62 @@ type lsdState struct {
 func (s *Session) applyLSD(on bool) {
 	s.lsd.mu.Lock()
 	defer s.lsd.mu.Unlock()
+	s.applyLSDLocked(on, false)
+}
+
+// applyLSDLocked does applyLSD with s.lsd.mu held; restart restarts a running service even on
+// the same interface names (their addresses changed).
+func (s *Session) applyLSDLocked(on, restart bool) {
+	if s.lsd.unwatch == nil && !s.lsd.closed {
+		s.lsd.unwatch = make(chan struct{})
+		go s.lsdWatch(s.lsd.unwatch)
+	}
 	on = on && !s.lsd.closed
 	var ifaces []string
 	if on {
 		var err error
-		if ifaces, err = lsdInterfaces(s.settings.String("listen_interfaces")); err != nil {
+		ifaces, err = lsdInterfaces(s.settings.String("listen_interfaces"))
+		s.lsd.started = lsdInterfacesState(ifaces, err)
+		if err != nil {
 			s.lsdFailed(err)
 			on = false
 		}
 	}
-	if s.lsd.svc != nil && (!on || !slices.Equal(ifaces, s.lsd.ifaces)) {
+	if s.lsd.svc != nil && (!on || restart || !slices.Equal(ifaces, s.lsd.ifaces)) {
 		s.setLSD(false, nil)
 	}
 	s.setLSD(on, ifaces)
+}
+
+func lsdInterfacesState(ifaces []string, err error) string {
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return lsd.InterfacesState(ifaces)
+}
+
+// lsdWatch restarts LSD when the interfaces it would use change, so a session started before
+// the network came up, or whose addresses moved, finds local peers without a restart.
+func (s *Session) lsdWatch(unwatch chan struct{}) {
+	tick := time.NewTicker(lsdRescanInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-unwatch:
+			return
+		case <-tick.C:
+		}
+		if !s.settings.Bool("enable_lsd") {
+			continue
+		}
+		ifaces, err := lsdInterfaces(s.settings.String("listen_interfaces"))
+		now := lsdInterfacesState(ifaces, err)
+		s.lsd.mu.Lock()
+		if !s.lsd.closed && now != s.lsd.started && s.settings.Bool("enable_lsd") {
+			s.applyLSDLocked(true, true)
+		}
+		s.lsd.mu.Unlock()
+	}
 }
 
 func (s *Session) lsdFailed(err error) {
@@ -102,6 +151,9 @@ func (s *Session) closeLSD() {
 	s.lsd.mu.Lock()
 	defer s.lsd.mu.Unlock()
 	s.lsd.closed = true
+	if s.lsd.unwatch != nil {
+		close(s.lsd.unwatch)
+	}
 	s.setLSD(false, nil)
 }
 

@@ -243,6 +243,25 @@ def test_lsd_downloader_finds_seeder_without_any_peer_given(link, tmp_path, proc
     assert count >= 1 and link.addr[0] in sources, f"the seeder's announces were seen: {count} {sources}"
 
 
+def test_lsd_starts_when_the_network_comes_up_later(link, tmp_path, procs):
+    """The seeder starts while its only link is down (LSD has no interface and says so); once
+    the link is up, LSD starts on it by itself and the downloader finds the seeder."""
+    content, torrent = _torrent(tmp_path)
+    _ip("-n", link.ns[0], "link", "set", link.dev[0], "down")
+    seeder = _seed(link, procs, torrent, content.parent, "--set", "enable_lsd=true", "--verbose")
+    assert any(l.get("alert") == "listen_failed" and "local service discovery" in l.get("msg", "")
+               for l in seeder.lines), seeder.lines
+    getter = _get(link, procs, torrent, tmp_path / "get", TIMEOUT, "--set", "enable_lsd=true")
+    getter.wait_for(lambda l: l.get("event") == "listening", 20)
+    _ip("-n", link.ns[0], "link", "set", link.dev[0], "up")
+    if link.family == "ipv4":  # the multicast route went with the link
+        _ip("-n", link.ns[0], "route", "replace", "239.0.0.0/8", "dev", link.dev[0])
+    line = getter.wait_for(done_line, TIMEOUT)
+    assert line["done"] is True, line
+    assert getter.finish(10) == 0
+    same_tree(content, tmp_path / "get" / content.name)
+
+
 def test_without_enable_lsd_nothing_is_sent_and_nobody_is_found(link, tmp_path, procs):
     content, torrent = _torrent(tmp_path)
     witness = _listener(link, procs, 1, 6)
