@@ -24,7 +24,24 @@ __all__ = [
 ]
 
 
-class TorrentState(enum.IntEnum):
+class _OpenEnum(enum.IntEnum):
+    """An enum of libbt.h numbers that keeps numbers it does not know (a newer libbt may send
+    them) as UNKNOWN_<n> members, and prints as libbt's lower-case name."""
+
+    @classmethod
+    def _missing_(cls, value: object):
+        if isinstance(value, int):
+            member = int.__new__(cls, value)
+            member._name_ = f"UNKNOWN_{value}"
+            member._value_ = value
+            return member
+        return None
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+
+class TorrentState(_OpenEnum):
     """bt_torrent_state."""
 
     CHECKING_FILES = 1
@@ -34,18 +51,8 @@ class TorrentState(enum.IntEnum):
     SEEDING = 5
     ERROR = 6
 
-    @classmethod
-    def _missing_(cls, value: object) -> "TorrentState | None":
-        # libbt uses 0 for "no state" in alerts that carry none; keep unknown numbers visible.
-        if isinstance(value, int):
-            member = int.__new__(cls, value)
-            member._name_ = f"UNKNOWN_{value}"
-            member._value_ = value
-            return member
-        return None
 
-
-class AlertType(enum.IntEnum):
+class AlertType(_OpenEnum):
     """bt_alert_type. ``str(t)`` is libbt's bt_alert_type_name, e.g. ``"state_changed"``."""
 
     TORRENT_ADDED = 1
@@ -74,19 +81,6 @@ class AlertType(enum.IntEnum):
     PERFORMANCE = 24
     WEB_SEED_ERROR = 25
     DHT_REPLY = 26
-
-    @classmethod
-    def _missing_(cls, value: object) -> "AlertType | None":
-        # A newer libbt may send types this binding does not know yet.
-        if isinstance(value, int):
-            member = int.__new__(cls, value)
-            member._name_ = f"UNKNOWN_{value}"
-            member._value_ = value
-            return member
-        return None
-
-    def __str__(self) -> str:
-        return self.name.lower()
 
 
 class AlertCategory(enum.IntFlag):
@@ -209,7 +203,7 @@ class SettingType(enum.IntEnum):
     STR = 3
 
 
-class PeerSource(enum.IntEnum):
+class PeerSource(_OpenEnum):
     """bt_peer_source: how a peer was learned of."""
 
     UNKNOWN = 0
@@ -220,18 +214,6 @@ class PeerSource(enum.IntEnum):
     USER = 5
     INCOMING = 6
     WEB_SEED = 7
-
-    @classmethod
-    def _missing_(cls, value: object) -> "PeerSource | None":
-        if isinstance(value, int):
-            member = int.__new__(cls, value)
-            member._name_ = f"UNKNOWN_{value}"
-            member._value_ = value
-            return member
-        return None
-
-    def __str__(self) -> str:
-        return self.name.lower()
 
 
 class PeerFlags(enum.IntFlag):
@@ -274,7 +256,7 @@ class PeerInfo:
         return PeerFlags.ENCRYPTED in self.flags
 
 
-class WebSeedType(enum.IntEnum):
+class WebSeedType(_OpenEnum):
     """bt_web_seed_type."""
 
     URL = 1  # BEP 19, GetRight-style (url-list)
