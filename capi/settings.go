@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"errors"
 	"unsafe"
 
 	"github.com/libbt/libbt/core/session"
@@ -54,10 +55,9 @@ func settingName(c call, name *C.capi_cchar) (string, C.int) {
 	return n, C.BT_OK
 }
 
-//export bt_settings_set_int
-func bt_settings_set_int(h *C.bt_settings, name *C.capi_cchar, value C.int64_t) (rc C.int) {
-	const c = call("bt_settings_set_int")
-	defer c.recover(&rc)
+// setSetting is the body of the bt_settings_set_* functions: check the handle and the name,
+// then set.
+func setSetting(c call, h *C.bt_settings, name *C.capi_cchar, set func(s *session.Settings, name string) error) C.int {
 	s, rc := lookupSettings(c, h)
 	if rc != C.BT_OK {
 		return rc
@@ -66,50 +66,37 @@ func bt_settings_set_int(h *C.bt_settings, name *C.capi_cchar, value C.int64_t) 
 	if rc != C.BT_OK {
 		return rc
 	}
-	if err := s.SetInt(n, int64(value)); err != nil {
+	if err := set(s, n); err != nil {
 		return c.err(err)
 	}
 	return C.BT_OK
+}
+
+//export bt_settings_set_int
+func bt_settings_set_int(h *C.bt_settings, name *C.capi_cchar, value C.int64_t) (rc C.int) {
+	const c = call("bt_settings_set_int")
+	defer c.recover(&rc)
+	return setSetting(c, h, name, func(s *session.Settings, n string) error { return s.SetInt(n, int64(value)) })
 }
 
 //export bt_settings_set_bool
 func bt_settings_set_bool(h *C.bt_settings, name *C.capi_cchar, value C.int) (rc C.int) {
 	const c = call("bt_settings_set_bool")
 	defer c.recover(&rc)
-	s, rc := lookupSettings(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	n, rc := settingName(c, name)
-	if rc != C.BT_OK {
-		return rc
-	}
-	if err := s.SetBool(n, cbool(value)); err != nil {
-		return c.err(err)
-	}
-	return C.BT_OK
+	return setSetting(c, h, name, func(s *session.Settings, n string) error { return s.SetBool(n, cbool(value)) })
 }
 
 //export bt_settings_set_str
 func bt_settings_set_str(h *C.bt_settings, name *C.capi_cchar, value *C.capi_cchar) (rc C.int) {
 	const c = call("bt_settings_set_str")
 	defer c.recover(&rc)
-	s, rc := lookupSettings(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	n, rc := settingName(c, name)
-	if rc != C.BT_OK {
-		return rc
-	}
-	v, ok := gostr(value)
-	if !ok {
-		return c.fail(C.BT_E_INVALID_ARG, "value is NULL")
-	}
-	if err := s.SetString(n, v); err != nil {
-		return c.err(err)
-	}
-	return C.BT_OK
+	return setSetting(c, h, name, func(s *session.Settings, n string) error {
+		v, ok := gostr(value)
+		if !ok {
+			return errInvalid{errors.New("value is NULL")}
+		}
+		return s.SetString(n, v)
+	})
 }
 
 // settingKind maps a Go setting type onto bt_setting_kind.
