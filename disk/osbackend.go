@@ -303,21 +303,7 @@ func (b *osBackend) Discard(i FileIndex, off, n int64) error {
 		return err
 	}
 	defer b.pool.release(e)
-	rc, err := e.f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	if err := rc.Control(func(fd uintptr) {
-		for {
-			ferr = unix.Fallocate(int(fd), unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, n)
-			if ferr != unix.EINTR {
-				return
-			}
-		}
-	}); err != nil {
-		return err
-	}
+	ferr := fallocate(e.f, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE, off, n)
 	if errors.Is(ferr, unix.EOPNOTSUPP) || errors.Is(ferr, unix.ENOSYS) {
 		return nil
 	}
@@ -381,6 +367,15 @@ func (b *osBackend) Close() error {
 // allocate reserves size bytes for a new file (fallocate), or, where the
 // file system cannot, at least sets its size.
 func allocate(f *os.File, size int64) error {
+	ferr := fallocate(f, 0, 0, size)
+	if errors.Is(ferr, unix.EOPNOTSUPP) || errors.Is(ferr, unix.ENOSYS) {
+		return f.Truncate(size)
+	}
+	return ferr
+}
+
+// fallocate is fallocate(2) on f, retried on EINTR.
+func fallocate(f *os.File, mode uint32, off, n int64) error {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return err
@@ -388,16 +383,13 @@ func allocate(f *os.File, size int64) error {
 	var ferr error
 	if err := rc.Control(func(fd uintptr) {
 		for {
-			ferr = unix.Fallocate(int(fd), 0, 0, size)
+			ferr = unix.Fallocate(int(fd), mode, off, n)
 			if ferr != unix.EINTR {
 				return
 			}
 		}
 	}); err != nil {
 		return err
-	}
-	if errors.Is(ferr, unix.EOPNOTSUPP) || errors.Is(ferr, unix.ENOSYS) {
-		return f.Truncate(size)
 	}
 	return ferr
 }
