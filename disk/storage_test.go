@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -410,6 +411,46 @@ func TestStorageDropOSCacheWritesTheSameBytes(t *testing.T) {
 		require.NoError(t, st.Close())
 		requireFilesEqual(t, dir, files, withPads(files, data))
 	}
+}
+
+func TestStorageDropOSCacheLeavesNoPagesCached(t *testing.T) {
+	dir := t.TempDir()
+	files := []FileSpec{{Path: []string{"big"}, Length: 8 << 20}}
+	resident := func(opts StorageOptions) (int, bool) {
+		os.RemoveAll(filepath.Join(dir, "big"))
+		st, err := OpenStorage(dir, files, opts)
+		require.NoError(t, err)
+		data := randomBytes(8<<20, 9)
+		for off := 0; off < len(data); off += 1 << 20 {
+			_, err := st.WriteBlocksAt([][]byte{data[off : off+1<<20]}, int64(off))
+			require.NoError(t, err)
+		}
+		require.NoError(t, st.Sync()) // writeback done: uncached pages are gone by now
+		supported := st.backend.(*osBackend).dontCache.Load()
+		require.NoError(t, st.Close())
+		f, err := os.Open(filepath.Join(dir, "big"))
+		require.NoError(t, err)
+		defer f.Close()
+		m, err := unix.Mmap(int(f.Fd()), 0, 8<<20, unix.PROT_READ, unix.MAP_SHARED)
+		require.NoError(t, err)
+		defer unix.Munmap(m)
+		vec := make([]byte, (8<<20+os.Getpagesize()-1)/os.Getpagesize())
+		_, _, errno := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0])))
+		require.Zero(t, errno)
+		n := 0
+		for _, v := range vec {
+			n += int(v & 1)
+		}
+		return n * 100 / len(vec), supported
+	}
+	cachedPct, _ := resident(StorageOptions{})
+	droppedPct, supported := resident(StorageOptions{DropOSCache: true})
+	if !supported {
+		t.Skip("this kernel or file system has no uncached buffered writes (RWF_DONTCACHE)")
+	}
+	t.Logf("resident after sync: %d%% ordinary, %d%% uncached", cachedPct, droppedPct)
+	require.Greater(t, cachedPct, 50, "ordinary writes stay in the page cache")
+	require.Less(t, droppedPct, 10, "uncached writes leave (almost) nothing cached")
 }
 
 func TestStorageDropOSCacheFallsBackWhenRefused(t *testing.T) {
