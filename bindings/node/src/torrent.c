@@ -29,6 +29,47 @@ static napi_value owned_string(napi_env env, int rc, char *s) {
     return out;
 }
 
+/* The shapes most torrent functions share: f(t), f(t, &string), f(t, string), f(t, bool). */
+static napi_value torrent_call(napi_env env, napi_callback_info info, int (*f)(bt_torrent *)) {
+    napi_value argv[1];
+    bt_torrent *t;
+    if (torrent_arg(env, info, 1, argv, &t))
+        return NULL;
+    return result(env, f(t));
+}
+
+static napi_value torrent_get_string(napi_env env, napi_callback_info info, int (*f)(bt_torrent *, char **)) {
+    napi_value argv[1];
+    bt_torrent *t;
+    char *s = NULL;
+    if (torrent_arg(env, info, 1, argv, &t))
+        return NULL;
+    int rc = f(t, &s);
+    return owned_string(env, rc, s);
+}
+
+static napi_value torrent_call_string(napi_env env, napi_callback_info info, const char *what,
+                                      int (*f)(bt_torrent *, const char *)) {
+    napi_value argv[2];
+    bt_torrent *t;
+    char *arg;
+    if (torrent_arg(env, info, 2, argv, &t) || get_string(env, argv[1], what, &arg))
+        return NULL;
+    int rc = f(t, arg);
+    free(arg);
+    return result(env, rc);
+}
+
+static napi_value torrent_call_bool(napi_env env, napi_callback_info info, const char *what,
+                                    int (*f)(bt_torrent *, int)) {
+    napi_value argv[2];
+    bt_torrent *t;
+    int on;
+    if (torrent_arg(env, info, 2, argv, &t) || get_bool(env, argv[1], what, &on))
+        return NULL;
+    return result(env, f(t, on));
+}
+
 napi_value js_torrent_status(napi_env env, napi_callback_info info) {
     napi_value argv[1], o;
     bt_torrent *t;
@@ -68,35 +109,11 @@ napi_value js_torrent_status(napi_env env, napi_callback_info info) {
     return bad ? NULL : o;
 }
 
-napi_value js_torrent_name(napi_env env, napi_callback_info info) {
-    napi_value argv[1];
-    bt_torrent *t;
-    char *s = NULL;
-    if (torrent_arg(env, info, 1, argv, &t))
-        return NULL;
-    int rc = bt_torrent_name(t, &s);
-    return owned_string(env, rc, s);
-}
+napi_value js_torrent_name(napi_env env, napi_callback_info info) { return torrent_get_string(env, info, bt_torrent_name); }
 
-napi_value js_torrent_magnet(napi_env env, napi_callback_info info) {
-    napi_value argv[1];
-    bt_torrent *t;
-    char *s = NULL;
-    if (torrent_arg(env, info, 1, argv, &t))
-        return NULL;
-    int rc = bt_torrent_magnet(t, &s);
-    return owned_string(env, rc, s);
-}
+napi_value js_torrent_magnet(napi_env env, napi_callback_info info) { return torrent_get_string(env, info, bt_torrent_magnet); }
 
-napi_value js_torrent_error(napi_env env, napi_callback_info info) {
-    napi_value argv[1];
-    bt_torrent *t;
-    char *s = NULL;
-    if (torrent_arg(env, info, 1, argv, &t))
-        return NULL;
-    int rc = bt_torrent_error(t, &s);
-    return owned_string(env, rc, s);
-}
+napi_value js_torrent_error(napi_env env, napi_callback_info info) { return torrent_get_string(env, info, bt_torrent_error); }
 
 /* pieces(t) -> Buffer with the wire-order bitfield. */
 napi_value js_torrent_pieces(napi_env env, napi_callback_info info) {
@@ -164,50 +181,18 @@ napi_value js_torrent_files(napi_env env, napi_callback_info info) {
     return arr;
 }
 
-napi_value js_torrent_pause(napi_env env, napi_callback_info info) {
-    napi_value argv[1];
-    bt_torrent *t;
-    if (torrent_arg(env, info, 1, argv, &t))
-        return NULL;
-    return result(env, bt_torrent_pause(t));
-}
+napi_value js_torrent_pause(napi_env env, napi_callback_info info) { return torrent_call(env, info, bt_torrent_pause); }
 
-napi_value js_torrent_resume(napi_env env, napi_callback_info info) {
-    napi_value argv[1];
-    bt_torrent *t;
-    if (torrent_arg(env, info, 1, argv, &t))
-        return NULL;
-    return result(env, bt_torrent_resume(t));
-}
+napi_value js_torrent_resume(napi_env env, napi_callback_info info) { return torrent_call(env, info, bt_torrent_resume); }
 
-napi_value js_torrent_force_recheck(napi_env env, napi_callback_info info) {
-    napi_value argv[1];
-    bt_torrent *t;
-    if (torrent_arg(env, info, 1, argv, &t))
-        return NULL;
-    return result(env, bt_torrent_force_recheck(t));
-}
+napi_value js_torrent_force_recheck(napi_env env, napi_callback_info info) { return torrent_call(env, info, bt_torrent_force_recheck); }
 
 napi_value js_torrent_connect_peer(napi_env env, napi_callback_info info) {
-    napi_value argv[2];
-    bt_torrent *t;
-    char *ep;
-    if (torrent_arg(env, info, 2, argv, &t) || get_string(env, argv[1], "endpoint", &ep))
-        return NULL;
-    int rc = bt_torrent_connect_peer(t, ep);
-    free(ep);
-    return result(env, rc);
+    return torrent_call_string(env, info, "endpoint", bt_torrent_connect_peer);
 }
 
 napi_value js_torrent_move_storage(napi_env env, napi_callback_info info) {
-    napi_value argv[2];
-    bt_torrent *t;
-    char *dir;
-    if (torrent_arg(env, info, 2, argv, &t) || get_string(env, argv[1], "savePath", &dir))
-        return NULL;
-    int rc = bt_torrent_move_storage(t, dir);
-    free(dir);
-    return result(env, rc);
+    return torrent_call_string(env, info, "savePath", bt_torrent_move_storage);
 }
 
 napi_value js_torrent_rename_file(napi_env env, napi_callback_info info) {
@@ -243,21 +228,11 @@ napi_value js_torrent_set_file_priority(napi_env env, napi_callback_info info) {
 }
 
 napi_value js_torrent_set_sequential(napi_env env, napi_callback_info info) {
-    napi_value argv[2];
-    bt_torrent *t;
-    int seq;
-    if (torrent_arg(env, info, 2, argv, &t) || get_bool(env, argv[1], "sequential", &seq))
-        return NULL;
-    return result(env, bt_torrent_set_sequential(t, seq));
+    return torrent_call_bool(env, info, "sequential", bt_torrent_set_sequential);
 }
 
 napi_value js_torrent_set_super_seeding(napi_env env, napi_callback_info info) {
-    napi_value argv[2];
-    bt_torrent *t;
-    int on;
-    if (torrent_arg(env, info, 2, argv, &t) || get_bool(env, argv[1], "superSeeding", &on))
-        return NULL;
-    return result(env, bt_torrent_set_super_seeding(t, on));
+    return torrent_call_bool(env, info, "superSeeding", bt_torrent_set_super_seeding);
 }
 
 static const char *peer_source_name(int source) {
@@ -373,14 +348,7 @@ napi_value js_torrent_add_web_seed(napi_env env, napi_callback_info info) {
 }
 
 napi_value js_torrent_remove_web_seed(napi_env env, napi_callback_info info) {
-    napi_value argv[2];
-    bt_torrent *t;
-    char *url;
-    if (torrent_arg(env, info, 2, argv, &t) || get_string(env, argv[1], "url", &url))
-        return NULL;
-    int rc = bt_torrent_remove_web_seed(t, url);
-    free(url);
-    return result(env, rc);
+    return torrent_call_string(env, info, "url", bt_torrent_remove_web_seed);
 }
 
 /* webSeeds(t) -> [{ url, type, requests, totalDownload, downloadRate, failures, banned, retryInMs, error }] */
