@@ -128,27 +128,33 @@ func (b *osBackend) ReadAtV(i FileIndex, bufs [][]byte, off int64) (int, error) 
 // preadvFile fills bufs from off with preadv, retrying short reads; end of
 // file before the buffers are full returns io.EOF.
 func preadvFile(f *os.File, bufs [][]byte, off int64) (int, error) {
+	return vectored(f, bufs, off, unix.Preadv, io.EOF)
+}
+
+// vectored runs op (preadv or pwritev) until all of bufs is done, at most
+// IOV_MAX buffers a call, retrying on EINTR and after short transfers; a
+// transfer of 0 bytes ends it with zeroErr. It uses the descriptor under
+// Control, not Read/Write: that only holds a reference on it, so positional
+// I/O on one file from several goroutines runs in parallel.
+func vectored(f *os.File, bufs [][]byte, off int64, op func(fd int, iovs [][]byte, off int64) (int, error), zeroErr error) (int, error) {
 	rc, err := f.SyscallConn()
 	if err != nil {
 		return 0, err
 	}
 	total := 0
-	var rerr error
-	// Control, not Read: it only holds a reference on the descriptor, so
-	// positional reads of one file from several goroutines run in parallel.
+	var ioErr error
 	cerr := rc.Control(func(fd uintptr) {
 		for len(bufs) > 0 {
-			chunk := bufs[:min(len(bufs), maxIovec)]
-			n, err := unix.Preadv(int(fd), chunk, off)
+			n, err := op(int(fd), bufs[:min(len(bufs), maxIovec)], off)
 			if err == unix.EINTR {
 				continue
 			}
 			if err != nil {
-				rerr = err
+				ioErr = err
 				return
 			}
 			if n == 0 {
-				rerr = io.EOF
+				ioErr = zeroErr
 				return
 			}
 			total += n
@@ -156,10 +162,10 @@ func preadvFile(f *os.File, bufs [][]byte, off int64) (int, error) {
 			bufs = dropFront(bufs, n)
 		}
 	})
-	if rerr == nil {
-		rerr = cerr
+	if ioErr == nil {
+		ioErr = cerr
 	}
-	return total, rerr
+	return total, ioErr
 }
 
 // dropFront removes the first n bytes from bufs without touching the
@@ -222,46 +228,15 @@ func (b *osBackend) pwritev(f *os.File, bufs [][]byte, off int64) (int, error) {
 	return pwritevFile(f, bufs, off, 0)
 }
 
-// pwritevFile writes all of bufs at off with pwritev2 (flags as RWF_*),
-// retrying short writes.
+// pwritevFile writes all of bufs at off with pwritev, or pwritev2 when
+// flags (RWF_*) are given, retrying short writes.
 func pwritevFile(f *os.File, bufs [][]byte, off int64, flags int) (int, error) {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return 0, err
+	if flags == 0 {
+		return vectored(f, bufs, off, unix.Pwritev, io.ErrShortWrite)
 	}
-	total := 0
-	var werr error
-	// Control, not Write: positional writes need no fd write lock.
-	cerr := rc.Control(func(fd uintptr) {
-		for len(bufs) > 0 {
-			chunk := bufs[:min(len(bufs), maxIovec)]
-			var n int
-			var err error
-			if flags == 0 {
-				n, err = unix.Pwritev(int(fd), chunk, off)
-			} else {
-				n, err = pwritev2(int(fd), chunk, off, flags)
-			}
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				werr = err
-				return
-			}
-			if n == 0 {
-				werr = io.ErrShortWrite
-				return
-			}
-			total += n
-			off += int64(n)
-			bufs = dropFront(bufs, n)
-		}
-	})
-	if werr == nil {
-		werr = cerr
-	}
-	return total, werr
+	return vectored(f, bufs, off, func(fd int, iovs [][]byte, off int64) (int, error) {
+		return pwritev2(fd, iovs, off, flags)
+	}, io.ErrShortWrite)
 }
 
 func (b *osBackend) ModTime(i FileIndex) (time.Time, error) {
