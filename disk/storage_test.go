@@ -309,10 +309,19 @@ func TestStoragesSharingAFilePoolStayUnderItsLimit(t *testing.T) {
 			}
 		}
 	}
+	// A lower limit closes files as others are opened.
+	pool.SetLimit(1)
+	for off := int64(0); off < 200; off += 100 {
+		_, err := storages[0].ReadAt(make([]byte, 100), off)
+		require.NoError(t, err)
+	}
+	require.Equal(t, 1, pool.OpenFiles())
+
 	// Closing a storage closes its files only.
-	_, err := storages[0].ReadAt(make([]byte, 100), 0)
+	pool.SetLimit(4)
+	_, err := storages[2].ReadAt(make([]byte, 100), 0)
 	require.NoError(t, err)
-	require.Equal(t, 1, storages[0].backend.(*osBackend).pool.openCount())
+	require.Equal(t, 2, pool.OpenFiles())
 	require.NoError(t, storages[2].Close())
 	require.Zero(t, storages[2].backend.(*osBackend).pool.openCount())
 	require.Equal(t, 1, storages[0].backend.(*osBackend).pool.openCount())
