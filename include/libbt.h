@@ -206,7 +206,7 @@ struct bt_torrent_status {
     int paused;
     int has_metadata;
     int error;                /* BT_E_* when state == BT_STATE_ERROR, else 0 */
-    double progress;          /* 0..1 of the wanted bytes */
+    double progress;          /* 0..1 of the wanted bytes; while checking files, of the check */
     int64_t total_size;       /* bytes in the torrent (0 without metadata) */
     int64_t total_wanted;     /* bytes not skipped by priority 0 */
     int64_t total_wanted_done;/* verified wanted bytes */

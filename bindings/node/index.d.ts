@@ -144,7 +144,7 @@ export interface TorrentStatus {
   error: ErrorCode | null;
   /** The error's message, '' when none. */
   errorMessage: string;
-  /** 0..1 of the wanted bytes. */
+  /** 0..1 of the wanted bytes; while checking files, of the check. */
   progress: number;
   /** Bytes in the torrent (0 without metadata). */
   totalSize: number;

@@ -81,3 +81,41 @@ func TestDiskFullStopsOneTorrentWithAnAlertAndResumeRecovers(t *testing.T) {
 		})
 	}
 }
+
+// slowReads delays every read, so a check takes long enough to be watched.
+type slowReads struct {
+	disk.Backend
+	delay time.Duration
+}
+
+func (b slowReads) ReadAt(f disk.FileIndex, p []byte, off int64) (int, error) {
+	time.Sleep(b.delay)
+	return b.Backend.ReadAt(f, p, off)
+}
+
+func (b slowReads) ReadAtV(f disk.FileIndex, bufs [][]byte, off int64) (int, error) {
+	time.Sleep(b.delay)
+	return b.Backend.ReadAtV(f, bufs, off)
+}
+
+// TestProgressWhileCheckingIsTheChecks: as in libtorrent, a torrent's progress while it checks
+// its files is the part of the check done, then the part of the data present.
+func TestProgressWhileCheckingIsTheChecks(t *testing.T) {
+	root := t.TempDir()
+	dir := makeFiles(t, root, map[string]int{"a": 8 << 20})
+	mi := createTorrent(t, dir, 1<<20) // 8 pieces, read 4 at a time by one disk goroutine
+	s := newTestSession(t, "127.0.0.1:0", func(st *Settings) { require.NoError(t, st.SetInt("aio_threads", 1)) })
+	s.wrapBackend = func(b disk.Backend) disk.Backend { return slowReads{b, 150 * time.Millisecond} }
+	tor, err := s.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	var seen []float64
+	require.Eventually(t, func() bool {
+		st := tor.Status()
+		if st.State == StateCheckingFiles {
+			seen = append(seen, st.Progress)
+		}
+		return st.State == StateSeeding
+	}, 10*time.Second, 5*time.Millisecond)
+	require.Contains(t, seen, 0.5, "half the pieces checked: %v", seen)
+	require.Equal(t, 1.0, tor.Status().Progress)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/libbt/libbt/core/bitfield"
@@ -165,7 +166,9 @@ func (t *Torrent) startChecking() {
 	t.setState(StateCheckingFiles)
 	ctx, cancel := context.WithCancel(t.ctx)
 	t.checking = cancel
-	t.verifyData(ctx, func(err error) {
+	checked := new(atomic.Int64)
+	t.checked.Store(checked)
+	t.verifyData(ctx, func(int, bool) { checked.Add(1) }, func(err error) {
 		t.s.alerts.push(Alert{Type: AlertFastResumeRejected, Torrent: t, InfoHash: t.infoHash, Err: err,
 			Message: fmt.Sprintf("%s: resume data not used (%v); checking every piece", t.name, err)})
 	},
@@ -396,9 +399,15 @@ func (t *Torrent) publish() {
 		st.TotalDone = t.bytes.done
 		st.TotalWanted = t.bytes.wanted
 		st.TotalWantedDone = t.bytes.wantedDone
-		if st.TotalWanted > 0 {
+		switch {
+		case t.state == StateCheckingFiles && st.NumPieces > 0:
+			// As libtorrent: while checking, progress is the check's.
+			if c := t.checked.Load(); c != nil {
+				st.Progress = min(float64(c.Load())/float64(st.NumPieces), 1)
+			}
+		case st.TotalWanted > 0:
 			st.Progress = float64(st.TotalWantedDone) / float64(st.TotalWanted)
-		} else if t.state == StateFinished || t.state == StateSeeding {
+		case t.state == StateFinished || t.state == StateSeeding:
 			st.Progress = 1
 		}
 	}

@@ -183,7 +183,7 @@ func (t *Torrent) useResumeData(b []byte) {
 // are hashed, pieces not recorded as complete are missing); otherwise, or for a forced
 // recheck, a full check. Runs on the torrent goroutine. The error passed to rejected, if any,
 // says why resume data was not used.
-func (t *Torrent) verifyData(ctx context.Context, rejected func(error), done func(have []bool, err error)) {
+func (t *Torrent) verifyData(ctx context.Context, progress func(piece int, ok bool), rejected func(error), done func(have []bool, err error)) {
 	info := &t.meta.Info
 	if b := t.resume; b != nil {
 		t.resume = nil // only the first check may trust it
@@ -193,14 +193,14 @@ func (t *Torrent) verifyData(ctx context.Context, rejected func(error), done fun
 			rs, err = resumeState(rd, t.infoHash, info)
 		}
 		if err == nil {
-			t.s.disk.VerifyResume(ctx, t.storage, info.PieceLength, info.TotalLength, info.Pieces, rs, nil, done)
+			t.s.disk.VerifyResume(ctx, t.storage, info.PieceLength, info.TotalLength, info.Pieces, rs, progress, done)
 			return
 		}
 		if rejected != nil {
 			rejected(err)
 		}
 	}
-	t.s.disk.Verify(ctx, t.storage, info.PieceLength, info.TotalLength, info.Pieces, nil, done)
+	t.s.disk.Verify(ctx, t.storage, info.PieceLength, info.TotalLength, info.Pieces, progress, done)
 }
 
 // WriteResumeFile writes resume data to path atomically: to a temporary file in the same

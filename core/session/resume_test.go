@@ -39,7 +39,7 @@ func checkWithResume(t *testing.T, tor *Torrent, data []byte) ([]bool, error) {
 	var rejected error
 	tor.useResumeData(data)
 	require.NoError(t, tor.do(func() error {
-		tor.verifyData(tor.ctx, func(err error) { rejected = err }, func(have []bool, err error) { ch <- result{have, err} })
+		tor.verifyData(tor.ctx, nil, func(err error) { rejected = err }, func(have []bool, err error) { ch <- result{have, err} })
 		return nil
 	}))
 	select {

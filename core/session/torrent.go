@@ -127,6 +127,7 @@ type Torrent struct {
 	dhtEmpty       int  // lookups in a row that found nobody
 	dhtWaiting     bool // a retry is scheduled while the DHT bootstraps
 	checking       context.CancelFunc
+	checked        atomic.Pointer[atomic.Int64] // pieces the current check has done (a fresh counter per check)
 	down, up       rateMeter
 	metadata       *metadataFetch
 	metadataLiars  map[[20]byte]bool // peers whose metadata did not hash to the info-hash: never asked again

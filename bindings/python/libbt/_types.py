@@ -110,7 +110,7 @@ class TorrentStatus:
     paused: bool
     has_metadata: bool
     error: int  # BT_E_* when state is ERROR, else 0
-    progress: float  # 0..1 of the wanted bytes
+    progress: float  # 0..1 of the wanted bytes; while checking files, of the check
     total_size: int
     total_wanted: int
     total_wanted_done: int
