@@ -117,6 +117,24 @@ func (t *Torrent) peerByKey(key picker.PeerKey) *peerConn {
 	return nil
 }
 
+// hashRecord is how many failed pieces a source has sent so far: maxHashStrikes once banned,
+// 0 for one that is gone.
+func (t *Torrent) hashRecord(key picker.PeerKey) int {
+	if p := t.peerByKey(key); p != nil {
+		if t.banned[p.addr] {
+			return maxHashStrikes
+		}
+		return t.strikes[p.addr]
+	}
+	if ws := t.webSeedByKey(key); ws != nil {
+		if ws.banned {
+			return maxHashStrikes
+		}
+		return ws.strikes
+	}
+	return 0
+}
+
 // writeFailed handles a block the disk could not take (it had to write it through and failed).
 func (t *Torrent) writeFailed(err error) {
 	if t.state != StateError {
@@ -177,13 +195,23 @@ func (t *Torrent) pieceFinished(index int, ok bool, err error) {
 	}
 }
 
-// pieceFailed re-queues a piece that failed its hash and counts it against the peers that sent
-// its blocks; a repeat offender is banned.
+// pieceFailed re-queues a piece that failed its hash and counts it against the sources that
+// sent its blocks; a repeat offender is banned. When several sources sent blocks, those with
+// the worst record so far (a banned one first) take the blame alone: a bad web seed's last
+// blocks landing in pieces an honest peer completes must not get the peer banned. Only when
+// none has a record is every contributor counted.
 func (t *Torrent) pieceFailed(index int) {
 	contributors := t.picker.PieceFailed(index)
 	t.s.alerts.push(Alert{Type: AlertHashFailed, Torrent: t, InfoHash: t.infoHash, Piece: index,
 		Message: fmt.Sprintf("%s: piece %d failed the hash check; fetching it again", t.name, index)})
+	worst := 0
 	for _, key := range contributors {
+		worst = max(worst, t.hashRecord(key))
+	}
+	for _, key := range contributors {
+		if len(contributors) > 1 && t.hashRecord(key) < worst {
+			continue
+		}
 		p := t.peerByKey(key)
 		if p == nil {
 			t.webSeedHashFailed(key, index)
