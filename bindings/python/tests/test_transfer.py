@@ -201,7 +201,9 @@ def test_corrupt_piece_from_seeder_gives_hash_failed_alerts(make_session, tmp_pa
     pump([a, b], seen, banned, 30)
     failed = [x for x in seen[id(b)] if isinstance(x, libbt.HashFailedAlert)]
     assert failed and {x.piece for x in failed} == {3}
-    assert tb.pieces().missing() == [3] and not tb.status().is_finished
+    # Piece 3 is never accepted. Other pieces may still have been on the wire when the third
+    # failure banned the only peer (the re-fetches of piece 3 race the rest of the download).
+    assert 3 in tb.pieces().missing() and not tb.status().is_finished
 
     # The seeder finds the damage on a recheck; removing with delete_files deletes the data.
     ta.force_recheck()
