@@ -204,12 +204,14 @@ func (t *Torrent) pieceFailed(index int) {
 	contributors := t.picker.PieceFailed(index)
 	t.s.alerts.push(Alert{Type: AlertHashFailed, Torrent: t, InfoHash: t.infoHash, Piece: index,
 		Message: fmt.Sprintf("%s: piece %d failed the hash check; fetching it again", t.name, index)})
+	records := make([]int, len(contributors)) // before this failure counts
 	worst := 0
-	for _, key := range contributors {
-		worst = max(worst, t.hashRecord(key))
+	for i, key := range contributors {
+		records[i] = t.hashRecord(key)
+		worst = max(worst, records[i])
 	}
-	for _, key := range contributors {
-		if len(contributors) > 1 && t.hashRecord(key) < worst {
+	for i, key := range contributors {
+		if len(contributors) > 1 && records[i] < worst {
 			continue
 		}
 		p := t.peerByKey(key)
