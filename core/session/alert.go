@@ -54,6 +54,11 @@ const (
 	AlertWebSeedError       // URL, Err: a web seed failed and is backed off or banned
 	AlertDHTReply           // Count: peers a DHT announce found for the torrent
 	AlertFastResumeRejected // Err: why the resume data was not used (a full check follows)
+	AlertTorrentSanitized   // Message: what loading the torrent changed (paths renamed, unsorted keys, ...)
+	AlertPeerBanned         // Endpoint, Message: why (hash failures); the IP is refused from now on
+	AlertSessionError       // Err, Message: a session-wide failure (a recovered panic outside any torrent)
+	AlertBlockTimeout       // Endpoint, Piece: a requested block did not arrive in time and is asked again
+	AlertAddTorrentFailed   // Err, Message: a torrent could not be added (a limit, a parse error); InfoHash if known
 	alertTypeEnd
 )
 
@@ -85,6 +90,11 @@ var alertTypeNames = [...]string{
 	AlertWebSeedError:       "web_seed_error",
 	AlertDHTReply:           "dht_reply",
 	AlertFastResumeRejected: "fastresume_rejected",
+	AlertTorrentSanitized:   "torrent_sanitized",
+	AlertPeerBanned:         "peer_banned",
+	AlertSessionError:       "session_error",
+	AlertBlockTimeout:       "block_timeout",
+	AlertAddTorrentFailed:   "add_torrent_failed",
 }
 
 var alertCategories = [...]Category{
@@ -115,6 +125,11 @@ var alertCategories = [...]Category{
 	AlertWebSeedError:       CategoryPeer | CategoryError,
 	AlertDHTReply:           CategoryDHT,
 	AlertFastResumeRejected: CategoryStorage | CategoryError,
+	AlertTorrentSanitized:   CategoryStatus,
+	AlertPeerBanned:         CategoryPeer | CategoryError,
+	AlertSessionError:       CategoryError,
+	AlertBlockTimeout:       CategoryPeer,
+	AlertAddTorrentFailed:   CategoryError | CategoryStatus,
 }
 
 func (t AlertType) String() string {
@@ -143,7 +158,7 @@ type Alert struct {
 	Err       error  // TorrentError, FileError, TrackerError, PeerError, ListenFailed
 	State     State  // StateChanged
 	PrevState State  // StateChanged
-	Piece     int    // PieceFinished, HashFailed; -1 otherwise
+	Piece     int    // PieceFinished, HashFailed, BlockTimeout; -1 otherwise
 	Count     int64  // TrackerReply: peers; AlertsDropped: alerts
 	Endpoint  string // peer or listen address
 	URL       string // tracker URL
@@ -207,7 +222,7 @@ func (q *alertQueue) push(a Alert) {
 	if a.Time.IsZero() {
 		a.Time = time.Now()
 	}
-	if a.Piece == 0 && a.Type != AlertPieceFinished && a.Type != AlertHashFailed {
+	if a.Piece == 0 && a.Type != AlertPieceFinished && a.Type != AlertHashFailed && a.Type != AlertBlockTimeout {
 		a.Piece = -1
 	}
 	wasEmpty := len(q.queue) == 0
