@@ -14,6 +14,7 @@ import (
 	"os"
 	"unsafe"
 
+	"github.com/libbt/libbt/core/limits"
 	"github.com/libbt/libbt/core/session"
 	"github.com/libbt/libbt/dht"
 	"github.com/libbt/libbt/disk"
@@ -87,6 +88,9 @@ func errorCode(err error) C.int {
 		return C.BT_OK
 	case errors.As(err, &bad):
 		return C.BT_E_BAD_HANDLE
+	case errors.Is(err, limits.ErrLimit):
+		// Before errParse: a parser that stops at a bound reports the limit, not malformed input.
+		return C.BT_E_LIMIT
 	case errors.As(err, &parse):
 		return C.BT_E_PARSE
 	case errors.Is(err, session.ErrUnknownSetting):
@@ -150,6 +154,8 @@ func alertErrorCode(t session.AlertType, err error) C.int {
 		return C.BT_E_PARSE
 	case session.AlertTorrentError:
 		return C.BT_E_STATE
+	case session.AlertFastResumeRejected, session.AlertAddTorrentFailed:
+		return C.BT_E_PARSE // resume data or metadata that did not parse or does not fit
 	}
 	return code
 }

@@ -36,6 +36,8 @@ const char *bt_strerror(int code) {
     case BT_E_TIMEOUT: return "timed out";
     case BT_E_BUFFER_TOO_SMALL: return "buffer too small";
     case BT_E_NETWORK: return "cannot listen or connect";
+    case BT_E_VERSION: return "struct version is 0 or unknown to this libbt (use its _INIT macro or _init function)";
+    case BT_E_LIMIT: return "a limit was exceeded";
     case BT_E_INTERNAL: return "internal error in libbt";
     }
     return "unknown error code";

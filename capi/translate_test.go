@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/libbt/libbt/core/limits"
 	"github.com/libbt/libbt/core/session"
 	"github.com/libbt/libbt/disk"
 )
@@ -76,6 +77,8 @@ func TestErrorCodeMapsEngineErrors(t *testing.T) {
 		{errInvalid{errors.New("piece length 3 is not a power of two")}, -1},
 		{errInvalid{&fs.PathError{Op: "stat", Path: "/x", Err: fs.ErrNotExist}}, -6},
 		{errors.New("something the engine did not classify"), -99},
+		{limits.Check("max_pieces", 11, 10), -14},
+		{errParse{fmt.Errorf("metainfo: %w", limits.Check("max_decode_depth", 101, 100))}, -14},
 	}
 	for _, c := range cases {
 		require.Equal(t, c.want, int(errorCode(c.err)), "%v", c.err)
@@ -89,6 +92,8 @@ func TestAlertErrorCodeFallsBackByAlertKind(t *testing.T) {
 	require.Equal(t, -12, int(alertErrorCode(session.AlertTrackerError, odd)))
 	require.Equal(t, -3, int(alertErrorCode(session.AlertMetadataFailed, odd)))
 	require.Equal(t, -5, int(alertErrorCode(session.AlertTrackerError, session.ErrDuplicateTorrent)))
+	require.Equal(t, -3, int(alertErrorCode(session.AlertFastResumeRejected, odd)))
+	require.Equal(t, -14, int(alertErrorCode(session.AlertAddTorrentFailed, limits.Check("max_file_count", 2, 1))))
 }
 
 func TestRegistryRejectsWrongKindAndNeverReusesIDs(t *testing.T) {

@@ -49,6 +49,10 @@ typedef enum bt_error_code {
     BT_E_TIMEOUT = -10,
     BT_E_BUFFER_TOO_SMALL = -11, /* the needed size is returned through the size out-parameter */
     BT_E_NETWORK = -12,        /* cannot listen or connect */
+    BT_E_VERSION = -13,        /* a struct's version member is 0 or newer than this libbt knows;
+                                * the message names the struct and the version (since 0.3) */
+    BT_E_LIMIT = -14,          /* a limit was exceeded; the message names the limit and the
+                                * value, e.g. "max_pieces exceeded: 2000001 > 2000000" (since 0.3) */
     BT_E_INTERNAL = -99        /* a bug in libbt (a recovered panic); the message says where */
 } bt_error_code;
 
@@ -424,7 +428,20 @@ typedef enum bt_alert_type {
     BT_ALERT_ALERTS_DROPPED = 23,     /* count = alerts dropped since the last batch */
     BT_ALERT_PERFORMANCE = 24,        /* message */
     BT_ALERT_WEB_SEED_ERROR = 25,     /* url, error, message: backed off or banned (since 0.2) */
-    BT_ALERT_DHT_REPLY = 26           /* count = peers a DHT announce found (since 0.2) */
+    BT_ALERT_DHT_REPLY = 26,          /* count = peers a DHT announce found (since 0.2) */
+    /* since 0.3 (27 was emitted by 0.2.0 already, but missing here) */
+    BT_ALERT_FASTRESUME_REJECTED = 27, /* error, message: why the resume data was not used; a full
+                                        * check of the files follows */
+    BT_ALERT_TORRENT_SANITIZED = 28,  /* message: what loading the torrent changed (paths renamed,
+                                       * unsorted keys, ...) */
+    BT_ALERT_PEER_BANNED = 29,        /* endpoint, message: why (hash failures); its IP is refused
+                                       * from now on */
+    BT_ALERT_SESSION_ERROR = 30,      /* error, message: a session-wide failure (e.g. a recovered
+                                       * panic outside any torrent); the session goes on */
+    BT_ALERT_BLOCK_TIMEOUT = 31,      /* endpoint, piece: a requested block did not arrive in time
+                                       * and is asked for again */
+    BT_ALERT_ADD_TORRENT_FAILED = 32  /* error, message: a torrent could not be added (a limit, a
+                                       * parse error); info_hash when known */
 } bt_alert_type;
 
 /* One alert. Strings are owned by the batch and valid until bt_alerts_free(); unused fields are
@@ -439,7 +456,7 @@ typedef struct bt_alert {
     int error;                /* BT_E_* for error alerts */
     int state;                /* STATE_CHANGED: new bt_torrent_state */
     int prev_state;
-    int64_t piece;            /* PIECE_FINISHED, HASH_FAILED */
+    int64_t piece;            /* PIECE_FINISHED, HASH_FAILED, BLOCK_TIMEOUT */
     int64_t count;            /* TRACKER_REPLY peers; ALERTS_DROPPED alerts */
     const char *endpoint;     /* peer or listen address */
     const char *url;          /* tracker URL */

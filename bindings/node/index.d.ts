@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'BT_E_TIMEOUT'
   | 'BT_E_BUFFER_TOO_SMALL'
   | 'BT_E_NETWORK'
+  /** A struct version libbt does not know: the addon and the library do not match. */
+  | 'BT_E_VERSION'
+  /** A limit was exceeded; the message names the limit and the value. */
+  | 'BT_E_LIMIT'
   | 'BT_E_INTERNAL'
   | 'BT_E_UNKNOWN';
 
@@ -353,7 +357,13 @@ export type AlertType =
   | 'alerts_dropped'
   | 'performance'
   | 'web_seed_error'
-  | 'dht_reply';
+  | 'dht_reply'
+  | 'fastresume_rejected'
+  | 'torrent_sanitized'
+  | 'peer_banned'
+  | 'session_error'
+  | 'block_timeout'
+  | 'add_torrent_failed';
 
 /** Fields every alert has. Alerts are plain objects, fully copied: keep them as long as you like. */
 interface AlertBase<T extends string> {
@@ -397,6 +407,15 @@ export type EndpointErrorAlert = AlertBase<'peer_error' | 'listen_failed'> & {
 export type WebSeedErrorAlert = AlertBase<'web_seed_error'> & { url: string; error: ErrorCode | null };
 /** A DHT announce for the torrent found `count` peers. */
 export type DhtReplyAlert = AlertBase<'dht_reply'> & { count: number };
+/** error/message: the resume data was not used (why) and every piece is checked instead;
+ * a session-wide failure the session survived; a torrent that could not be added. */
+export type ErrorOnlyAlert = AlertBase<'fastresume_rejected' | 'session_error' | 'add_torrent_failed'> & {
+  error: ErrorCode | null;
+};
+/** The peer sent data that failed the hash check; its IP is refused from now on (message: why). */
+export type PeerBannedAlert = AlertBase<'peer_banned'> & { endpoint: string };
+/** A block of `piece` requested from `endpoint` did not arrive in time and is asked for again. */
+export type BlockTimeoutAlert = AlertBase<'block_timeout'> & { endpoint: string; piece: number };
 export type AlertsDroppedAlert = AlertBase<'alerts_dropped'> & { /** alerts dropped */ count: number };
 export type PlainAlert = AlertBase<
   | 'torrent_added'
@@ -407,6 +426,8 @@ export type PlainAlert = AlertBase<
   | 'torrent_checked'
   | 'metadata_received'
   | 'performance'
+  /** message: what loading the torrent changed (paths renamed, unsorted keys, ...) */
+  | 'torrent_sanitized'
 >;
 /** An alert of a type this binding does not know yet: every typed field is present. */
 export type UnknownAlert = AlertBase<'unknown'> & {
@@ -437,6 +458,9 @@ export type Alert =
   | AlertsDroppedAlert
   | WebSeedErrorAlert
   | DhtReplyAlert
+  | ErrorOnlyAlert
+  | PeerBannedAlert
+  | BlockTimeoutAlert
   | UnknownAlert;
 
 export interface AlertsOptions {
@@ -509,6 +533,9 @@ export interface CreateTorrentOptions {
 
 /** Hashes the files (in parallel, blocking the caller) and returns the .torrent bytes. */
 export function createTorrent(options: CreateTorrentOptions): Buffer;
+
+/** libbt's name and static description of a BT_E_* number, e.g. strerror(-14).code === 'BT_E_LIMIT'. */
+export function strerror(errno: number): { code: ErrorCode | 'BT_OK'; description: string };
 
 /** The type of a libbt setting; throws BT_E_UNKNOWN_SETTING for an unknown name. */
 export function settingType(name: string): 'int' | 'bool' | 'string';

@@ -484,6 +484,11 @@ function writeResumeFile(path, data) {
   native.writeResumeFile(path, data);
 }
 
+/** libbt's name and static description of a BT_E_* number: { code: 'BT_E_LIMIT', description }. */
+function strerror(errno) {
+  return native.strerror(errno);
+}
+
 module.exports = {
   Session,
   Torrent,
@@ -491,6 +496,7 @@ module.exports = {
   AlertCategory,
   createTorrent,
   settingType,
+  strerror,
   writeResumeFile,
   /** libbt's runtime version, e.g. '0.2.0'. */
   version: native.version,

@@ -189,6 +189,11 @@ static int alert_fields(int type) {
     case BT_ALERT_ALERTS_DROPPED: return F_COUNT;
     case BT_ALERT_WEB_SEED_ERROR: return F_URL | F_ERROR;
     case BT_ALERT_DHT_REPLY: return F_COUNT;
+    case BT_ALERT_FASTRESUME_REJECTED: case BT_ALERT_SESSION_ERROR: case BT_ALERT_ADD_TORRENT_FAILED:
+        return F_ERROR;
+    case BT_ALERT_TORRENT_SANITIZED: return 0;
+    case BT_ALERT_PEER_BANNED: return F_ENDPOINT;
+    case BT_ALERT_BLOCK_TIMEOUT: return F_ENDPOINT | F_PIECE;
     default: return F_ALL;
     }
 }

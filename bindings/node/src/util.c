@@ -10,7 +10,7 @@ static const char *const error_names[] = {
     "BT_OK",            "BT_E_INVALID_ARG",   "BT_E_BAD_HANDLE", "BT_E_PARSE",
     "BT_E_NOT_FOUND",   "BT_E_EXISTS",        "BT_E_IO",         "BT_E_UNKNOWN_SETTING",
     "BT_E_SETTING_TYPE", "BT_E_STATE",        "BT_E_TIMEOUT",    "BT_E_BUFFER_TOO_SMALL",
-    "BT_E_NETWORK",
+    "BT_E_NETWORK",     "BT_E_VERSION",       "BT_E_LIMIT",
 };
 
 const char *error_code_name(int rc) {

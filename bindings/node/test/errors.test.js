@@ -144,3 +144,12 @@ test('Torrent objects cannot be constructed directly', () => {
   const { Torrent } = require('..');
   assert.throws(() => new Torrent(), TypeError);
 });
+
+test('BT_E_VERSION and BT_E_LIMIT have names and descriptions', () => {
+  const { strerror } = require('..');
+  assert.deepEqual(strerror(-13).code, 'BT_E_VERSION');
+  assert.match(strerror(-13).description, /version/);
+  assert.deepEqual(strerror(-14), { code: 'BT_E_LIMIT', description: 'a limit was exceeded' });
+  assert.equal(strerror(-99).code, 'BT_E_INTERNAL');
+  assert.equal(strerror(-15).code, 'BT_E_UNKNOWN');
+});

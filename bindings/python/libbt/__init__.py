@@ -26,6 +26,7 @@ from ._errors import (
     Error,
     InternalError,
     InvalidArgument,
+    LimitError,
     NetworkError,
     NotFound,
     ParseError,
@@ -33,6 +34,7 @@ from ._errors import (
     StateError,
     Timeout,
     UnknownSetting,
+    VersionError,
 )
 from ._lib import lib as _cdll
 from ._lib import library_path
@@ -81,6 +83,12 @@ from .alerts import (
     TrackerWarningAlert,
     WebSeedErrorAlert,
     DhtReplyAlert,
+    FastresumeRejectedAlert,
+    TorrentSanitizedAlert,
+    PeerBannedAlert,
+    SessionErrorAlert,
+    BlockTimeoutAlert,
+    AddTorrentFailedAlert,
 )
 from .create import create_torrent, info_hash_of
 from .resume import read_resume_file, write_resume_file
@@ -139,6 +147,8 @@ __all__ = [
     "Timeout",
     "BufferTooSmall",
     "NetworkError",
+    "VersionError",
+    "LimitError",
     "InternalError",
 ]
 __all__ += alerts.__all__  # every alert class

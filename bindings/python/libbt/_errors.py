@@ -20,6 +20,8 @@ __all__ = [
     "Timeout",
     "BufferTooSmall",
     "NetworkError",
+    "VersionError",
+    "LimitError",
     "InternalError",
     "check",
     "raise_error",
@@ -98,6 +100,20 @@ class NetworkError(Error, OSError):
     code = -12
 
 
+class VersionError(Error):
+    """BT_E_VERSION: a struct's version is 0 or newer than the loaded libbt knows (the binding
+    and the library do not match); the message names the struct and the version."""
+
+    code = -13
+
+
+class LimitError(Error, ValueError):
+    """BT_E_LIMIT: input went past a limit; the message names the limit and the value, e.g.
+    ``max_pieces exceeded: 2000001 > 2000000``."""
+
+    code = -14
+
+
 class InternalError(Error):
     """A bug in libbt (a recovered panic)."""
 
@@ -119,6 +135,8 @@ _BY_CODE: dict[int, type[Error]] = {
         Timeout,
         BufferTooSmall,
         NetworkError,
+        VersionError,
+        LimitError,
         InternalError,
     )
 }

@@ -81,6 +81,12 @@ class AlertType(_OpenEnum):
     PERFORMANCE = 24
     WEB_SEED_ERROR = 25
     DHT_REPLY = 26
+    FASTRESUME_REJECTED = 27
+    TORRENT_SANITIZED = 28
+    PEER_BANNED = 29
+    SESSION_ERROR = 30
+    BLOCK_TIMEOUT = 31
+    ADD_TORRENT_FAILED = 32
 
 
 class AlertCategory(enum.IntFlag):

@@ -45,6 +45,12 @@ __all__ = [
     "PerformanceAlert",
     "WebSeedErrorAlert",
     "DhtReplyAlert",
+    "FastresumeRejectedAlert",
+    "TorrentSanitizedAlert",
+    "PeerBannedAlert",
+    "SessionErrorAlert",
+    "BlockTimeoutAlert",
+    "AddTorrentFailedAlert",
 ]
 
 
@@ -210,6 +216,45 @@ class DhtReplyAlert(Alert):
     num_peers: int
 
 
+@dataclass(frozen=True)
+class FastresumeRejectedAlert(Alert):
+    """The resume data was not used (``message`` says why); every piece is checked instead."""
+
+
+@dataclass(frozen=True)
+class TorrentSanitizedAlert(Alert):
+    """Loading the torrent changed it (paths renamed, unsorted keys, ...); ``message`` says
+    what."""
+
+
+@dataclass(frozen=True)
+class PeerBannedAlert(Alert):
+    """The peer at ``endpoint`` sent data that failed the hash check; its IP is refused from
+    now on. ``message`` says why."""
+
+    endpoint: str
+
+
+@dataclass(frozen=True)
+class SessionErrorAlert(Alert):
+    """A session-wide failure (e.g. a recovered panic outside any torrent); the session goes
+    on."""
+
+
+@dataclass(frozen=True)
+class BlockTimeoutAlert(Alert):
+    """A block of ``piece`` requested from ``endpoint`` did not arrive in time and is asked for
+    again."""
+
+    endpoint: str
+    piece: int
+
+
+@dataclass(frozen=True)
+class AddTorrentFailedAlert(Alert):
+    """A torrent could not be added (a limit, a parse error); ``info_hash`` when known."""
+
+
 def _s(raw: Optional[bytes]) -> str:
     return raw.decode("utf-8", "surrogateescape") if raw else ""
 
@@ -246,6 +291,12 @@ _CLASSES: dict[int, tuple[type[Alert], _Extra]] = {
     AlertType.PERFORMANCE: (PerformanceAlert, lambda a: ()),
     AlertType.WEB_SEED_ERROR: (WebSeedErrorAlert, lambda a: (_s(a.url),)),
     AlertType.DHT_REPLY: (DhtReplyAlert, lambda a: (a.count,)),
+    AlertType.FASTRESUME_REJECTED: (FastresumeRejectedAlert, lambda a: ()),
+    AlertType.TORRENT_SANITIZED: (TorrentSanitizedAlert, lambda a: ()),
+    AlertType.PEER_BANNED: (PeerBannedAlert, lambda a: (_s(a.endpoint),)),
+    AlertType.SESSION_ERROR: (SessionErrorAlert, lambda a: ()),
+    AlertType.BLOCK_TIMEOUT: (BlockTimeoutAlert, lambda a: (_s(a.endpoint), a.piece)),
+    AlertType.ADD_TORRENT_FAILED: (AddTorrentFailedAlert, lambda a: ()),
 }
 
 

@@ -50,3 +50,15 @@ def test_every_header_function_is_declared() -> None:
     # bt_session_set_alert_notify takes a C callback: deliberately unused (see README, alerts()).
     missing = names - set(_lib._PROTOTYPES) - {"bt_session_set_alert_notify"}
     assert not missing
+
+
+def test_every_alert_type_has_its_class() -> None:
+    import libbt
+    from libbt.alerts import _CLASSES
+
+    for t in libbt.AlertType:
+        assert t in _CLASSES, f"{t} has no alert class"
+        cls = _CLASSES[t][0]
+        assert cls.__name__ in libbt.__all__ and getattr(libbt, cls.__name__) is cls
+        # str(t) is libbt's own name for the number
+        assert str(t) == libbt._cdll.bt_alert_type_name(int(t)).decode()

@@ -147,3 +147,14 @@ def test_error_classes_carry_codes() -> None:
     e = libbt.DiskError("disk full")
     assert e.code == -6 and str(e) == "disk full"
     assert str(libbt.UnknownSetting("x is unknown")) == "x is unknown"
+
+
+def test_version_and_limit_errors_map_from_their_codes() -> None:
+    from libbt._errors import make_error
+
+    v = make_error(-13, "bt_torrent_status: struct bt_torrent_status version 9 is unknown")
+    assert type(v) is libbt.VersionError and v.code == -13 and "version 9" in str(v)
+    lim = make_error(-14, "max_pieces exceeded: 11 > 10")
+    assert type(lim) is libbt.LimitError and isinstance(lim, ValueError)
+    assert libbt.strerror(-13) != libbt.strerror(-999)  # libbt knows both codes
+    assert libbt.strerror(-14) == "a limit was exceeded"
