@@ -73,6 +73,8 @@ export interface Settings {
   peer_connect_timeout?: number;
   aio_threads?: number;
   max_queued_disk_bytes?: number | bigint;
+  /** Largest info dictionary fetched for a magnet link (ut_metadata); default 30 MiB as libtorrent. */
+  max_metadata_size?: number;
   /** Block cache budget in 16 KiB blocks (libtorrent's unit); default 4096 = 64 MiB. */
   cache_size?: number;
   /** mlock the cache (default true); a refusal falls back with a performance alert. */

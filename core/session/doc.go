@@ -31,7 +31,7 @@
 //	upload.go    serving requests, choking
 //	announce.go  trackers (BEP 3/12/15)
 //	extension.go BEP 10 and the Extension plug-in interface; pex.go (BEP 11), metadata.go
-//	             (BEP 9), superseed.go (BEP 16)
+//	             (BEP 9: glue to core/utmetadata, which owns the fetch), superseed.go (BEP 16)
 //	webseed.go   web seeds (BEP 19/17) as pseudo-peers feeding download.go's storeBlock
 //	dht.go       the DHT node and torrents' announces; lsd.go local service discovery (BEP 14)
 //	encryption.go MSE/PE policies on dial and accept

@@ -21,11 +21,6 @@ const (
 	maxExtensionsNum = 200
 )
 
-const (
-	metadataPieceSize = 16 << 10
-	maxMetadataSize   = 32 << 20 // no real info dictionary comes close; bounds memory
-)
-
 // Extension adds a BEP 10 extension-protocol message to every torrent of a session; ut_pex is
 // built on it. Its methods run on the torrent's goroutine and must not block.
 type Extension interface {
@@ -171,9 +166,6 @@ func (t *Torrent) onExtendedHandshake(p *peerConn, payload []byte) error {
 	if hs.Reqq > 0 {
 		p.maxRequests = hs.Reqq
 	}
-	if hs.MetadataSize > 0 && hs.MetadataSize <= maxMetadataSize {
-		p.metadataSize = hs.MetadataSize
-	}
 	if hs.P > 0 && hs.P < 65536 {
 		p.listenPort = uint16(hs.P)
 	}
@@ -200,8 +192,7 @@ func (t *Torrent) onExtendedHandshake(p *peerConn, payload []byte) error {
 			p.exts[r.id] = pe
 		}
 	}
-	t.requestMetadata(p)
-	return nil
+	return t.onMetadataHandshake(p, hs.MetadataSize)
 }
 
 // onDontHave handles lt_donthave (BEP 54): the peer lost a piece it announced.
@@ -239,6 +230,7 @@ func (t *Torrent) onDontHave(p *peerConn, payload []byte) error {
 }
 
 func (t *Torrent) tickExtensions(now time.Time) {
+	t.tickMetadata(now)
 	for p := range t.peers {
 		for _, pe := range p.exts {
 			pe.Tick(now)

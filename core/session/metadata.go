@@ -1,156 +1,175 @@
 package session
 
 import (
-	"crypto/sha1"
 	"fmt"
+	"time"
 
-	"github.com/libbt/libbt/core/bencode"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/utmetadata"
 )
 
-// ut_metadata (BEP 9): fetching the info dictionary for a magnet link, and serving it.
+// ut_metadata (BEP 9): the glue between peer connections and core/utmetadata, which holds the
+// fetch's logic (sizes, requests and timeouts, the buffer, verification and blame).
 
-type metadataMsg struct {
-	MsgType   int `bencode:"msg_type"`
-	Piece     int `bencode:"piece"`
-	TotalSize int `bencode:"total_size,omitempty"`
-}
+// metadataFetch is a magnet torrent's fetch of its info dictionary; nil once the metadata is
+// known.
+type metadataFetch = utmetadata.Fetch
 
-const (
-	metadataRequest = 0
-	metadataData    = 1
-	metadataReject  = 2
-)
+const metadataPieceSize = utmetadata.PieceSize
 
-// metadataFetch assembles the info dictionary from ut_metadata pieces (BEP 9).
-type metadataFetch struct {
-	size     int
-	pieces   [][]byte
-	asked    map[int]*peerConn
-	contribs map[*peerConn]bool
-}
+// metadataSendLimit bounds what serving metadata may queue for one peer: past it requests are
+// rejected (libtorrent's send_buffer_limit for ut_metadata, 10 pieces), and past twice that,
+// from a peer that does not read what it asked for, dropped unanswered. So metadata requests
+// hold at most 2*metadataSendLimit plus one message of a peer's write buffer.
+const metadataSendLimit = 10 * metadataPieceSize
 
-func (t *Torrent) requestMetadata(p *peerConn) {
-	if t.meta != nil || p.metadataSize == 0 || p.extIDs["ut_metadata"] == 0 || t.metadataLiars[p.peerID] {
-		return
+func metadataKey(p *peerConn) utmetadata.PeerKey { return utmetadata.PeerKey(p.key) }
+
+func (t *Torrent) metadataFetcher() *metadataFetch {
+	if t.metadata == nil {
+		t.metadata = utmetadata.New(utmetadata.Config{InfoHash: t.infoHash,
+			MaxSize: int(t.s.settings.Int("max_metadata_size"))})
 	}
+	return t.metadata
+}
+
+// onMetadataHandshake records the metadata_size a peer's extended handshake reported. A size
+// over max_metadata_size disconnects the peer with a limits.Error.
+func (t *Torrent) onMetadataHandshake(p *peerConn, size int) error {
+	if t.meta != nil {
+		return nil
+	}
+	f := t.metadataFetcher()
+	if p.extIDs["ut_metadata"] <= 0 {
+		f.PeerGone(metadataKey(p)) // a second handshake may withdraw it
+		return nil
+	}
+	if err := f.SetPeer(metadataKey(p), utmetadata.Peer{Addr: p.addr, ID: p.peerID}, size); err != nil {
+		return fmt.Errorf("%w: ut_metadata: %w", errProtocol, err)
+	}
+	t.requestMetadata(p, time.Now())
+	return nil
+}
+
+// requestMetadata sends p the requests the fetch wants of it now.
+func (t *Torrent) requestMetadata(p *peerConn, now time.Time) {
 	f := t.metadata
-	if f == nil {
-		n := (p.metadataSize + metadataPieceSize - 1) / metadataPieceSize
-		f = &metadataFetch{size: p.metadataSize, pieces: make([][]byte, n), asked: map[int]*peerConn{},
-			contribs: map[*peerConn]bool{}}
-		t.metadata = f
-	}
-	if p.metadataSize != f.size {
+	id := p.extIDs["ut_metadata"]
+	if t.meta != nil || f == nil || p.closed || id <= 0 || id > 255 {
 		return
 	}
-	for i := range f.pieces {
-		if f.pieces[i] != nil || f.asked[i] != nil {
-			continue
-		}
-		f.asked[i] = p
-		hdr, _ := bencode.Marshal(metadataMsg{MsgType: metadataRequest, Piece: i})
-		p.sendMessage(&peerwire.Message{ID: peerwire.Extended, ExtendedID: uint8(p.extIDs["ut_metadata"]), Payload: hdr})
+	for _, piece := range f.Requests(metadataKey(p), now) {
+		p.sendMessage(&peerwire.Message{ID: peerwire.Extended, ExtendedID: uint8(id),
+			Payload: utmetadata.AppendMessage(nil, utmetadata.Message{Type: utmetadata.MsgRequest, Piece: piece})})
+	}
+}
+
+// tickMetadata lets the fetch notice timed-out requests and ask other peers.
+func (t *Torrent) tickMetadata(now time.Time) {
+	if t.meta != nil || t.metadata == nil {
+		return
+	}
+	for p := range t.peers {
+		t.requestMetadata(p, now)
 	}
 }
 
 func (t *Torrent) metadataPeerGone(p *peerConn) {
-	if f := t.metadata; f != nil {
-		for i, q := range f.asked {
-			if q == p {
-				delete(f.asked, i)
-			}
-		}
-		delete(f.contribs, p)
-		for q := range t.peers {
-			if q != p {
-				t.requestMetadata(q)
-			}
-		}
+	if f := t.metadata; f != nil && t.meta == nil {
+		f.PeerGone(metadataKey(p))
+		t.tickMetadata(time.Now())
 	}
 }
 
 func (t *Torrent) onMetadataMessage(p *peerConn, payload []byte) error {
-	var m metadataMsg
-	n, err := bencode.UnmarshalPrefix(payload, &m)
+	m, err := utmetadata.ParseMessage(payload)
 	if err != nil {
-		return protocolError("ut_metadata: %v", err)
+		return fmt.Errorf("%w: %w", errProtocol, err)
 	}
-	switch m.MsgType {
-	case metadataRequest:
+	switch m.Type {
+	case utmetadata.MsgRequest:
 		t.serveMetadata(p, m.Piece)
-	case metadataReject:
-		if f := t.metadata; f != nil && f.asked[m.Piece] == p {
-			delete(f.asked, m.Piece)
+	case utmetadata.MsgReject:
+		if f := t.metadata; f != nil && t.meta == nil {
+			now := time.Now()
+			f.Rejected(metadataKey(p), m.Piece, now)
+			t.tickMetadata(now) // the piece may go to another peer at once
 		}
-	case metadataData:
-		return t.onMetadataPiece(p, m, payload[n:])
+	case utmetadata.MsgData:
+		return t.onMetadataPiece(p, m)
+	}
+	return nil // other types are ignored (BEP 9)
+}
+
+// serveMetadata answers a request from our info dictionary, unchanged. Out-of-range pieces,
+// requests before we have the metadata and requests past metadataSendLimit are rejected.
+func (t *Torrent) serveMetadata(p *peerConn, piece int) {
+	id := p.extIDs["ut_metadata"]
+	if id <= 0 || id > 255 {
+		return
+	}
+	queued := p.queuedSendBytes()
+	if queued >= 2*metadataSendLimit {
+		return
+	}
+	m := utmetadata.Message{Type: utmetadata.MsgReject, Piece: piece}
+	if t.meta != nil && piece*metadataPieceSize < len(t.meta.InfoBytes) && queued < metadataSendLimit {
+		info := t.meta.InfoBytes
+		m = utmetadata.Message{Type: utmetadata.MsgData, Piece: piece, TotalSize: len(info),
+			Data: info[piece*metadataPieceSize : min((piece+1)*metadataPieceSize, len(info))]}
+	}
+	p.send(func(buf []byte) []byte {
+		return peerwire.AppendExtended(buf, uint8(id), utmetadata.AppendMessage(nil, m))
+	})
+}
+
+// queuedSendBytes is what waits in p's write buffer.
+func (p *peerConn) queuedSendBytes() int {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	return len(p.wbuf)
+}
+
+func (t *Torrent) onMetadataPiece(p *peerConn, m utmetadata.Message) error {
+	f := t.metadata
+	if t.meta != nil || f == nil {
+		return nil
+	}
+	now := time.Now()
+	res, err := f.Received(metadataKey(p), m, now)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errProtocol, err)
+	}
+	for _, liar := range res.Liars {
+		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash, Endpoint: liar.Addr.String(),
+			Message: fmt.Sprintf("%s: metadata from %s does not match the info-hash; that peer is not asked again", t.name, liar.Addr)})
+	}
+	if res.Failed && len(res.Liars) == 0 {
+		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash,
+			Message: fmt.Sprintf("%s: metadata from several peers does not match the info-hash; fetching one peer's copy to find the sender", t.name)})
+	}
+	if res.Metadata != nil {
+		t.metadata = nil
+		t.installMetadata(res.Metadata)
+		return nil
+	}
+	if res.Failed {
+		t.tickMetadata(now) // a new copy, perhaps from another peer
+	} else {
+		t.requestMetadata(p, now)
 	}
 	return nil
 }
 
-func (t *Torrent) serveMetadata(p *peerConn, piece int) {
-	id := uint8(p.extIDs["ut_metadata"])
-	if id == 0 {
-		return
-	}
-	if t.meta == nil || piece < 0 || piece*metadataPieceSize >= len(t.meta.InfoBytes) {
-		hdr, _ := bencode.Marshal(metadataMsg{MsgType: metadataReject, Piece: piece})
-		p.sendMessage(&peerwire.Message{ID: peerwire.Extended, ExtendedID: id, Payload: hdr})
-		return
-	}
-	info := t.meta.InfoBytes
-	end := min((piece+1)*metadataPieceSize, len(info))
-	hdr, _ := bencode.Marshal(metadataMsg{MsgType: metadataData, Piece: piece, TotalSize: len(info)})
-	p.sendMessage(&peerwire.Message{ID: peerwire.Extended, ExtendedID: id, Payload: append(hdr, info[piece*metadataPieceSize:end]...)})
-}
-
-func (t *Torrent) onMetadataPiece(p *peerConn, m metadataMsg, data []byte) error {
-	f := t.metadata
-	if t.meta != nil || f == nil || f.asked[m.Piece] != p {
-		return nil // unsolicited; ignore
-	}
-	delete(f.asked, m.Piece)
-	want := metadataPieceSize
-	if last := len(f.pieces) - 1; m.Piece == last {
-		want = f.size - last*metadataPieceSize
-	}
-	if m.Piece < 0 || m.Piece >= len(f.pieces) || len(data) != want {
-		return protocolError("ut_metadata piece %d has %d bytes, want %d", m.Piece, len(data), want)
-	}
-	f.pieces[m.Piece] = append([]byte(nil), data...)
-	f.contribs[p] = true
-	for _, piece := range f.pieces {
-		if piece == nil {
-			return nil
-		}
-	}
-	raw := make([]byte, 0, f.size)
-	for _, piece := range f.pieces {
-		raw = append(raw, piece...)
-	}
-	if sha1.Sum(raw) != [20]byte(t.infoHash) {
-		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(),
-			Message: fmt.Sprintf("%s: metadata from peers does not match the info-hash; discarded", t.name)})
-		for q := range f.contribs {
-			if t.metadataLiars == nil {
-				t.metadataLiars = map[[20]byte]bool{}
-			}
-			t.metadataLiars[q.peerID] = true
-		}
-		t.metadata = nil
-		for q := range t.peers {
-			t.requestMetadata(q)
-		}
-		return nil
-	}
+// installMetadata parses the verified info dictionary and starts the torrent with it.
+func (t *Torrent) installMetadata(raw []byte) {
 	info, err := metainfo.ParseInfo(raw)
 	if err != nil {
 		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash, Err: err,
 			Message: fmt.Sprintf("%s: metadata is invalid: %v", t.name, err)})
 		t.fail(fmt.Errorf("metadata: %w", err))
-		return nil
+		return
 	}
 	mi := &metainfo.MetaInfo{Info: *info, InfoBytes: raw, InfoHash: t.infoHash}
 	if t.magnet != nil {
@@ -159,11 +178,9 @@ func (t *Torrent) onMetadataPiece(p *peerConn, m metadataMsg, data []byte) error
 		}
 		mi.URLList = t.magnet.WebSeeds
 	}
-	t.metadata = nil
 	if err := t.setMetadata(mi); err != nil {
 		t.fail(err)
-		return nil
+		return
 	}
 	t.s.alerts.push(Alert{Type: AlertMetadataReceived, Torrent: t, InfoHash: t.infoHash, Message: t.name + ": metadata received"})
-	return nil
 }

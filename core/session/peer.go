@@ -41,7 +41,6 @@ type peerConn struct {
 	connectedAt                 time.Time
 	down, up                    rateMeter
 	extIDs                      map[string]int
-	metadataSize                int
 	listenPort                  uint16                  // from the extended handshake
 	uploadOnly                  bool                    // BEP 21, from the extended handshake
 	exts                        map[uint8]PeerExtension // by our extension id

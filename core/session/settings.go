@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/libbt/libbt/core/utmetadata"
 )
 
 // SettingType is the type of a setting's value.
@@ -86,6 +88,7 @@ var settingDefs = map[string]settingDef{
 	"file_pool_size":             {IntSetting, int64(40), intRange(1, 1<<20)},                                            // files kept open across all torrents, least recently used closed first
 	"full_allocation":            {BoolSetting, false, nil},                                                              // allocate files in full when created (else sparse)
 	"max_queued_disk_bytes":      {IntSetting, int64(16 << 20), intRange(1<<20, 1<<40)},
+	"max_metadata_size":          {IntSetting, int64(utmetadata.DefaultMaxSize), intRange(1, 1<<30)}, // ut_metadata: the largest info dictionary fetched for a magnet link (libtorrent: 30 MiB)
 	"user_agent":                 {StringSetting, "libbt/" + Version, nil},
 	"peer_fingerprint":           {StringSetting, "-LB0010-", checkFingerprint},
 	"enable_incoming_tcp":        {BoolSetting, true, nil},

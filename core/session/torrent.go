@@ -130,7 +130,6 @@ type Torrent struct {
 	checked        atomic.Pointer[atomic.Int64] // pieces the current check has done (a fresh counter per check)
 	down, up       rateMeter
 	metadata       *metadataFetch
-	metadataLiars  map[[20]byte]bool // peers whose metadata did not hash to the info-hash: never asked again
 	trackerWake    chan trackerEvent
 	trackerStop    context.CancelFunc
 	trackerDone    chan struct{}
