@@ -9,7 +9,8 @@
 //     the copy is fetched at the size most peers in good standing report;
 //   - which piece is asked of whom and since when: at most MaxRequestsPerPeer per peer; a piece
 //     whose request is older than RequestTimeout may be asked of another peer, and the slow peer
-//     loses its vote and its turn until it answers; a rejecting peer rests for RejectBackoff;
+//     loses its vote and its turn until it answers; a rejecting peer rests for RejectBackoff
+//     and has no vote until it sends a piece;
 //   - one buffer of the agreed size holding the received pieces, and who sent each;
 //   - verification and blame (blame.go): the first complete copy may mix senders; when it fails
 //     the hash, each of its pieces is remembered by hash and sender (kept after the sender

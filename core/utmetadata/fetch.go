@@ -68,6 +68,7 @@ type peerState struct {
 	reqs      []request
 	stalled   bool      // a request timed out and the peer has not answered since
 	restUntil time.Time // after a reject
+	rejected  bool      // it rejected a request and sent no piece since: its size is void
 	turns     int       // times chosen as the single source of a copy
 }
 
@@ -168,7 +169,7 @@ func (f *Fetch) Requests(k PeerKey, now time.Time) []int {
 		return nil
 	}
 	f.expire(now)
-	f.setSize(f.agreedSize(now))
+	f.setSize(f.agreedSize())
 	if !f.eligible(p, now) {
 		return nil
 	}
@@ -209,7 +210,7 @@ func (f *Fetch) Received(k PeerKey, m Message, now time.Time) (Result, error) {
 	if !ok {
 		return Result{}, nil
 	}
-	p.stalled = false
+	p.stalled, p.rejected = false, false
 	if m.TotalSize != p.size {
 		return Result{}, fmt.Errorf("%w: piece %d says total_size %d, the peer announced metadata_size %d",
 			ErrBadMessage, m.Piece, m.TotalSize, p.size)
@@ -250,7 +251,7 @@ func (f *Fetch) Rejected(k PeerKey, piece int, now time.Time) {
 	if !ok {
 		return
 	}
-	p.stalled = false
+	p.stalled, p.rejected = false, true
 	p.restUntil = now.Add(RejectBackoff)
 	f.unlive(r, k)
 }
@@ -291,14 +292,14 @@ func (f *Fetch) expire(now time.Time) {
 	}
 }
 
-// agreedSize is the size most peers in good standing report (not liars, not stalled, not
-// resting); if there are none, most peers that are not liars. A tie keeps the current size,
+// agreedSize is the size most peers in good standing report (not liars, not stalled, no reject
+// since their last piece); if there are none, the same counting stalled peers too. A tie keeps the current size,
 // else takes the smaller. With no reports at all the current size stays, so a copy in progress
 // survives its peers leaving.
-func (f *Fetch) agreedSize(now time.Time) int {
+func (f *Fetch) agreedSize() int {
 	votes := map[int]int{}
 	for _, p := range f.peers {
-		if f.votes(p) && !p.stalled && !now.Before(p.restUntil) {
+		if f.votes(p) && !p.stalled {
 			votes[p.size]++
 		}
 	}
@@ -321,7 +322,7 @@ func (f *Fetch) agreedSize(now time.Time) int {
 	return best
 }
 
-func (f *Fetch) votes(p *peerState) bool { return p.size > 0 && !f.IsLiar(p.who) }
+func (f *Fetch) votes(p *peerState) bool { return p.size > 0 && !p.rejected && !f.IsLiar(p.who) }
 
 // setSize starts a new copy when the agreed size changed.
 func (f *Fetch) setSize(size int) {

@@ -340,3 +340,24 @@ func TestFetchHoldsOneBufferOfTheAgreedSize(t *testing.T) {
 	require.True(t, f.Done())
 	require.Nil(t, f.buf, "the metadata is handed over, not kept")
 }
+
+func TestFetchRejectersDoNotOutvoteTheHonestPeerAfterTheirRest(t *testing.T) {
+	info := testInfo(2*PieceSize + 9)
+	f := newTestFetch(info)
+	for k := PeerKey(1); k <= 2; k++ { // two peers of another size that reject everything
+		require.NoError(t, f.SetPeer(k, who(fmt.Sprintf("10.0.0.%d", k), byte(k)), len(info)+100))
+	}
+	for k := PeerKey(1); k <= 2; k++ {
+		for _, i := range f.Requests(k, t0) {
+			f.Rejected(k, i, t0)
+		}
+	}
+	require.NoError(t, f.SetPeer(3, who("10.0.0.3", 3), len(info)))
+	require.NotEmpty(t, f.Requests(3, t0))
+	require.Equal(t, len(info), f.Size())
+	afterRest := t0.Add(RejectBackoff)
+	for k := PeerKey(1); k <= 2; k++ {
+		require.Empty(t, f.Requests(k, afterRest))
+	}
+	require.Equal(t, len(info), f.Size(), "the copy in progress is kept")
+}
