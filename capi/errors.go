@@ -86,6 +86,8 @@ func errorCode(err error) C.int {
 	switch {
 	case err == nil:
 		return C.BT_OK
+	case errors.Is(err, session.ErrInternal): // a recovered panic, whatever it wraps
+		return C.BT_E_INTERNAL
 	case errors.As(err, &bad):
 		return C.BT_E_BAD_HANDLE
 	case errors.Is(err, limits.ErrLimit):
@@ -141,7 +143,7 @@ func errorCode(err error) C.int {
 // given the code of the alert's kind of failure rather than BT_E_INTERNAL.
 func alertErrorCode(t session.AlertType, err error) C.int {
 	code := errorCode(err)
-	if code != C.BT_E_INTERNAL {
+	if code != C.BT_E_INTERNAL || errors.Is(err, session.ErrInternal) {
 		return code
 	}
 	switch t {

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/session"
 )
 
@@ -266,7 +267,7 @@ func bt_session_set_alert_notify(h *C.bt_session, fn C.bt_alert_notify_fn, userd
 	// Alerts already queued would never make the queue go from empty to non-empty again:
 	// notify once now, from a libbt goroutine as always.
 	if fn != nil && so.s.WaitForAlert(0) {
-		go so.notify.fire()
+		guard.Go("alert notify", so.notify.fire, nil)
 	}
 	return C.BT_OK
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/limits"
 	"github.com/libbt/libbt/core/session"
 	"github.com/libbt/libbt/disk"
@@ -144,4 +145,17 @@ func TestIDPointerRoundTrip(t *testing.T) {
 	for _, id := range []handleID{firstID, firstID + 12345, 1 << 40} {
 		require.Equal(t, id, ptrID(idPtr(id)))
 	}
+}
+
+func TestRecoveredPanicMapsOntoInternalEvenInATorrentErrorAlert(t *testing.T) {
+	p := guard.Run("torrent tick", func() {
+		var files []int
+		_ = files[3] // an index out of range: a runtime.Error the panic wraps
+	})
+	require.NotNil(t, p)
+	require.Equal(t, -99, int(errorCode(p)))
+	require.Equal(t, -99, int(alertErrorCode(session.AlertTorrentError, p)),
+		"torrent_error falls back on BT_E_STATE for unclassified errors, but not for a bug")
+	require.Equal(t, -99, int(alertErrorCode(session.AlertSessionError, fmt.Errorf("dht: %w", p))))
+	require.Equal(t, -9, int(alertErrorCode(session.AlertTorrentError, errors.New("unclassified"))))
 }

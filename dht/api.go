@@ -122,14 +122,14 @@ func (s *Server) fanout(ctx context.Context, cs []*cand, method string, args fun
 	n := 0
 	for _, c := range cs {
 		wg.Add(1)
-		go func(c *cand) {
+		s.goSafe("dht query", func() {
 			defer wg.Done()
 			if _, err := s.queryNode(ctx, c.NodeInfo, method, args(c)); err == nil {
 				mu.Lock()
 				n++
 				mu.Unlock()
 			}
-		}(c)
+		}, nil)
 	}
 	wg.Wait()
 	return n
@@ -188,10 +188,10 @@ func (s *Server) Bootstrap(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := range 3 {
 		wg.Add(1)
-		go func(i int) {
+		s.goSafe("dht bootstrap lookup", func() {
 			defer wg.Done()
 			_, _, _ = s.findNode(ctx, randomIDWithPrefix(self, i), nil, nil)
-		}(i)
+		}, nil)
 	}
 	wg.Wait()
 	return ctx.Err()
@@ -285,13 +285,13 @@ func (s *Server) getItem(ctx context.Context, target NodeID, accept func(*krpc.R
 		var wg sync.WaitGroup
 		for _, c := range cs {
 			wg.Add(1)
-			go func(c *cand) {
+			s.goSafe("dht query", func() {
 				defer wg.Done()
 				t := target
 				if m, err := s.queryNode(ctx, c.NodeInfo, krpc.MethodGet, &krpc.Args{Target: &t}); err == nil {
 					consider(m.R)
 				}
-			}(c)
+			}, nil)
 		}
 		wg.Wait()
 	}

@@ -3,6 +3,8 @@ package dht
 import (
 	"net/netip"
 	"time"
+
+	"github.com/libbt/libbt/core/guard"
 )
 
 // Config configures a Server. The zero value plus at least one address is
@@ -41,6 +43,11 @@ type Config struct {
 	MaintenanceInterval time.Duration
 	// Version is the KRPC "v" client string; default "LB01".
 	Version string
+	// OnPanic, if set, is told of a panic recovered on one of the node's
+	// goroutines (a bug): a lookup query that panicked counts as failed, a
+	// socket reader or the maintenance loop is started again. It must not
+	// block. Without it the panic is written to stderr.
+	OnPanic func(*guard.Panic)
 
 	now func() time.Time // tests
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/dht/krpc"
 )
 
@@ -170,7 +171,7 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 			inflight++
 			active++
 			st.Queries++
-			go func(c *cand) {
+			s.goSafe("dht lookup query", func() {
 				slow := time.AfterFunc(slowAfter, func() {
 					select {
 					case slowCh <- c:
@@ -183,7 +184,12 @@ func (s *Server) lookup(ctx context.Context, fam int, sp lookupSpec) ([]*cand, L
 				case results <- lookupResult{c, m, err}:
 				case <-done:
 				}
-			}(c)
+			}, func(p *guard.Panic) { // the query failed: the lookup must not wait for it
+				select {
+				case results <- lookupResult{c, nil, p}:
+				case <-done:
+				}
+			})
 		}
 		if inflight == 0 {
 			break
@@ -283,10 +289,10 @@ func (s *Server) lookupAll(ctx context.Context, mk func(fam int) lookupSpec) ([]
 	ch := make(chan out, len(fams))
 	start := time.Now()
 	for _, fam := range fams {
-		go func(fam int) {
+		s.goSafe("dht lookup", func() {
 			cs, st, err := s.lookup(ctx, fam, mk(fam))
 			ch <- out{fam, cs, st, err}
-		}(fam)
+		}, func(p *guard.Panic) { ch <- out{fam: fam, err: p} })
 	}
 	res := make([][]*cand, 2)
 	var st LookupStats

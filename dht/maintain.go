@@ -8,7 +8,6 @@ import (
 // maintainLoop runs the periodic work: token rotation, store expiry,
 // pinging questionable nodes and refreshing stale buckets.
 func (s *Server) maintainLoop() {
-	defer s.wg.Done()
 	t := time.NewTicker(s.cfg.MaintenanceInterval)
 	defer t.Stop()
 	for {
@@ -64,17 +63,17 @@ func (s *Server) maintain() {
 // after 30 s or when the server closes.
 func (s *Server) goBackground(f func(ctx context.Context)) {
 	s.wg.Add(1)
-	go func() {
+	s.goSafe("dht background lookup", func() {
 		defer s.wg.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		go func() {
+		s.goSafe("dht background lookup cancel", func() {
 			select {
 			case <-s.closed:
 				cancel()
 			case <-ctx.Done():
 			}
-		}()
+		}, nil)
 		f(ctx)
-	}()
+	}, nil)
 }

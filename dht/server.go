@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/dht/krpc"
 )
 
@@ -132,13 +133,33 @@ func New(cfg Config) (*Server, error) {
 	}
 	for fam, conn := range s.conns {
 		if conn != nil {
-			s.wg.Add(1)
-			go s.readLoop(conn, fam)
+			s.supervise("dht reader", func() { s.readLoop(conn, fam) })
 		}
 	}
-	s.wg.Add(1)
-	go s.maintainLoop()
+	s.supervise("dht maintenance", s.maintainLoop)
 	return s, nil
+}
+
+// goSafe runs f on a new goroutine; a panic there goes to Config.OnPanic.
+func (s *Server) goSafe(where string, f func(), onPanic func(*guard.Panic)) {
+	guard.Go(where, f, func(p *guard.Panic) {
+		if onPanic != nil {
+			onPanic(p)
+		}
+		if s.cfg.OnPanic != nil {
+			s.cfg.OnPanic(p)
+		}
+	})
+}
+
+// supervise runs loop on a goroutine counted in wg, again after a panic, until it returns or
+// the server closes.
+func (s *Server) supervise(where string, loop func()) {
+	s.wg.Add(1)
+	guard.Go(where, func() {
+		defer s.wg.Done()
+		guard.Supervise(where, s.closed, loop, s.cfg.OnPanic)
+	}, s.cfg.OnPanic)
 }
 
 func (s *Server) closeConns() {
@@ -216,7 +237,6 @@ func (s *Server) Nodes(v6 bool) []NodeInfo {
 }
 
 func (s *Server) readLoop(conn *net.UDPConn, fam int) {
-	defer s.wg.Done()
 	buf := make([]byte, krpc.MaxMessageSize+1) // one byte more reveals oversized datagrams
 	for {
 		n, from, err := conn.ReadFromUDPAddrPort(buf)
@@ -331,13 +351,15 @@ func (s *Server) pingAsync(n NodeInfo) {
 	s.pinging[n.Addr] = true
 	s.mu.Unlock()
 	s.wg.Add(1)
-	go func() {
+	s.goSafe("dht verification ping", func() {
 		defer s.wg.Done()
+		defer func() {
+			s.mu.Lock()
+			delete(s.pinging, n.Addr)
+			s.mu.Unlock()
+		}()
 		_, _ = s.queryNode(context.Background(), n, krpc.MethodPing, &krpc.Args{})
-		s.mu.Lock()
-		delete(s.pinging, n.Addr)
-		s.mu.Unlock()
-	}()
+	}, nil)
 }
 
 // queryNode sends one query and waits for its answer. A node with a

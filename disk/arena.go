@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/libbt/libbt/core/guard"
 )
 
 // mlock is a seam for tests (the limit does not apply to root).
@@ -93,7 +95,7 @@ func (a *arena) report(err error) {
 	}
 	a.failed = true
 	if a.onFail != nil {
-		go a.onFail(err) // never under the cache lock
+		guard.Go("disk cache failure report", func() { a.onFail(err) }, nil) // never under the cache lock
 	}
 }
 

@@ -32,26 +32,28 @@ func checkPiece(st *Storage, pc Piece) error {
 // write queue (WriteQueueFull, Writable) until done.
 func (d *IO) WriteBlock(st *Storage, pc Piece, begin int, data []byte, done func(err error)) {
 	if err := checkPiece(st, pc); err != nil {
-		go done(err)
+		d.goCallback(st, func() { done(err) })
 		return
 	}
 	if begin < 0 || begin%BlockSize != 0 || int64(begin) >= pc.Size || len(data) != blockLen(pc, begin/BlockSize) {
-		go done(fmt.Errorf("%w: block of %d bytes at %d of piece %d (%d bytes)", ErrOutOfRange, len(data), begin, pc.Index, pc.Size))
+		d.goCallback(st, func() {
+			done(fmt.Errorf("%w: block of %d bytes at %d of piece %d (%d bytes)", ErrOutOfRange, len(data), begin, pc.Index, pc.Size))
+		})
 		return
 	}
 	n := int64(len(data))
-	d.queueWrite(n)
 	off := pc.Offset + int64(begin)
 	j := &job{d: d, st: st, off: off, end: off + n, excl: true, prio: prioWrite}
+	j.queueWrite(n)
 	j.run = func(*worker) {
 		p, err := d.cache.writeBlock(st, pc, begin/BlockSize, data)
-		d.writeDone(n)
+		j.releaseQueued()
 		done(err)
 		d.cache.mu.Lock()
 		d.cache.hashLocked(p)
 		d.cache.mu.Unlock()
 	}
-	d.submit(j, func(err error) { d.writeDone(n); done(err) })
+	d.submit(j, func(err error) { j.releaseQueued(); done(err) })
 }
 
 // writeBlock copies data into a cache slot as block bi of pc and returns
@@ -132,7 +134,7 @@ func (c *cache) markDirtyLocked(p *cpiece, b *cblock) {
 // FinishPiece is ordered after every earlier WriteBlock of the piece.
 func (d *IO) FinishPiece(st *Storage, pc Piece, want [20]byte, done func(ok bool, err error)) {
 	if err := checkPiece(st, pc); err != nil {
-		go done(false, err)
+		d.goCallback(st, func() { done(false, err) })
 		return
 	}
 	j := &job{d: d, st: st, off: pc.Offset, end: pc.Offset + pc.Size, excl: true, prio: prioWrite}
@@ -245,11 +247,13 @@ func (c *cache) finish(w *worker, st *Storage, pc Piece, want [20]byte) (bool, e
 // slot can be found the bytes are read without caching them.
 func (d *IO) ReadBlock(st *Storage, pc Piece, begin, length int, done func(data []byte, err error)) {
 	if err := checkPiece(st, pc); err != nil {
-		go done(nil, err)
+		d.goCallback(st, func() { done(nil, err) })
 		return
 	}
 	if begin < 0 || length <= 0 || int64(begin)+int64(length) > pc.Size {
-		go done(nil, fmt.Errorf("%w: read of %d bytes at %d of piece %d (%d bytes)", ErrOutOfRange, length, begin, pc.Index, pc.Size))
+		d.goCallback(st, func() {
+			done(nil, fmt.Errorf("%w: read of %d bytes at %d of piece %d (%d bytes)", ErrOutOfRange, length, begin, pc.Index, pc.Size))
+		})
 		return
 	}
 	off := pc.Offset + int64(begin)

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/libbt/libbt/core/guard"
 )
 
 // Defaults for IOOptions.
@@ -32,6 +34,10 @@ type IOOptions struct {
 	OnWriteQueueLow func()
 	// Cache configures the block cache (size, memory locking).
 	Cache CacheOptions
+	// OnPanic, if set, is told of a panic recovered on a disk goroutine
+	// outside any Storage with an OnPanic of its own. It runs on that
+	// goroutine and must not block. The goroutine goes on with the next job.
+	OnPanic func(*guard.Panic)
 }
 
 // IO is the asynchronous disk service. See the package documentation for
@@ -40,6 +46,7 @@ type IO struct {
 	workers  int
 	maxWrite int64
 	onLow    func()
+	onPanic  func(*guard.Panic)
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -70,7 +77,7 @@ func NewIO(opts IOOptions) *IO {
 	if n <= 0 {
 		n = min(max(runtime.NumCPU(), 2), 4)
 	}
-	d := &IO{workers: n, maxWrite: opts.MaxQueuedWriteBytes, onLow: opts.OnWriteQueueLow}
+	d := &IO{workers: n, maxWrite: opts.MaxQueuedWriteBytes, onLow: opts.OnWriteQueueLow, onPanic: opts.OnPanic}
 	if d.maxWrite <= 0 {
 		d.maxWrite = DefaultMaxQueuedWriteBytes
 	}
@@ -78,7 +85,7 @@ func NewIO(opts IOOptions) *IO {
 	d.cond = sync.NewCond(&d.mu)
 	d.wg.Add(n)
 	for range n {
-		go d.loop()
+		guard.Go("disk worker", d.loop, d.reportPanic)
 	}
 	return d
 }
@@ -125,8 +132,37 @@ func (d *IO) loop() {
 		if j == nil {
 			return
 		}
-		j.run(w)
+		if p := guard.Run("disk job", func() { j.run(w) }); p != nil {
+			d.jobPanicked(j, p)
+		}
 		d.finish(j)
+	}
+}
+
+// jobPanicked reports a panic recovered from a job (its callback may not have run) to its
+// Storage and releases the write-queue bytes the job still held, so that one bug does not
+// leave the write queue looking full (and every torrent's sockets unread) forever.
+func (d *IO) jobPanicked(j *job, p *guard.Panic) {
+	j.releaseQueued()
+	if j.st != nil && j.st.opts.OnPanic != nil {
+		if q := guard.Run("disk job panic handler", func() { j.st.opts.OnPanic(p) }); q == nil {
+			return
+		}
+	}
+	d.reportPanic(p)
+}
+
+// goCallback runs a done callback on a new goroutine (one that fails before any disk work: it
+// must not run on the caller's, which may hold its own locks); a panic in it is reported as a
+// panic in a job of st.
+func (d *IO) goCallback(st *Storage, done func()) {
+	guard.Go("disk callback", done, func(p *guard.Panic) { d.jobPanicked(&job{d: d, st: st}, p) })
+}
+
+// reportPanic tells the IO's OnPanic, if any, of a panic recovered on a disk goroutine.
+func (d *IO) reportPanic(p *guard.Panic) {
+	if d.onPanic != nil {
+		guard.Run("disk panic handler", func() { d.onPanic(p) })
 	}
 }
 
@@ -136,7 +172,7 @@ func (d *IO) submit(j *job, fail func(error)) {
 	d.mu.Lock()
 	if d.closed {
 		d.mu.Unlock()
-		go fail(ErrClosed)
+		d.goCallback(j.st, func() { fail(ErrClosed) })
 		return
 	}
 	d.pending++
@@ -193,15 +229,30 @@ func (d *IO) WriteQueueFull() bool { return d.queuedWrite.Load() > d.maxWrite }
 // the session writes received blocks with WriteBlock instead.
 func (d *IO) Write(st *Storage, off int64, data []byte, done func(err error)) {
 	n := int64(len(data))
-	d.queueWrite(n)
 	j := &job{d: d, st: st, off: off, end: off + n, excl: true, prio: prioWrite}
+	j.queueWrite(n)
 	j.run = func(*worker) {
 		_, err := st.writeBlocksAt([][]byte{data}, off, &d.ctr)
 		d.cache.invalidate(st, off, off+n)
-		d.writeDone(n)
+		j.releaseQueued()
 		done(err)
 	}
-	d.submit(j, func(err error) { d.writeDone(n); done(err) })
+	d.submit(j, func(err error) { j.releaseQueued(); done(err) })
+}
+
+// queueWrite counts a write job's n bytes in the write queue until releaseQueued.
+func (j *job) queueWrite(n int64) {
+	j.queued = n
+	j.d.queueWrite(n)
+}
+
+// releaseQueued takes the job's bytes out of the write queue, once: from the job when its data
+// is taken, or from the disk goroutine when the job panicked before that.
+func (j *job) releaseQueued() {
+	if n := j.queued; n > 0 {
+		j.queued = 0
+		j.d.writeDone(n)
+	}
 }
 
 func (d *IO) queueWrite(n int64) {
@@ -270,7 +321,7 @@ func (d *IO) WaitWritable(cancel <-chan struct{}) bool {
 // ReleaseBuffer once consumed. On error data is nil.
 func (d *IO) Read(st *Storage, off int64, length int, done func(data []byte, err error)) {
 	if length < 0 {
-		go done(nil, fmt.Errorf("disk: read of negative length %d", length))
+		d.goCallback(st, func() { done(nil, fmt.Errorf("disk: read of negative length %d", length)) })
 		return
 	}
 	j := &job{d: d, st: st, off: off, end: off + int64(length), prio: prioRead}

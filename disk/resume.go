@@ -86,7 +86,7 @@ func (d *IO) VerifyResume(ctx context.Context, st *Storage, pieceLength, totalLe
 			len(resume.Have), len(resume.Files), n, st.NumFiles())
 	}
 	if err != nil {
-		go done(nil, err)
+		d.goCallback(st, func() { done(nil, err) })
 		return
 	}
 	d.startVerify(ctx, st, pieceLength, totalLength, hashes, n, &resume, progress, done)

@@ -46,6 +46,7 @@ type job struct {
 	excl     bool  // modifies the range (write or barrier)
 	prio     priority
 	run      func(w *worker)
+	queued   int64 // bytes counted in the IO's write queue until released (releaseQueued)
 
 	// Guarded by the scheduler's mutex.
 	deps    int    // unfinished earlier jobs this one waits for

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+
+	"github.com/libbt/libbt/core/guard"
 )
 
 // DefaultMaxOpenFiles is the open file limit of a Storage with neither
@@ -45,6 +47,11 @@ type StorageOptions struct {
 	// of skipped files (priority 0) that share a piece with wanted ones.
 	// Empty means "." + the first path component + ".parts".
 	PartFile string
+	// OnPanic, if set, is told of a panic recovered in a disk job of this
+	// Storage (its I/O or its done callback): the job's callback may not
+	// have run. It runs on the disk goroutine and must not block. Without
+	// it the IO's OnPanic is told.
+	OnPanic func(*guard.Panic)
 }
 
 // Storage is the byte stream of one torrent mapped onto files under a save
@@ -159,13 +166,14 @@ func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storag
 	return st, nil
 }
 
-// newBackend builds the OS backend for the current paths, wrapped as asked.
+// newBackend builds the OS backend for the current paths, wrapped as asked, with its panics
+// turned into errors (guardedbackend.go).
 func (s *Storage) newBackend() Backend {
 	var b Backend = newOSBackend(s.saveDir, s.rel, s.abs, s.pool, s.alloc, s.opts.DropOSCache)
 	if s.opts.WrapBackend != nil {
 		b = s.opts.WrapBackend(b)
 	}
-	return b
+	return guardedBackend{b}
 }
 
 // Length is the total length of the torrent's byte stream.

@@ -246,7 +246,7 @@ func TestStorageFilePoolStaysUnderLimitAndUpgradesToReadWrite(t *testing.T) {
 	st, err := OpenStorage(dir, files, StorageOptions{MaxOpenFiles: 3})
 	require.NoError(t, err)
 	defer st.Close()
-	ob := st.backend.(*osBackend)
+	ob := osBackendOf(st)
 	data := randomBytes(80, 3)
 	for round := range 2 {
 		for i := range 10 {
@@ -323,8 +323,8 @@ func TestStoragesSharingAFilePoolStayUnderItsLimit(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 2, pool.OpenFiles())
 	require.NoError(t, storages[2].Close())
-	require.Zero(t, storages[2].backend.(*osBackend).pool.openCount())
-	require.Equal(t, 1, storages[0].backend.(*osBackend).pool.openCount())
+	require.Zero(t, osBackendOf(storages[2]).pool.openCount())
+	require.Equal(t, 1, osBackendOf(storages[0]).pool.openCount())
 	require.NoError(t, storages[0].Close())
 	require.NoError(t, storages[1].Close())
 	require.Zero(t, pool.OpenFiles())
@@ -435,7 +435,7 @@ func TestStorageDropOSCacheLeavesNoPagesCached(t *testing.T) {
 			require.NoError(t, err)
 		}
 		require.NoError(t, st.Sync()) // writeback done: uncached pages are gone by now
-		supported := st.backend.(*osBackend).dontCache.Load()
+		supported := osBackendOf(st).dontCache.Load()
 		require.NoError(t, st.Close())
 		f, err := os.Open(filepath.Join(dir, "big"))
 		require.NoError(t, err)

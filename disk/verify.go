@@ -32,7 +32,7 @@ func (d *IO) Verify(ctx context.Context, st *Storage, pieceLength, totalLength i
 	progress func(piece int, ok bool), done func(have []bool, err error)) {
 	n, err := checkVerifyArgs(st, pieceLength, totalLength, hashes)
 	if err != nil {
-		go done(nil, err)
+		d.goCallback(st, func() { done(nil, err) })
 		return
 	}
 	d.startVerify(ctx, st, pieceLength, totalLength, hashes, n, nil, progress, done)

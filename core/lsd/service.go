@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/metainfo"
 )
 
@@ -32,6 +33,9 @@ type Config struct {
 	// the last Interval (so two clients starting at once find each other whichever announced
 	// first). It must return quickly.
 	OnPeer func(Peer)
+	// OnPanic, if set, is told of a panic recovered on a Service goroutine (a bug); the
+	// goroutine is started again after a pause. Without it the panic is written to stderr.
+	OnPanic func(*guard.Panic)
 }
 
 // Peer is a discovered peer: the announce's source IP with its Port header.
@@ -150,12 +154,20 @@ func Start(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("lsd: cannot join a multicast group: %w", errors.Join(errs...))
 	}
 	for _, ms := range s.socks {
-		s.wg.Add(1)
-		go s.readLoop(ms)
+		s.supervise("lsd reader", func() { s.readLoop(ms) })
 	}
-	s.wg.Add(1)
-	go s.announceLoop()
+	s.supervise("lsd announcer", s.announceLoop)
 	return s, nil
+}
+
+// supervise runs loop on a goroutine counted in wg, again after a panic, until it returns or
+// the service closes.
+func (s *Service) supervise(where string, loop func()) {
+	s.wg.Add(1)
+	guard.Go(where, func() {
+		defer s.wg.Done()
+		guard.Supervise(where, s.quit, loop, s.cfg.OnPanic)
+	}, s.cfg.OnPanic)
 }
 
 // Cookie is the value our announces carry in their cookie header.
@@ -253,7 +265,6 @@ func (s *Service) poke() {
 }
 
 func (s *Service) announceLoop() {
-	defer s.wg.Done()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -293,7 +304,6 @@ func (s *Service) send(port uint16, ihs []metainfo.InfoHash) {
 }
 
 func (s *Service) readLoop(ms *mcastSocket) {
-	defer s.wg.Done()
 	buf := make([]byte, MaxAnnounceSize+1)
 	for {
 		n, src, err := ms.conn.ReadFromUDPAddrPort(buf)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/libbt/libbt/core/bencode"
+	"github.com/libbt/libbt/core/guard"
 )
 
 // Piece length bounds for Create.
@@ -269,15 +270,21 @@ func hashPieces(ctx context.Context, files []createFile, total, pieceLength int6
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		first, end := n*w/workers, n*(w+1)/workers
-		wg.Go(func() {
-			errs[w] = hashRange(files, total, pieceLength, first, end, pieces, &done, &stop)
+		wg.Add(1)
+		guard.Go("hashing a new torrent", func() {
+			defer wg.Done()
+			if p := guard.Run("hashing a new torrent", func() {
+				errs[w] = hashRange(files, total, pieceLength, first, end, pieces, &done, &stop)
+			}); p != nil {
+				errs[w] = p
+			}
 			if errs[w] != nil {
 				stop.Store(true)
 			}
-		})
+		}, nil)
 	}
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	guard.Go("hashing a new torrent", func() { wg.Wait(); close(finished) }, nil)
 	var tick <-chan time.Time
 	if progress != nil {
 		t := time.NewTicker(100 * time.Millisecond)

@@ -10,6 +10,8 @@ import (
 	"io"
 	"net"
 	"time"
+
+	"github.com/libbt/libbt/core/guard"
 )
 
 // readAhead is the handshake's read buffer. It holds a whole synchronisation window (at most
@@ -71,7 +73,7 @@ func (h *handshake) send(b []byte) {
 	if h.sendq == nil {
 		q, done, conn := make(chan []byte, 2), make(chan error, 1), h.conn
 		h.sendq, h.wdone = q, done
-		go func() {
+		guard.Go("mse handshake writer", func() {
 			var err error
 			for m := range q {
 				if err == nil {
@@ -79,7 +81,7 @@ func (h *handshake) send(b []byte) {
 				}
 			}
 			done <- err
-		}()
+		}, func(p *guard.Panic) { done <- p })
 	}
 	h.sendq <- b
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/metainfo"
 )
 
@@ -231,7 +232,11 @@ func (q *alertQueue) push(a Alert) {
 	q.cond.Broadcast()
 	q.mu.Unlock()
 	if wasEmpty && notify != nil {
-		notify()
+		// The user's callback must not take the pushing goroutine (any of the engine's) down;
+		// its panic is reported as an alert, which does not notify again (the queue is not empty).
+		if p := guard.Run("alert notify", notify); p != nil {
+			q.push(Alert{Type: AlertSessionError, Err: p, Message: panicMessage("session", p)})
+		}
 	}
 }
 

@@ -42,7 +42,8 @@ func (t *Torrent) startTracker() {
 	ctx, cancel := context.WithCancel(t.ctx)
 	t.trackerStop = cancel
 	t.trackerDone = make(chan struct{})
-	go t.trackerLoop(ctx, tiers, t.trackerDone)
+	done := t.trackerDone
+	t.goSafely("tracker loop", func() { t.trackerLoop(ctx, tiers, done) })
 }
 
 // stopTracker stops announcing; with stopped it also sends the "stopped" event (bounded in time).

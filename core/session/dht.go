@@ -49,7 +49,8 @@ func (s *Session) startDHT() error {
 		return fmt.Errorf("%w: the DHT needs a listen interface", ErrInvalidArgument)
 	}
 	cfg := dht.Config{Addrs: addrs, Bootstrap: splitList(s.settings.String("dht_bootstrap_nodes")),
-		ReadOnly: s.settings.Bool("dht_read_only"), EnforceNodeID: s.settings.Bool("dht_enforce_node_id")}
+		ReadOnly: s.settings.Bool("dht_read_only"), EnforceNodeID: s.settings.Bool("dht_enforce_node_id"),
+		OnPanic: s.sessionPanic}
 	if path := s.settings.String("dht_state_file"); path != "" {
 		if st, err := os.ReadFile(path); err == nil {
 			cfg.State = st
@@ -62,7 +63,12 @@ func (s *Session) startDHT() error {
 	s.mu.Lock()
 	s.dht = d
 	s.mu.Unlock()
-	go d.Bootstrap(s.ctx)
+	s.goSession("dht bootstrap", func() {
+		if s.hooks.dhtBootstrap != nil {
+			s.hooks.dhtBootstrap()
+		}
+		d.Bootstrap(s.ctx)
+	})
 	return nil
 }
 
@@ -122,7 +128,7 @@ func (t *Torrent) dhtTick(now time.Time) {
 	}
 	port := t.s.ListenPort()
 	ctx, cancel := context.WithTimeout(t.ctx, time.Minute)
-	go func() {
+	t.goSafely("dht announce", func() {
 		defer cancel()
 		var found []netip.AddrPort
 		stats, err := d.AnnounceFunc(ctx, t.infoHash, port, false, func(peers []netip.AddrPort) {
@@ -163,7 +169,7 @@ func (t *Torrent) dhtTick(now time.Time) {
 			t.s.alerts.push(Alert{Type: AlertDHTReply, Torrent: t, InfoHash: t.infoHash, Count: int64(len(found)), Err: err,
 				Message: msg + fmt.Sprintf(" in %d rounds", stats.Rounds)})
 		})
-	}()
+	})
 }
 
 // onPort handles a peer's BEP 5 port message: ping its DHT node so it can join our table.
@@ -173,11 +179,11 @@ func (t *Torrent) onPort(p *peerConn, port uint16) {
 		return
 	}
 	addr := netip.AddrPortFrom(p.addr.Addr(), port)
-	go func() {
+	t.goSafely("dht ping", func() {
 		ctx, cancel := context.WithTimeout(t.ctx, 5*time.Second)
 		defer cancel()
 		d.Ping(ctx, addr)
-	}()
+	})
 }
 
 // sendDHTPort tells a peer that supports the DHT where ours listens (BEP 5).

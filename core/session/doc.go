@@ -8,7 +8,8 @@
 //	                   tracker client, the alert queue, the torrent map (mu)
 //	Torrent            one goroutine (run) owns all torrent state: picker, bitfields, peer set,
 //	                   candidates, choker. Everything else reaches it by posting a closure to
-//	                   t.actions (post) or posting and waiting (do).
+//	                   its inbox (post, which never blocks) or posting and waiting (do); what
+//	                   the inbox can hold is bounded by its producers (inbox.go).
 //	peerConn           a reader goroutine (decodes messages, posts them to the torrent) and a
 //	                   writer goroutine (drains a mutex-guarded byte buffer with one write per
 //	                   batch); all protocol state is the torrent goroutine's.
@@ -17,6 +18,12 @@
 //	disk               all file I/O and hashing run on disk goroutines; completions post back.
 //	web seed job       one goroutine per HTTP fetch (core/webseed): reads the body into block
 //	                   buffers and posts them in batches; the blocks it fills are its own.
+//
+// Every goroutine starts through core/guard, so a panic cannot kill the host (guard.go): on a
+// torrent's goroutine or one working for it (peer reader/writer, tracker loop, web seed, disk
+// job) the torrent goes to its error state with an ErrInternal and a torrent_error alert
+// carrying the stack, and Resume or ForceRecheck rebuilds it; on a session-wide one (listener,
+// LSD, DHT, disk worker, alert notify) a session_error alert is raised and loops restart.
 //
 // No lock is held while calling out: alerts are queued (bounded, drops reported), user
 // callbacks (alert notify) run without session locks, and disk callbacks only post closures.
@@ -36,4 +43,6 @@
 //	dht.go       the DHT node and torrents' announces; lsd.go local service discovery (BEP 14)
 //	encryption.go MSE/PE policies on dial and accept
 //	resume.go    fast resume data; diskstats.go disk counters; peerinfo.go the peer list
+//	inbox.go     posting to the torrent goroutine and the bound on its inbox
+//	guard.go     recovered panics: torrent and session errors, test hooks
 package session

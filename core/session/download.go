@@ -94,7 +94,7 @@ func (t *Torrent) waitForDisk() {
 		return
 	}
 	ch := t.s.disk.Writable()
-	go func() {
+	t.goSafely("disk wait", func() {
 		select {
 		case <-ch:
 		case <-t.ctx.Done():
@@ -105,7 +105,7 @@ func (t *Torrent) waitForDisk() {
 				t.fillRequests(q)
 			}
 		})
-	}()
+	})
 }
 
 func (t *Torrent) peerByKey(key picker.PeerKey) *peerConn {

@@ -8,48 +8,66 @@ import (
 	"time"
 
 	"github.com/libbt/libbt/core/bitfield"
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
 	"github.com/libbt/libbt/disk"
 )
 
 // run is the torrent goroutine: it owns every field marked "owned by the torrent goroutine".
+// Each step (a closure from the inbox, a tick) runs under guard: a panic puts the torrent in its
+// error state (guard.go) and the goroutine goes on serving its inbox, so Pause, Resume, Status
+// and removal still work.
 func (t *Torrent) run(mi *metainfo.MetaInfo) {
 	defer close(t.done)
-	t.state = StateDownloadingMetadata
-	if mi != nil {
-		t.state = StateCheckingFiles // no "downloading_metadata -> checking" for a .torrent
-		if err := t.setMetadata(mi); err != nil {
-			t.fail(err)
+	defer t.mailbox.Close()
+	t.safely("torrent start", func() {
+		t.state = StateDownloadingMetadata
+		if mi != nil {
+			t.state = StateCheckingFiles // no "downloading_metadata -> checking" for a .torrent
+			if err := t.setMetadata(mi); err != nil {
+				t.fail(err)
+			}
 		}
-	}
-	if !t.paused {
-		t.startTracker()
-	}
-	t.publish()
-	t.dhtTick(time.Now()) // a magnet link needs peers before anything else
+		if !t.paused {
+			t.startTracker()
+		}
+		t.publish()
+		t.dhtTick(time.Now()) // a magnet link needs peers before anything else
+	})
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	var batch []func()
 	for {
 		select {
-		case f := <-t.actions:
-			f()
+		case <-t.mailbox.Wake():
+			batch = t.runInbox(batch)
 		case now := <-tick.C:
-			t.tick(now)
-		case <-t.ctx.Done():
-			t.closeAllPeers("torrent stopped")
-			for _, pp := range t.parked {
-				pp.conn.Close()
-				if !pp.incoming {
-					t.s.numConns.Add(-1)
+			t.safely("torrent tick", func() {
+				if t.s.hooks.tick != nil {
+					t.s.hooks.tick(t)
 				}
-			}
-			t.closeWebSeeds()
-			if t.checking != nil {
-				t.checking()
-			}
+				t.tick(now)
+			})
+		case <-t.ctx.Done():
+			t.safely("torrent stop", t.stopRunning)
 			return
 		}
+	}
+}
+
+// stopRunning closes what the torrent goroutine holds open as it returns.
+func (t *Torrent) stopRunning() {
+	t.closeAllPeers("torrent stopped")
+	for _, pp := range t.parked {
+		pp.conn.Close()
+		if !pp.incoming {
+			t.s.numConns.Add(-1)
+		}
+	}
+	t.closeWebSeeds()
+	if t.checking != nil {
+		t.checking()
 	}
 }
 
@@ -75,6 +93,7 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 		FilePool:       t.s.files,
 		WrapBackend:    t.s.wrapBackend,
 		PartFile:       "." + mi.InfoHash.String() + ".parts", // skipped files' bytes in shared pieces
+		OnPanic:        t.onPanic,
 	})
 	if err != nil {
 		return err
@@ -249,7 +268,7 @@ func (t *Torrent) createEmptyFiles(then func()) {
 	t.creatingFiles = true
 	st := t.storage
 	t.diskPending.Add(1)
-	go func() {
+	t.goSafely("creating empty files", func() {
 		defer t.diskPending.Done()
 		err := st.CreateEmptyFiles()
 		t.post(func() {
@@ -261,7 +280,7 @@ func (t *Torrent) createEmptyFiles(then func()) {
 			t.emptyFilesDone = true
 			then()
 		})
-	}()
+	})
 }
 
 // completionState is downloading, finished (every wanted piece) or seeding (every piece).
@@ -298,7 +317,7 @@ func (t *Torrent) fail(err error) {
 		t.s.alerts.push(Alert{Type: AlertFileError, Torrent: t, InfoHash: t.infoHash, Err: err, Path: fe.Path, Operation: fe.Op,
 			Message: fmt.Sprintf("%s: %s %s: %v", t.name, fe.Op, fe.Path, fe.Err)})
 	}
-	t.s.alerts.push(Alert{Type: AlertTorrentError, Torrent: t, InfoHash: t.infoHash, Err: err, Message: fmt.Sprintf("%s: %v", t.name, err)})
+	t.s.alerts.push(Alert{Type: AlertTorrentError, Torrent: t, InfoHash: t.infoHash, Err: err, Message: panicMessage(t.name, err)})
 	t.rememberPeers() // for Resume
 	t.closeAllPeers("torrent error")
 	t.stopWebSeeds()
@@ -473,10 +492,10 @@ func (t *Torrent) shutdown(deleteFiles bool) {
 
 func (t *Torrent) waitDisk(limit time.Duration) {
 	done := make(chan struct{})
-	go func() {
+	guard.Go("torrent disk wait", func() {
 		t.diskPending.Wait()
 		close(done)
-	}()
+	}, t.s.sessionPanic)
 	select {
 	case <-done:
 	case <-time.After(limit):

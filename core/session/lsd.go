@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/lsd"
 	"github.com/libbt/libbt/core/metainfo"
 )
@@ -51,8 +52,9 @@ func (s *Session) applyLSD(on bool) {
 // the same interface names (their addresses changed).
 func (s *Session) applyLSDLocked(on, restart bool) {
 	if s.lsd.unwatch == nil && !s.lsd.closed {
-		s.lsd.unwatch = make(chan struct{})
-		go s.lsdWatch(s.lsd.unwatch)
+		unwatch := make(chan struct{})
+		s.lsd.unwatch = unwatch
+		s.superviseSession("lsd watch", unwatch, func() { s.lsdWatch(unwatch) })
 	}
 	on = on && !s.lsd.closed
 	var ifaces []string
@@ -168,18 +170,21 @@ func (s *Session) setLSD(on bool, ifaces []string) {
 		s.lsd.svc, s.lsd.ifaces, s.lsd.stop, s.lsd.done = nil, nil, nil, nil
 		return
 	}
-	svc, err := lsd.Start(lsd.Config{Port: uint16(s.ListenPort()), Interfaces: ifaces, OnPeer: s.lsdPeer})
+	svc, err := lsd.Start(lsd.Config{Port: uint16(s.ListenPort()), Interfaces: ifaces, OnPeer: s.lsdPeer, OnPanic: s.sessionPanic})
 	if err != nil {
 		s.lsdFailed(err)
 		return
 	}
-	s.lsd.svc, s.lsd.ifaces, s.lsd.stop, s.lsd.done = svc, ifaces, make(chan struct{}), make(chan struct{})
-	go s.lsdSync(svc, s.lsd.stop, s.lsd.done)
+	stop, done := make(chan struct{}), make(chan struct{})
+	s.lsd.svc, s.lsd.ifaces, s.lsd.stop, s.lsd.done = svc, ifaces, stop, done
+	s.goSession("lsd sync", func() {
+		defer close(done)
+		guard.Supervise("lsd sync", stop, func() { s.lsdSync(svc, stop) }, s.sessionPanic)
+	})
 }
 
 // lsdSync keeps the service's torrents and port up to date until stop is closed.
-func (s *Session) lsdSync(svc *lsd.Service, stop, done chan struct{}) {
-	defer close(done)
+func (s *Session) lsdSync(svc *lsd.Service, stop chan struct{}) {
 	tick := time.NewTicker(lsdSyncInterval)
 	defer tick.Stop()
 	for {
@@ -234,16 +239,6 @@ func (s *Session) lsdPeer(p lsd.Peer) {
 		}
 		t.connectPeers()
 	})
-}
-
-// tryPost queues f on the torrent goroutine unless its queue is full (f is then dropped: LSD
-// repeats itself) or the torrent has stopped.
-func (t *Torrent) tryPost(f func()) {
-	select {
-	case <-t.done:
-	case t.actions <- f:
-	default:
-	}
 }
 
 // lsdRunning reports whether the LSD service runs (for tests).

@@ -48,7 +48,8 @@ type peerConn struct {
 	closed                      bool
 	pickBuf                     []picker.Block
 
-	lastRecv atomic.Int64 // unix nanoseconds; written by the reader
+	lastRecv    atomic.Int64  // unix nanoseconds; written by the reader
+	inboxCredit chan struct{} // one token per batch of the reader's waiting in the torrent's inbox (inbox.go)
 
 	// Upload requests accepted and waiting for the disk; guarded by umu because disk callbacks
 	// complete them off the torrent goroutine.
@@ -91,6 +92,7 @@ func newPeerConn(t *Torrent, c net.Conn, h peerwire.Handshake, incoming bool, ke
 		maxRequests: defaultPeerReqq,
 		uploads:     map[picker.Block]bool{},
 		wake:        make(chan struct{}, 1),
+		inboxCredit: make(chan struct{}, peerInboxBatches),
 		connectedAt: time.Now(),
 		lastPiece:   time.Now(),
 	}
@@ -191,12 +193,12 @@ func (p *peerConn) readLoop() {
 				break // the next message is not all here yet: hand over what we have
 			}
 		}
-		if len(batch) > 0 {
-			t.post(func() {
-				for _, m := range batch {
-					t.onMessage(p, m)
-				}
-			})
+		if len(batch) > 0 && !t.postFromPeer(p, func() {
+			for _, m := range batch {
+				t.onMessage(p, m)
+			}
+		}) {
+			return // the torrent stopped
 		}
 		if err != nil {
 			t.post(func() { t.dropPeer(p, err, isProtocolError(err)) })

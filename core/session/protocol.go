@@ -86,8 +86,8 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 	if t.meta != nil {
 		p.has = bitfield.New(t.meta.Info.NumPieces())
 	}
-	go p.writeLoop()
-	go p.readLoop()
+	t.goSafely("peer writer", p.writeLoop)
+	t.goSafely("peer reader", p.readLoop)
 
 	if p.extended {
 		p.send(func(buf []byte) []byte { return appendExtendedHandshake(buf, t, p) })
@@ -511,7 +511,7 @@ func (t *Torrent) connectPeers() {
 		}
 		t.connecting[addr] = true
 		t.s.numConns.Add(1)
-		go func() {
+		t.goSafely("peer dial", func() {
 			c, h, err := t.s.dial(t.ctx, addr, t.infoHash)
 			t.post(func() {
 				delete(t.connecting, addr)
@@ -529,7 +529,7 @@ func (t *Torrent) connectPeers() {
 			if err == nil {
 				return
 			}
-		}()
+		})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/mse"
 	"github.com/libbt/libbt/core/peerwire"
@@ -52,14 +53,18 @@ type Session struct {
 	// wrapBackend, when set (by tests, before adding torrents), wraps every torrent's disk
 	// backend: the seam for fault injection.
 	wrapBackend func(disk.Backend) disk.Backend
+	hooks       testHooks // guard.go
 }
 
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
 // A listen address that cannot be bound produces a listen_failed alert, not an error, as in
 // libtorrent; New fails only when no interface at all could be bound while some were asked for.
-func New(settings *Settings) (*Session, error) {
+func New(settings *Settings) (*Session, error) { return newSession(settings, testHooks{}) }
+
+func newSession(settings *Settings, hooks testHooks) (*Session, error) {
 	st := settings.Clone()
 	s := &Session{
+		hooks:    hooks,
 		settings: st,
 		alerts:   newAlertQueue(int(st.Int("alert_queue_size")), Category(st.Int("alert_mask"))),
 		torrents: map[metainfo.InfoHash]*Torrent{},
@@ -69,6 +74,7 @@ func New(settings *Settings) (*Session, error) {
 	s.disk = disk.NewIO(disk.IOOptions{
 		Workers:             int(st.Int("aio_threads")),
 		MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes"),
+		OnPanic:             s.sessionPanic,
 		Cache: disk.CacheOptions{
 			Size:         st.Int("cache_size") * 16 << 10,
 			MaxWriteSize: st.Int("disk_max_write_size"),
@@ -140,8 +146,7 @@ func (s *Session) listen() error {
 		s.listeners = append(s.listeners, ln)
 		s.mu.Unlock()
 		s.alerts.push(Alert{Type: AlertListenSucceeded, Endpoint: ln.Addr().String(), Message: "listening on " + ln.Addr().String()})
-		s.wg.Add(1)
-		go s.acceptLoop(ln)
+		s.superviseSession("listener "+ln.Addr().String(), s.ctx.Done(), func() { s.acceptLoop(ln) })
 	}
 	if len(s.listeners) == 0 && len(addrs) > 0 {
 		return fmt.Errorf("%w: cannot listen on %s: %v", ErrNetwork, s.settings.String("listen_interfaces"), firstErr)
@@ -160,7 +165,6 @@ func (s *Session) ListenPort() int {
 }
 
 func (s *Session) acceptLoop(ln net.Listener) {
-	defer s.wg.Done()
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -174,11 +178,14 @@ func (s *Session) acceptLoop(ln net.Listener) {
 			c.Close()
 			continue
 		}
+		if s.hooks.accept != nil {
+			s.hooks.accept(c)
+		}
 		s.wg.Add(1)
-		go func() {
+		guard.Go("incoming connection", func() {
 			defer s.wg.Done()
 			s.handleIncoming(c)
-		}()
+		}, func(p *guard.Panic) { c.Close(); s.sessionPanic(p) })
 	}
 }
 
@@ -291,10 +298,10 @@ func (s *Session) Close() error {
 	var wg sync.WaitGroup
 	for _, t := range torrents {
 		wg.Add(1)
-		go func() {
+		guard.Go("torrent shutdown", func() {
 			defer wg.Done()
 			t.shutdown(false)
-		}()
+		}, s.sessionPanic)
 	}
 	wg.Wait()
 	s.cancel()

@@ -12,6 +12,8 @@ import (
 
 	"github.com/libbt/libbt/core/bitfield"
 	"github.com/libbt/libbt/core/choker"
+	"github.com/libbt/libbt/core/guard"
+	"github.com/libbt/libbt/core/inbox"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
 	"github.com/libbt/libbt/disk"
@@ -87,7 +89,7 @@ type Torrent struct {
 	infoHash metainfo.InfoHash
 	savePath string
 
-	actions chan func() // closures run on the torrent goroutine
+	mailbox *inbox.Inbox // closures run on the torrent goroutine (inbox.go)
 	ctx     context.Context
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when run returns
@@ -171,7 +173,7 @@ func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
 	t := &Torrent{
 		s:           s,
 		savePath:    p.SavePath,
-		actions:     make(chan func(), 256),
+		mailbox:     inbox.New(),
 		done:        make(chan struct{}),
 		peers:       map[*peerConn]struct{}{},
 		candidates:  map[netip.AddrPort]peerSource{},
@@ -224,32 +226,8 @@ func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
 	t.publish()
 	s.alerts.push(Alert{Type: AlertTorrentAdded, Torrent: t, InfoHash: t.infoHash, Message: t.name + " added"})
 	t.useResumeData(p.ResumeData)
-	go t.run(p.MetaInfo)
+	guard.Go("torrent goroutine", func() { t.run(p.MetaInfo) }, s.sessionPanic)
 	return t, nil
-}
-
-// post queues f to run on the torrent goroutine; it is dropped if the torrent has stopped.
-func (t *Torrent) post(f func()) {
-	select {
-	case t.actions <- f:
-	case <-t.done:
-	}
-}
-
-// do runs f on the torrent goroutine and waits for it.
-func (t *Torrent) do(f func() error) error {
-	errc := make(chan error, 1)
-	select {
-	case t.actions <- func() { errc <- f() }:
-	case <-t.done:
-		return ErrTorrentRemoved
-	}
-	select {
-	case err := <-errc:
-		return err
-	case <-t.done:
-		return ErrTorrentRemoved
-	}
 }
 
 // InfoHash returns the torrent's v1 info-hash.
@@ -263,17 +241,7 @@ func (t *Torrent) Name() string { return t.snapshot.Load().Name }
 func (t *Torrent) Status() Status {
 	if !t.stopped.Load() {
 		// Ask for a fresh snapshot, but never wait behind a busy torrent for long.
-		ch := make(chan struct{})
-		select {
-		case t.actions <- func() { t.publish(); close(ch) }:
-			select {
-			case <-ch:
-			case <-t.done:
-			case <-time.After(200 * time.Millisecond):
-			}
-		case <-t.done:
-		case <-time.After(200 * time.Millisecond):
-		}
+		t.doWithin(200*time.Millisecond, t.publish)
 	}
 	return *t.snapshot.Load()
 }

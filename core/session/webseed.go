@@ -215,7 +215,7 @@ func (t *Torrent) fillWebSeeds() {
 				break
 			}
 			ws.jobs[j] = struct{}{}
-			go j.run(t)
+			t.goSafely("web seed fetch", func() { j.run(t) })
 		}
 	}
 }
