@@ -8,7 +8,16 @@ import (
 // Decoder holds decoding options. The zero value is ready to use.
 type Decoder struct {
 	// MaxDepth limits nesting of lists and dicts; 0 means DefaultMaxDepth.
+	// Deeper input fails with a *limits.Error naming LimitDepth.
 	MaxDepth int
+	// MaxTokens limits the number of tokens (values, dict keys and ends of lists and dicts,
+	// counted as libtorrent's bdecode does); 0 means no limit. More fails with a
+	// *limits.Error naming LimitTokens, found while validating, before anything is decoded.
+	MaxTokens int
+	// Lenient accepts what libtorrent's bdecode accepts beyond canonical bencoding: dict keys
+	// in any order (for a duplicate key the first value wins), leading zeros in integers and
+	// string lengths, and "-0". A RawMessage still holds the exact input bytes.
+	Lenient bool
 }
 
 // Unmarshal decodes exactly one bencoded value from data into v, which must
@@ -51,14 +60,15 @@ func (d *Decoder) decode(data []byte, v any, prefix bool) (int, error) {
 	if maxDepth <= 0 {
 		maxDepth = DefaultMaxDepth
 	}
-	end, err := scan(data, 0, 0, maxDepth)
+	sc := scanner{data: data, maxDepth: maxDepth, maxTokens: d.MaxTokens, lenient: d.Lenient, recordLists: true}
+	end, err := sc.value(0, 0)
 	if err != nil {
 		return 0, err
 	}
 	if !prefix && end != len(data) {
 		return 0, syntaxErr(end, "%d trailing bytes after value", len(data)-end)
 	}
-	ds := decodeState{data: data[:end], maxDepth: maxDepth}
+	ds := decodeState{data: data[:end], maxDepth: maxDepth, lenient: d.Lenient, bigLists: sc.bigLists}
 	if err := ds.value(rv.Elem()); err != nil {
 		return 0, err
 	}
@@ -70,7 +80,15 @@ type decodeState struct {
 	data     []byte
 	pos      int
 	maxDepth int
+	lenient  bool
+	bigLists map[int]int // item counts of large lists by offset (scanner.bigLists)
 	path     []pathElem
+}
+
+// scanFrom returns the end of the (already validated) value at pos.
+func (d *decodeState) scanFrom(pos int) (int, error) {
+	sc := scanner{data: d.data, maxDepth: d.maxDepth, lenient: d.lenient}
+	return sc.value(pos, 0)
 }
 
 func (d *decodeState) typeErr(what string, t reflect.Type) error {
@@ -93,7 +111,7 @@ func (d *decodeState) kindName() string {
 // skip returns the raw bytes of the current value and moves past it.
 func (d *decodeState) skip() []byte {
 	start := d.pos
-	end, err := scan(d.data, d.pos, 0, d.maxDepth)
+	end, err := d.scanFrom(d.pos)
 	if err != nil { // cannot happen: the input was validated
 		panic("bencode: internal error: " + err.Error())
 	}
@@ -149,7 +167,7 @@ func (d *decodeState) callUnmarshaler(u Unmarshaler) error {
 }
 
 func (d *decodeState) intValue(v reflect.Value) error {
-	n, end, err := parseInt(d.data, d.pos)
+	n, end, err := parseInt(d.data, d.pos, d.lenient)
 	if err != nil {
 		return err
 	}
@@ -182,7 +200,7 @@ func (d *decodeState) rangeErr(n int64, t reflect.Type) error {
 }
 
 func (d *decodeState) stringValue(v reflect.Value) error {
-	s, end, err := parseString(d.data, d.pos)
+	s, end, err := parseString(d.data, d.pos, d.lenient)
 	if err != nil {
 		return err
 	}
@@ -219,7 +237,7 @@ func (d *decodeState) listValue(v reflect.Value) error {
 				Msg: "list of " + strconv.Itoa(n) + " items, want " + strconv.Itoa(t.Len())}
 		}
 	} else {
-		v.Set(reflect.MakeSlice(t, 0, 0))
+		v.Set(reflect.MakeSlice(t, 0, d.bigLists[d.pos]))
 	}
 	d.pos++ // 'l'
 	for i := 0; d.data[d.pos] != 'e'; i++ {
@@ -246,7 +264,7 @@ func (d *decodeState) countList() (int, error) {
 	p := d.pos + 1
 	n := 0
 	for d.data[p] != 'e' {
-		end, err := scan(d.data, p, 0, d.maxDepth)
+		end, err := d.scanFrom(p)
 		if err != nil {
 			return 0, err
 		}
@@ -263,27 +281,38 @@ func (d *decodeState) dictValue(v reflect.Value) error {
 		if v.IsNil() {
 			v.Set(reflect.MakeMap(t))
 		}
-		d.pos++ // 'd'
+		firstWins := d.lenient && v.Len() == 0 // a key seen twice in this dict keeps its first value
+		d.pos++                                // 'd'
 		for d.data[d.pos] != 'e' {
-			key, end, _ := parseString(d.data, d.pos)
+			key, end, _ := parseString(d.data, d.pos, d.lenient)
 			d.pos = end
+			mk := reflect.ValueOf(string(key)).Convert(t.Key())
+			if firstWins && v.MapIndex(mk).IsValid() {
+				d.skip() // a duplicate key: the first value wins, as in libtorrent
+				continue
+			}
 			d.path = append(d.path, pathElem{bkey: key, isKey: true})
 			elem := reflect.New(t.Elem()).Elem()
 			if err := d.value(elem); err != nil {
 				return err
 			}
-			v.SetMapIndex(reflect.ValueOf(string(key)).Convert(t.Key()), elem)
+			v.SetMapIndex(mk, elem)
 			d.path = d.path[:len(d.path)-1]
 		}
 		d.pos++
 		return nil
 	case t.Kind() == reflect.Struct:
 		fields := cachedFields(t)
+		var seen uint64 // fields set so far (the first 64), for duplicate keys in lenient input
 		d.pos++
 		for d.data[d.pos] != 'e' {
-			key, end, _ := parseString(d.data, d.pos)
+			key, end, _ := parseString(d.data, d.pos, d.lenient)
 			d.pos = end
 			i, ok := fields.byKey[string(key)]
+			if ok && d.lenient && i < 64 {
+				ok = seen&(1<<i) == 0 // a duplicate key: the first value wins, as in libtorrent
+				seen |= 1 << i
+			}
 			if !ok {
 				d.skip()
 				continue
@@ -305,7 +334,7 @@ func (d *decodeState) dictValue(v reflect.Value) error {
 func (d *decodeState) generic() (any, error) {
 	switch d.data[d.pos] {
 	case 'i':
-		n, end, err := parseInt(d.data, d.pos)
+		n, end, err := parseInt(d.data, d.pos, d.lenient)
 		d.pos = end
 		return n, err
 	case 'l':
@@ -324,8 +353,12 @@ func (d *decodeState) generic() (any, error) {
 		d.pos++
 		m := map[string]any{}
 		for d.data[d.pos] != 'e' {
-			key, end, _ := parseString(d.data, d.pos)
+			key, end, _ := parseString(d.data, d.pos, d.lenient)
 			d.pos = end
+			if _, dup := m[string(key)]; dup {
+				d.skip() // only lenient input has duplicates: the first value wins
+				continue
+			}
 			x, err := d.generic()
 			if err != nil {
 				return nil, err
@@ -335,7 +368,7 @@ func (d *decodeState) generic() (any, error) {
 		d.pos++
 		return m, nil
 	default:
-		s, end, err := parseString(d.data, d.pos)
+		s, end, err := parseString(d.data, d.pos, d.lenient)
 		d.pos = end
 		return string(s), err
 	}

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/libbt/libbt/core/limits"
 )
 
 func TestUnmarshalAcceptsCanonicalValues(t *testing.T) {
@@ -100,7 +102,9 @@ func TestUnmarshalEnforcesMaxDepth(t *testing.T) {
 	var v any
 	require.NoError(t, Unmarshal(deep(DefaultMaxDepth), &v))
 	err := Unmarshal(deep(DefaultMaxDepth+1), &v)
-	require.ErrorContains(t, err, "nesting deeper than 64")
+	var lim *limits.Error
+	require.ErrorAs(t, err, &lim)
+	require.Equal(t, limits.Error{Limit: LimitDepth, Value: DefaultMaxDepth + 1, Max: DefaultMaxDepth}, *lim)
 	// A huge nesting attempt fails fast without exhausting the stack.
 	require.Error(t, Unmarshal(deep(1_000_000), &v))
 

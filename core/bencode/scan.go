@@ -4,88 +4,160 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+
+	"github.com/libbt/libbt/core/limits"
 )
 
 // DefaultMaxDepth is the nesting limit for lists and dicts used when
 // Decoder.MaxDepth is zero and by the package-level functions.
 const DefaultMaxDepth = 64
 
+// Names of the limits a Decoder enforces, as libtorrent's load_torrent_limits calls them.
+const (
+	LimitDepth  = "max_decode_depth"
+	LimitTokens = "max_decode_tokens"
+)
+
 // Valid reports whether data is exactly one canonical bencoded value
 // (nesting limited by DefaultMaxDepth).
 func Valid(data []byte) bool {
-	end, err := scan(data, 0, 0, DefaultMaxDepth)
+	s := scanner{data: data, maxDepth: DefaultMaxDepth}
+	end, err := s.value(0, 0)
 	return err == nil && end == len(data)
+}
+
+// CheckCanonical reports the first departure of the value at the start of data from canonical
+// bencoding (unsorted or duplicate dict keys, leading zeros, "-0"), or nil. Only the first value
+// is looked at: trailing bytes are not an error here. It allocates nothing when data is canonical.
+func CheckCanonical(data []byte) error {
+	s := scanner{data: data, maxDepth: math.MaxInt}
+	_, err := s.value(0, 0)
+	return err
 }
 
 func syntaxErr(off int, format string, args ...any) *SyntaxError {
 	return &SyntaxError{Offset: off, Msg: fmt.Sprintf(format, args...)}
 }
 
-// scan validates the value starting at pos and returns the offset just past
-// it. It allocates nothing on success.
-func scan(data []byte, pos, depth, maxDepth int) (int, error) {
+// limitErr is a limit hit at a byte offset: a *limits.Error wrapped with where it happened.
+func limitErr(off int, limit string, value, max int) error {
+	return fmt.Errorf("bencode: offset %d: %w", off, &limits.Error{Limit: limit, Value: int64(value), Max: int64(max)})
+}
+
+// scanner validates one bencoded value. It counts tokens as libtorrent's bdecode does (every
+// value, every dict key and every end of a list or dict is one), failing as soon as the count
+// passes maxTokens (0: no limit), and fails at the first container nested deeper than
+// maxDepth. So the work done on hostile input is bounded before any of it is decoded.
+type scanner struct {
+	data      []byte
+	maxDepth  int
+	maxTokens int
+	tokens    int
+	// lenient accepts what libtorrent accepts beyond canonical bencoding: dict keys in any
+	// order (duplicates too), leading zeros in integers and string lengths, and "-0".
+	lenient bool
+	// bigLists, when recordLists is set, gets the item count of every list of at least bigList items,
+	// by offset, so that decoding makes each such slice once at its final size instead of
+	// growing it (which for a large list allocates several times its size). At most one
+	// entry per bigList+1 tokens.
+	bigLists    map[int]int
+	recordLists bool
+}
+
+const bigList = 16
+
+func (s *scanner) token(pos int) error {
+	s.tokens++
+	if s.maxTokens > 0 && s.tokens > s.maxTokens {
+		return limitErr(pos, LimitTokens, s.tokens, s.maxTokens)
+	}
+	return nil
+}
+
+// value validates the value starting at pos and returns the offset just past
+// it. It allocates nothing on success. Its recursion is bounded by maxDepth.
+func (s *scanner) value(pos, depth int) (int, error) {
+	data := s.data
 	if pos >= len(data) {
 		return pos, syntaxErr(pos, "unexpected end of input")
 	}
+	if err := s.token(pos); err != nil {
+		return pos, err
+	}
 	switch c := data[pos]; {
 	case c == 'i':
-		_, end, err := parseInt(data, pos)
+		_, end, err := parseInt(data, pos, s.lenient)
 		return end, err
 	case c >= '0' && c <= '9':
-		_, end, err := parseString(data, pos)
+		_, end, err := parseString(data, pos, s.lenient)
 		return end, err
 	case c == 'l':
-		if depth >= maxDepth {
-			return pos, syntaxErr(pos, "nesting deeper than %d", maxDepth)
+		if depth >= s.maxDepth {
+			return pos, limitErr(pos, LimitDepth, depth+1, s.maxDepth)
 		}
+		start := pos
 		pos++
-		for {
+		for n := 0; ; n++ {
 			if pos >= len(data) {
 				return pos, syntaxErr(pos, "unexpected end of input in list")
 			}
 			if data[pos] == 'e' {
-				return pos + 1, nil
+				if n >= bigList && s.recordLists {
+					if s.bigLists == nil {
+						s.bigLists = map[int]int{}
+					}
+					s.bigLists[start] = n
+				}
+				return pos + 1, s.token(pos)
 			}
 			var err error
-			if pos, err = scan(data, pos, depth+1, maxDepth); err != nil {
+			if pos, err = s.value(pos, depth+1); err != nil {
 				return pos, err
 			}
 		}
 	case c == 'd':
-		if depth >= maxDepth {
-			return pos, syntaxErr(pos, "nesting deeper than %d", maxDepth)
+		if depth >= s.maxDepth {
+			return pos, limitErr(pos, LimitDepth, depth+1, s.maxDepth)
 		}
-		pos++
-		var prev []byte
-		first := true
-		for {
-			if pos >= len(data) {
-				return pos, syntaxErr(pos, "unexpected end of input in dict")
-			}
-			if data[pos] == 'e' {
-				return pos + 1, nil
-			}
-			key, end, err := parseKey(data, pos)
-			if err != nil {
-				return end, err
-			}
-			if !first {
-				if cmp := bytes.Compare(prev, key); cmp == 0 {
-					return pos, syntaxErr(pos, "duplicate dict key %q", truncKey(key))
-				} else if cmp > 0 {
-					return pos, syntaxErr(pos, "dict key %q not sorted after %q", truncKey(key), truncKey(prev))
-				}
-			}
-			first, prev, pos = false, key, end
-			if pos < len(data) && data[pos] == 'e' {
-				return pos, syntaxErr(pos, "missing value for dict key %q", truncKey(key))
-			}
-			if pos, err = scan(data, pos, depth+1, maxDepth); err != nil {
-				return pos, err
-			}
-		}
+		return s.dict(pos+1, depth)
 	default:
 		return pos, syntaxErr(pos, "invalid character %q at start of value", c)
+	}
+}
+
+// dict validates the keys and values of a dict whose 'd' is just before pos.
+func (s *scanner) dict(pos, depth int) (int, error) {
+	data := s.data
+	var prev []byte
+	first := true
+	for {
+		if pos >= len(data) {
+			return pos, syntaxErr(pos, "unexpected end of input in dict")
+		}
+		if data[pos] == 'e' {
+			return pos + 1, s.token(pos)
+		}
+		if err := s.token(pos); err != nil {
+			return pos, err
+		}
+		key, end, err := parseKey(data, pos, s.lenient)
+		if err != nil {
+			return end, err
+		}
+		if !first && !s.lenient {
+			if cmp := bytes.Compare(prev, key); cmp == 0 {
+				return pos, syntaxErr(pos, "duplicate dict key %q", truncKey(key))
+			} else if cmp > 0 {
+				return pos, syntaxErr(pos, "dict key %q not sorted after %q", truncKey(key), truncKey(prev))
+			}
+		}
+		first, prev, pos = false, key, end
+		if pos < len(data) && data[pos] == 'e' {
+			return pos, syntaxErr(pos, "missing value for dict key %q", truncKey(key))
+		}
+		if pos, err = s.value(pos, depth+1); err != nil {
+			return pos, err
+		}
 	}
 }
 
@@ -97,16 +169,16 @@ func truncKey(k []byte) string {
 }
 
 // parseKey parses a dict key, which must be a string.
-func parseKey(data []byte, pos int) ([]byte, int, error) {
+func parseKey(data []byte, pos int, lenient bool) ([]byte, int, error) {
 	if c := data[pos]; c < '0' || c > '9' {
 		return nil, pos, syntaxErr(pos, "dict key is not a string (found %q)", c)
 	}
-	s, end, err := parseString(data, pos)
-	return s, end, err
+	return parseString(data, pos, lenient)
 }
 
-// parseInt parses "i<digits>e" at pos (data[pos] == 'i').
-func parseInt(data []byte, pos int) (int64, int, error) {
+// parseInt parses "i<digits>e" at pos (data[pos] == 'i'). lenient accepts
+// leading zeros and "-0".
+func parseInt(data []byte, pos int, lenient bool) (int64, int, error) {
 	p := pos + 1
 	neg := false
 	if p < len(data) && data[p] == '-' {
@@ -136,6 +208,7 @@ func parseInt(data []byte, pos int) (int64, int, error) {
 	switch {
 	case p == start:
 		return 0, p, syntaxErr(pos, "empty integer")
+	case lenient:
 	case data[start] == '0' && p-start > 1:
 		return 0, start, syntaxErr(start, "leading zero in integer")
 	case neg && u == 0:
@@ -148,8 +221,9 @@ func parseInt(data []byte, pos int) (int64, int, error) {
 }
 
 // parseString parses "<len>:<bytes>" at pos (data[pos] is a digit) and
-// returns the bytes (aliasing data) and the end offset.
-func parseString(data []byte, pos int) ([]byte, int, error) {
+// returns the bytes (aliasing data) and the end offset. lenient accepts
+// leading zeros in the length.
+func parseString(data []byte, pos int, lenient bool) ([]byte, int, error) {
 	p := pos
 	n := 0
 	remaining := len(data) - pos
@@ -166,7 +240,7 @@ func parseString(data []byte, pos int) ([]byte, int, error) {
 	if data[p] != ':' {
 		return nil, p, syntaxErr(p, "invalid character %q in string length", data[p])
 	}
-	if data[pos] == '0' && p-pos > 1 {
+	if !lenient && data[pos] == '0' && p-pos > 1 {
 		return nil, pos, syntaxErr(pos, "leading zero in string length")
 	}
 	p++

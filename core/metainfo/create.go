@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -244,18 +245,12 @@ func walkFiles(root string) ([]createFile, error) {
 	return files, nil
 }
 
+// splitPath splits a relative OS path into its elements, in one pass.
 func splitPath(rel string) []string {
-	var comps []string
-	for rel != "" && rel != "." {
-		dir, file := filepath.Split(rel)
-		comps = append(comps, file)
-		rel = filepath.Clean(dir)
-		if rel == string(filepath.Separator) {
-			break
-		}
+	if rel == "" || rel == "." {
+		return nil
 	}
-	slices.Reverse(comps)
-	return comps
+	return strings.Split(filepath.ToSlash(rel), "/")
 }
 
 // hashPieces hashes all pieces with `workers` goroutines, each owning a

@@ -2,31 +2,49 @@ package metainfo
 
 import (
 	"bytes"
+	"strings"
 	"testing"
-
-	"github.com/libbt/libbt/core/bencode"
 )
 
-// FuzzParse checks Parse never panics, and that whatever it accepts is
-// internally consistent and path-safe.
+// FuzzParse checks ParseLimits never panics, and that whatever it accepts is internally
+// consistent and path-safe, with every path element joinable under a directory. Memory is
+// bounded by the limits it runs with (1 MiB of input, 100,000 tokens).
 func FuzzParse(f *testing.F) {
 	f.Add(torrentWithInfo(f, singleInfo(40000, 16384)))
 	f.Add(torrentWithInfo(f, multiInfo(16, fileEntry(10, "a"), fileEntry(0, "e"), fileEntry(20, "s", "b"))))
 	f.Add(torrentWithInfo(f, multiInfo(16, fileEntry(10, ".."))))
 	f.Add([]byte("d4:infod6:lengthi1e4:name1:a12:piece lengthi1e6:pieces20:aaaaaaaaaaaaaaaaaaaaee"))
+	// Shapes libtorrent loads: unsorted keys, trailing bytes, hostile and clashing paths,
+	// symlinks without length; and limits hit: a path deeper than max_directory_depth.
+	f.Add([]byte("d4:infod6:lengthi1e4:name1:x6:pieces20:aaaaaaaaaaaaaaaaaaaa12:piece lengthi16384eee"))
+	f.Add([]byte("d4:infod6:lengthi1e4:name1:x12:piece lengthi16384e6:pieces20:aaaaaaaaaaaaaaaaaaaaeex"))
+	f.Add(torrentWithInfo(f, multiInfo(16, fileEntry(1, "a", "..", "/etc", ""), fileEntry(1, "A"), fileEntry(1, "a"),
+		fileEntry(1, "\x00\u202e"+strings.Repeat("x", 300)+".mkv"),
+		map[string]any{"attr": "l", "path": []any{"l"}, "symlink path": []any{"..", "x"}})))
+	deep := make([]string, 150)
+	for i := range deep {
+		deep[i] = "d"
+	}
+	f.Add(torrentWithInfo(f, multiInfo(16, fileEntry(1, deep...))))
+	lim := Limits{MaxBufferSize: 1 << 20, MaxDecodeTokens: 100_000}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := Parse(data)
+		m, err := ParseLimits(data, lim)
 		if err != nil {
 			return
 		}
 		in := &m.Info
-		if checkComponent(in.Name) != nil {
+		if !safeElement(in.Name) {
 			t.Fatalf("unsafe name %q accepted", in.Name)
 		}
 		var off int64
 		for i, f := range in.Files {
-			if validPath(f.Path) != nil || len(f.Path) == 0 {
-				t.Fatalf("unsafe path %q accepted", f.Path)
+			if len(f.Path) == 0 || len(f.Path) > DefaultLimits().MaxDirectoryDepth+1 {
+				t.Fatalf("file %d path %q", i, f.Path)
+			}
+			for _, e := range f.Path {
+				if !safeElement(e) {
+					t.Fatalf("unsafe path %q accepted", f.Path)
+				}
 			}
 			if f.Offset != off || f.Length < 0 {
 				t.Fatalf("file %d offset %d length %d, want offset %d", i, f.Offset, f.Length, off)
@@ -35,6 +53,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if off != in.TotalLength || in.NumPieces() == 0 {
 			t.Fatalf("total %d vs %d, %d pieces", off, in.TotalLength, in.NumPieces())
+		}
+		if len(m.Sanitized) > maxNotes+3 {
+			t.Fatalf("%d notes", len(m.Sanitized))
 		}
 		var sum int64
 		for p := 0; p < in.NumPieces() && p < 4096; p++ {
@@ -47,17 +68,22 @@ func FuzzParse(f *testing.F) {
 		if in.NumPieces() <= 4096 && sum != in.TotalLength {
 			t.Fatalf("piece sizes sum to %d, want %d", sum, in.TotalLength)
 		}
-		if again, err := ParseInfo(m.InfoBytes); err != nil || !bytes.Equal(again.Pieces, in.Pieces) {
+		if again, err := ParseInfoLimits(m.InfoBytes, lim); err != nil || !bytes.Equal(again.Pieces, in.Pieces) {
 			t.Fatalf("ParseInfo disagrees with Parse: %v", err)
 		}
 		var raw any
-		if err := bencode.Unmarshal(m.InfoBytes, &raw); err != nil {
+		if err := looseDecoder.Unmarshal(m.InfoBytes, &raw); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := ParseMagnet(m.Magnet().String()); err != nil {
 			t.Fatalf("own magnet does not parse: %v", err)
 		}
 	})
+}
+
+// safeElement reports whether e can be joined under a directory without leaving it on Linux.
+func safeElement(e string) bool {
+	return e != "" && e != "." && e != ".." && !strings.ContainsAny(e, "/\\\x00")
 }
 
 // FuzzParseMagnet checks ParseMagnet never panics and that String output

@@ -3,6 +3,7 @@ package metainfo
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/libbt/libbt/core/bencode"
@@ -37,7 +38,8 @@ func singleInfo(length, pieceLength int64) map[string]any {
 func multiInfo(pieceLength int64, files ...map[string]any) map[string]any {
 	var total int64
 	for _, f := range files {
-		total += f["length"].(int64)
+		l, _ := f["length"].(int64) // symlinks have none
+		total += l
 	}
 	n := (total + pieceLength - 1) / pieceLength
 	if total <= 0 || n > 1<<20 { // overflowed or absurd: the test expects an earlier error
@@ -73,4 +75,14 @@ func writeFile(t testing.TB, dir, rel string, n int, seed byte) {
 		b[i] = seed + byte(i*7+i/251)
 	}
 	require.NoError(t, os.WriteFile(p, b, 0o644))
+}
+
+// requireSafePath fails unless every element can be joined under a directory without leaving
+// it on Linux: not empty, ".", "..", and no '/', '\\' or NUL.
+func requireSafePath(t testing.TB, p []string) {
+	t.Helper()
+	require.NotEmpty(t, p)
+	for _, e := range p {
+		require.False(t, e == "" || e == "." || e == ".." || strings.ContainsAny(e, "/\\\x00"), "unsafe element %q in %q", e, p)
+	}
 }

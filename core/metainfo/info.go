@@ -7,11 +7,18 @@ import (
 
 // File is one file of a torrent.
 type File struct {
-	Path   []string // validated components, relative to the save directory (multi-file torrents include no torrent name)
+	Path   []string // sanitised elements, relative to the save directory (multi-file torrents include no torrent name)
 	Length int64
 	Offset int64 // offset of the file's first byte in the torrent's concatenated byte stream
 	Pad    bool  // BEP 47 padding file (attr "p"): all zeros, need not be written
+	// Symlink is the sanitised, '/'-separated target of a BEP 47 symlink entry (attr "l"),
+	// relative to the torrent's root; "" for other files. A symlink has length 0 and is
+	// not created on disk.
+	Symlink string
 }
+
+// OnDisk reports whether the file is created on disk: not a pad file, not a symlink.
+func (f File) OnDisk() bool { return !f.Pad && f.Symlink == "" }
 
 // DisplayPath returns the components joined with "/".
 func (f File) DisplayPath() string { return strings.Join(f.Path, "/") }
@@ -28,6 +35,9 @@ type Info struct {
 	TotalLength int64
 	Private     bool
 	MultiFile   bool
+	// Sanitized says what loading changed in the info dict (paths sanitised or renamed,
+	// non-canonical bencoding), one line each; nil if nothing.
+	Sanitized []string
 }
 
 // NumPieces returns the number of pieces.

@@ -2,10 +2,22 @@ package metainfo
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
-// checkComponent reports why c is not a safe single path component, or nil.
+// validPath reports the first element of p that is not a safe single path element.
+func validPath(p []string) error {
+	for _, c := range p {
+		if err := checkComponent(c); err != nil {
+			return fmt.Errorf("path component %q %v", clip(c), err)
+		}
+	}
+	return nil
+}
+
+// checkComponent reports why c is not a safe single path component, or nil. Create uses it
+// for the names it writes; parsing sanitises instead (sanitize.go).
 //
 // Rejected: "", ".", "..", anything containing '/', '\\' or NUL (which
 // also excludes absolute paths), and drive-letter prefixes like "C:".

@@ -1,0 +1,247 @@
+package metainfo
+
+import (
+	"crypto/sha1"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/libbt/libbt/core/bencode"
+	"github.com/libbt/libbt/core/limits"
+)
+
+// MaxPieceLength is the largest piece length accepted (256 MiB).
+const MaxPieceLength = 256 << 20
+
+// loose holds a value that is used only when it has the expected shape, as libtorrent's
+// dict_find_int / dict_find_string / dict_find_list read optional keys: a value of another
+// type is as if absent (OK false) instead of failing the whole torrent.
+type loose[T any] struct {
+	V  T
+	OK bool
+}
+
+func (l *loose[T]) UnmarshalBencode(b []byte) error {
+	var v T
+	if looseDecoder.Unmarshal(b, &v) == nil {
+		l.V, l.OK = v, true
+	}
+	return nil
+}
+
+// rawFile is one entry of info.files as decoded; the keys most files lack are pointers, to
+// keep the decoded list small (72 bytes a file).
+type rawFile struct {
+	Length      loose[int64]     `bencode:"length"`
+	Path        loose[[]string]  `bencode:"path"`
+	PathUTF8    *loose[[]string] `bencode:"path.utf-8"`
+	Attr        *loose[string]   `bencode:"attr"`
+	SymlinkPath *loose[[]string] `bencode:"symlink path"`
+}
+
+// orZero returns *l, or the zero value (not OK) for nil.
+func orZero[T any](l *loose[T]) loose[T] {
+	if l == nil {
+		return loose[T]{}
+	}
+	return *l
+}
+
+type rawInfo struct {
+	Files       *[]rawFile         `bencode:"files"`
+	FileTree    bencode.RawMessage `bencode:"file tree"`
+	Length      loose[int64]       `bencode:"length"`
+	MetaVersion loose[int64]       `bencode:"meta version"`
+	Name        loose[string]      `bencode:"name"`
+	NameUTF8    loose[string]      `bencode:"name.utf-8"`
+	PieceLength loose[int64]       `bencode:"piece length"`
+	Pieces      loose[[]byte]      `bencode:"pieces"`
+	Private     loose[int64]       `bencode:"private"`
+}
+
+// ParseInfo parses a bencoded v1 info dict with DefaultLimits; see ParseInfoLimits.
+func ParseInfo(infoBytes []byte) (*Info, error) { return ParseInfoLimits(infoBytes, DefaultLimits()) }
+
+// ParseInfoLimits parses and validates a bencoded v1 info dict, as received via ut_metadata
+// (BEP 9) or taken from a .torrent file, refusing input past lim while decoding it (a
+// *limits.Error naming max_decode_depth, max_decode_tokens, max_pieces, max_directory_depth
+// or max_duplicate_filenames). lim.MaxBufferSize is not applied: the caller bounds the bytes
+// it collects. Paths are sanitised as libtorrent does (see sanitizeElement) and clashing ones
+// renamed; Info.Sanitized says what changed.
+func ParseInfoLimits(infoBytes []byte, lim Limits) (*Info, error) {
+	var n notes
+	in, err := parseInfo(infoBytes, lim.orDefault(), &n)
+	if err != nil {
+		return nil, err
+	}
+	in.Sanitized = n.result()
+	return in, nil
+}
+
+func parseInfo(infoBytes []byte, lim Limits, n *notes) (*Info, error) {
+	var ri rawInfo
+	if err := lim.decoder().Unmarshal(infoBytes, &ri); err != nil {
+		return nil, fmt.Errorf("metainfo: info: %w", err)
+	}
+	if ri.MetaVersion.V > 2 {
+		return nil, fmt.Errorf("metainfo: info.meta version %d is not supported", ri.MetaVersion.V)
+	}
+	if !ri.Pieces.OK && (ri.MetaVersion.V == 2 || ri.FileTree != nil) {
+		return nil, fmt.Errorf("metainfo: v2-only torrents are not supported")
+	}
+	if err := bencode.CheckCanonical(infoBytes); err != nil {
+		n.add("the info dict is not canonical bencoding (%v); its info-hash is that of its bytes as given", err)
+	}
+	in := &Info{Private: ri.Private.V != 0}
+
+	if !ri.PieceLength.OK {
+		return nil, fmt.Errorf("metainfo: info.piece length missing")
+	}
+	in.PieceLength = ri.PieceLength.V
+	if in.PieceLength <= 0 || in.PieceLength > MaxPieceLength {
+		return nil, fmt.Errorf("metainfo: info.piece length %d is not in 1..%d", in.PieceLength, MaxPieceLength)
+	}
+	if !ri.Pieces.OK {
+		return nil, fmt.Errorf("metainfo: info.pieces missing")
+	}
+	in.Pieces = ri.Pieces.V
+	if len(in.Pieces)%20 != 0 {
+		return nil, fmt.Errorf("metainfo: pieces length %d is not a multiple of 20", len(in.Pieces))
+	}
+	if err := limits.Check(LimitPieces, int64(len(in.Pieces)/20), int64(lim.MaxPieces)); err != nil {
+		return nil, fmt.Errorf("metainfo: info.pieces: %w", err)
+	}
+
+	// Name: name.utf-8 when it is a string, else name.
+	rawName := ri.NameUTF8
+	if !rawName.OK {
+		rawName = ri.Name
+	}
+	if !rawName.OK {
+		return nil, fmt.Errorf("metainfo: info.name missing")
+	}
+	name, _ := sanitizeElement(rawName.V)
+	if name != rawName.V && rawName.V != "" {
+		n.add("name %q loaded as %q", clip(rawName.V), clip(name))
+	}
+
+	switch {
+	case ri.Length.OK && ri.Files != nil:
+		return nil, fmt.Errorf("metainfo: info has both length and files")
+	case ri.Files != nil:
+		in.MultiFile = true
+		if name == "" { // libtorrent names the directory after the info-hash
+			h := sha1.Sum(infoBytes)
+			name = hex.EncodeToString(h[:])
+			n.add("name %q loaded as %q", clip(rawName.V), name)
+		}
+		in.Name = name
+		if err := in.setFiles(*ri.Files, lim, n); err != nil {
+			return nil, err
+		}
+	case ri.Length.OK:
+		if rawName.V == "" || name == "" {
+			return nil, fmt.Errorf("metainfo: info.name %q is not a file name", clip(rawName.V))
+		}
+		if ri.Length.V < 0 {
+			return nil, fmt.Errorf("metainfo: info.length %d is negative", ri.Length.V)
+		}
+		in.Name = name
+		in.Files = []File{{Path: []string{name}, Length: ri.Length.V}}
+		in.TotalLength = ri.Length.V
+	default:
+		return nil, fmt.Errorf("metainfo: info has neither length nor files")
+	}
+
+	if in.TotalLength == 0 {
+		return nil, fmt.Errorf("metainfo: total length is 0")
+	}
+	want := (in.TotalLength-1)/in.PieceLength + 1
+	if err := limits.Check(LimitPieces, want, int64(lim.MaxPieces)); err != nil {
+		return nil, fmt.Errorf("metainfo: total length %d in pieces of %d: %w", in.TotalLength, in.PieceLength, err)
+	}
+	if int64(in.NumPieces()) != want {
+		return nil, fmt.Errorf("metainfo: number of pieces %d does not match total length %d with piece length %d (want %d)",
+			in.NumPieces(), in.TotalLength, in.PieceLength, want)
+	}
+	return in, nil
+}
+
+// setFiles builds the file list of a multi-file torrent: lengths and offsets, sanitised
+// paths, then renames of clashing paths. Linear in the size of raw.
+func (in *Info) setFiles(raw []rawFile, lim Limits, n *notes) error {
+	if len(raw) == 0 {
+		return fmt.Errorf("metainfo: info.files is empty")
+	}
+	in.Files = make([]File, len(raw))
+	var total int64
+	for i := range raw {
+		rf := &raw[i]
+		attr := orZero(rf.Attr).V
+		symlink := strings.IndexByte(attr, 'l') >= 0
+		pad := strings.IndexByte(attr, 'p') >= 0
+		var length int64 // symlinks have no length: they take no bytes of the torrent
+		if !symlink {
+			if !rf.Length.OK {
+				return fmt.Errorf("metainfo: file %d length missing", i)
+			}
+			length = rf.Length.V
+		}
+		if length < 0 {
+			return fmt.Errorf("metainfo: file %d length %d is negative", i, length)
+		}
+		if total > math.MaxInt64-length {
+			return fmt.Errorf("metainfo: file %d: total length overflows int64", i)
+		}
+		path := orZero(rf.PathUTF8)
+		if !path.OK {
+			path = rf.Path
+		}
+		if err := limits.Check(LimitDirectoryDepth, int64(len(path.V)), int64(lim.MaxDirectoryDepth)); err != nil {
+			return fmt.Errorf("metainfo: file %d path: %w", i, err)
+		}
+		f := File{Length: length, Offset: total, Pad: pad}
+		switch {
+		case len(path.V) > 0:
+			p, changed := sanitizePath(path.V)
+			if changed {
+				n.add("file %d: path %q loaded as %q", i, clip(strings.Join(path.V, "/")), clip(strings.Join(p, "/")))
+			}
+			f.Path = p
+		case pad: // libtorrent puts pad files without a path here; they are never written
+			f.Path = []string{".pad", strconv.FormatInt(length, 10)}
+		default:
+			return fmt.Errorf("metainfo: file %d path is empty", i)
+		}
+		for _, e := range f.Path {
+			if strings.Contains(e, "_____padding_file_") { // BitComet's pad files, as libtorrent reads them
+				f.Pad = true
+			}
+		}
+		if symlink {
+			if target := orZero(rf.SymlinkPath); target.OK {
+				var elems []string
+				for _, e := range target.V {
+					if s, ok := sanitizeElement(e); ok {
+						elems = append(elems, s)
+					}
+				}
+				f.Symlink = strings.Join(elems, "/")
+				if f.Symlink == "" {
+					f.Symlink = "."
+				}
+				n.add("file %d: symlink %q -> %q is not created (libbt does not create symlinks)", i, clip(f.DisplayPath()), clip(f.Symlink))
+			}
+			// Without a target libtorrent makes it an empty file, and so does libbt.
+		}
+		in.Files[i] = f
+		total += length
+	}
+	in.TotalLength = total
+	if err := renameDuplicates(in.Files, lim.MaxDuplicateFilenames, n); err != nil {
+		return fmt.Errorf("metainfo: renaming clashing paths: %w", err)
+	}
+	return nil
+}
