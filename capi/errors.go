@@ -93,7 +93,7 @@ func errorCode(err error) C.int {
 	case errors.Is(err, limits.ErrLimit):
 		// Before errParse: a parser that stops at a bound reports the limit, not malformed input.
 		return C.BT_E_LIMIT
-	case errors.As(err, &parse):
+	case errors.As(err, &parse), errors.Is(err, session.ErrInvalidTorrent):
 		return C.BT_E_PARSE
 	case errors.Is(err, session.ErrUnknownSetting):
 		return C.BT_E_UNKNOWN_SETTING

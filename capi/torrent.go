@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"net/netip"
-	"os"
 	"slices"
 	"unsafe"
 
@@ -35,7 +34,8 @@ func lookupTorrent(c call, h *C.bt_torrent) (torrentRef, C.int) {
 	return torrentRef{t: to.t, sid: to.owner}, C.BT_OK
 }
 
-// metaFromParams parses whichever source of bt_add_torrent_params is set.
+// metaFromParams hands whichever source of bt_add_torrent_params is set to the session, which
+// loads it under its limits; only a magnet URI is parsed here.
 func metaFromParams(c call, p *C.capi_cadd_params, ap *session.AddTorrentParams) C.int {
 	n := 0
 	if p.torrent_data != nil {
@@ -50,18 +50,13 @@ func metaFromParams(c call, p *C.capi_cadd_params, ap *session.AddTorrentParams)
 	if n != 1 {
 		return c.fail(C.BT_E_INVALID_ARG, "set exactly one of torrent_data, torrent_file and magnet_uri (%d set)", n)
 	}
-	var data []byte
 	switch {
 	case p.torrent_data != nil:
-		// Copied: the parser may keep slices of its input, and C owns this memory.
-		data = bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(p.torrent_data)), int(p.torrent_size)))
+		// Not copied: the session reads it during bt_session_add_torrent only, after checking
+		// its size against max_buffer_size, and copies what it keeps.
+		ap.TorrentData = unsafe.Slice((*byte)(unsafe.Pointer(p.torrent_data)), int(p.torrent_size))
 	case p.torrent_file != nil:
-		path, _ := gostr((*C.capi_cchar)(p.torrent_file))
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return c.err(err)
-		}
-		data = b
+		ap.TorrentFile, _ = gostr((*C.capi_cchar)(p.torrent_file))
 	default:
 		uri, _ := gostr((*C.capi_cchar)(p.magnet_uri))
 		m, err := metainfo.ParseMagnet(uri)
@@ -69,13 +64,7 @@ func metaFromParams(c call, p *C.capi_cadd_params, ap *session.AddTorrentParams)
 			return c.err(errParse{err})
 		}
 		ap.Magnet = m
-		return C.BT_OK
 	}
-	mi, err := metainfo.Parse(data)
-	if err != nil {
-		return c.err(errParse{err})
-	}
-	ap.MetaInfo = mi
 	return C.BT_OK
 }
 

@@ -10,4 +10,7 @@ var (
 	ErrClosed           = errors.New("session is closed")
 	ErrTorrentRemoved   = errors.New("torrent was removed")
 	ErrNetwork          = errors.New("network error")
+	// ErrInvalidTorrent wraps why a .torrent (file or bytes) or an info dict could not be
+	// loaded: malformed, or past a load limit (then errors.Is(err, limits.ErrLimit) too).
+	ErrInvalidTorrent = errors.New("invalid torrent")
 )

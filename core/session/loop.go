@@ -83,7 +83,7 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 		if info.MultiFile {
 			path = append([]string{info.Name}, f.Path...)
 		}
-		specs[i] = disk.FileSpec{Path: path, Length: f.Length, Pad: f.Pad}
+		specs[i] = disk.FileSpec{Path: path, Length: f.Length, Pad: !f.OnDisk()} // symlinks are not created
 	}
 	writeMode := t.s.settings.Int("disk_io_write_mode")
 	st, err := disk.OpenStorage(t.savePath, specs, disk.StorageOptions{

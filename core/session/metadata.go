@@ -164,7 +164,7 @@ func (t *Torrent) onMetadataPiece(p *peerConn, m utmetadata.Message) error {
 
 // installMetadata parses the verified info dictionary and starts the torrent with it.
 func (t *Torrent) installMetadata(raw []byte) {
-	info, err := metainfo.ParseInfo(raw)
+	info, err := t.s.parseInfoFromPeers(raw)
 	if err != nil {
 		t.s.alerts.push(Alert{Type: AlertMetadataFailed, Torrent: t, InfoHash: t.infoHash, Err: err,
 			Message: fmt.Sprintf("%s: metadata is invalid: %v", t.name, err)})
@@ -183,4 +183,5 @@ func (t *Torrent) installMetadata(raw []byte) {
 		return
 	}
 	t.s.alerts.push(Alert{Type: AlertMetadataReceived, Torrent: t, InfoHash: t.infoHash, Message: t.name + ": metadata received"})
+	t.reportSanitized(info.Sanitized)
 }

@@ -107,6 +107,14 @@ var settingDefs = map[string]settingDef{
 	"in_enc_policy":              {IntSetting, int64(encEnabled), intRange(encForced, encDisabled)},
 	"allowed_enc_level":          {IntSetting, int64(3), intRange(1, 3)}, // 1 plaintext, 2 rc4, 3 both
 	"prefer_rc4":                 {BoolSetting, false, nil},
+	// Load limits (libtorrent's load_torrent_limits), for .torrent files and bytes and for
+	// info dicts from peers alike; load.go applies them.
+	"max_buffer_size":         {IntSetting, int64(10_000_000), intRange(1<<10, 1<<31-1)}, // bytes of a .torrent
+	"max_decode_depth":        {IntSetting, int64(100), intRange(2, 10_000)},             // nesting of lists and dicts
+	"max_decode_tokens":       {IntSetting, int64(3_000_000), intRange(16, 1<<31-1)},     // bencode values, keys and ends
+	"max_pieces":              {IntSetting, int64(0x200000), intRange(1, 1<<30-1)},
+	"max_directory_depth":     {IntSetting, int64(100), intRange(1, 1<<31-1)}, // elements of one file's path
+	"max_duplicate_filenames": {IntSetting, int64(500), intRange(1, 1<<31-1)}, // taken names tried while renaming clashes
 }
 
 // disk_io_write_mode values, as libtorrent's io_buffer_mode_t. libbt's default

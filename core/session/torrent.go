@@ -72,8 +72,13 @@ type FileInfo struct {
 
 // AddTorrentParams says what to add and where.
 type AddTorrentParams struct {
-	MetaInfo       *metainfo.MetaInfo // one of MetaInfo or Magnet
+	// Exactly one of MetaInfo, Magnet, TorrentFile and TorrentData. TorrentFile (a path) and
+	// TorrentData (.torrent bytes, read during AddTorrent only and not kept) are loaded under
+	// the session's load limits (max_buffer_size, max_decode_tokens, ...: see load.go).
+	MetaInfo       *metainfo.MetaInfo
 	Magnet         *metainfo.Magnet
+	TorrentFile    string
+	TorrentData    []byte
 	SavePath       string
 	Paused         bool
 	Sequential     bool
@@ -157,10 +162,23 @@ const (
 	sourceWebSeed
 )
 
-// AddTorrent adds a torrent from metadata or a magnet link and starts it (unless Paused).
+// AddTorrent adds a torrent from metadata, a .torrent file or its bytes, or a magnet link, and
+// starts it (unless Paused). A torrent that loading had to change (paths sanitised or renamed,
+// ...) raises AlertTorrentSanitized saying what changed. A refused add returns the error
+// (ErrInvalidTorrent for one that does not load, wrapping a *limits.Error for a limit) and
+// raises AlertAddTorrentFailed with it.
 func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
-	if (p.MetaInfo == nil) == (p.Magnet == nil) {
-		return nil, fmt.Errorf("%w: give exactly one of a torrent or a magnet link", ErrInvalidArgument)
+	t, err := s.addTorrent(&p)
+	if err != nil {
+		s.addFailed(&p, err)
+		return nil, err
+	}
+	return t, nil
+}
+
+func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
+	if err := s.loadSource(p); err != nil {
+		return nil, err
 	}
 	if p.SavePath == "" {
 		return nil, fmt.Errorf("%w: save path is empty", ErrInvalidArgument)
@@ -225,6 +243,9 @@ func (s *Session) AddTorrent(p AddTorrentParams) (*Torrent, error) {
 
 	t.publish()
 	s.alerts.push(Alert{Type: AlertTorrentAdded, Torrent: t, InfoHash: t.infoHash, Message: t.name + " added"})
+	if p.MetaInfo != nil {
+		t.reportSanitized(p.MetaInfo.Sanitized)
+	}
 	t.useResumeData(p.ResumeData)
 	guard.Go("torrent goroutine", func() { t.run(p.MetaInfo) }, s.sessionPanic)
 	return t, nil
