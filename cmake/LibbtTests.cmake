@@ -7,6 +7,8 @@
 #   go-fuzz        scripts/fuzz.sh: every func FuzzXxx, FUZZTIME each (default 10s)
 #   capi-misuse    scripts/check-exports.sh (only bt_* exported, exactly the functions of
 #                  libbt.h, SONAME set), then tests/capi/*.c under ASan+UBSan
+#   capi-panic     a C host survives panics inside libbt: tests/capi-panic/panic.c against a
+#                  library built with -tags libbt_panic_hooks (scripts/capi-panic.sh)
 #   install-smoke  make install DESTDIR=..., then build a C program with pkg-config and with
 #                  find_package(libbt) against the staged tree and run both
 #   examples-bt    examples/c/test_bt.sh against bin/bt       (if both exist)
@@ -31,6 +33,7 @@ libbt_test(go-unit 1200 "${GO_EXECUTABLE}" test -race -count=1 ./...)
 libbt_test(go-vet 600 bash "${_scripts}/go-vet.sh")
 libbt_test(go-fuzz 1200 bash "${_scripts}/fuzz.sh")
 libbt_test(capi-misuse 300 bash "${_scripts}/capi-misuse.sh" "${CMAKE_BINARY_DIR}")
+libbt_test(capi-panic 600 bash "${_scripts}/capi-panic.sh" "${CMAKE_BINARY_DIR}")
 libbt_test(install-smoke 300 bash "${_scripts}/install-smoke.sh" "${CMAKE_BINARY_DIR}")
 
 if(EXISTS "${_src}/examples/c/test_bt.sh" AND TARGET bt)

@@ -21,6 +21,10 @@ type testHooks struct {
 	accept       func(net.Conn)   // on a listener's goroutine, for each connection accepted
 }
 
+// defaultTestHooks are the hooks of sessions made by New: always none, except in the library
+// built for the host-side panic test (panichooks.go, build tag libbt_panic_hooks).
+var defaultTestHooks testHooks
+
 // safely runs f on the torrent goroutine; a panic in f puts the torrent in its error state.
 func (t *Torrent) safely(where string, f func()) {
 	if p := guard.Run(where, f); p != nil {

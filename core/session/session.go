@@ -59,7 +59,7 @@ type Session struct {
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
 // A listen address that cannot be bound produces a listen_failed alert, not an error, as in
 // libtorrent; New fails only when no interface at all could be bound while some were asked for.
-func New(settings *Settings) (*Session, error) { return newSession(settings, testHooks{}) }
+func New(settings *Settings) (*Session, error) { return newSession(settings, defaultTestHooks) }
 
 func newSession(settings *Settings, hooks testHooks) (*Session, error) {
 	st := settings.Clone()

@@ -324,6 +324,7 @@ func (t *Torrent) ForceRecheck() error {
 		if t.meta == nil {
 			return ErrNoMetadata
 		}
+		t.err = nil // a recheck rebuilds the state an error left (libtorrent clears it too)
 		t.startChecking()
 		return nil
 	})
