@@ -88,31 +88,51 @@ func (t *Torrent) announceRequest(ev tracker.Event, key uint32) tracker.Announce
 	}
 }
 
+// trackerPolicy reads the announce timing settings (libtorrent's min_announce_interval and
+// tracker_backoff).
+func (t *Torrent) trackerPolicy() tracker.Policy {
+	return tracker.Policy{
+		MinAnnounceInterval: time.Duration(t.s.settings.Int("min_announce_interval")) * time.Second,
+		BackoffRatio:        int(t.s.settings.Int("tracker_backoff")),
+	}
+}
+
+// trackerLoop announces to one tracker at a time (BEP 12), each on its own schedule: its
+// interval, never sooner than min_announce_interval, after a reply; libtorrent's back-off
+// after failures. A hostile tracker therefore gets at most one announce per
+// min_announce_interval from each torrent, plus one "completed" and one "stopped".
 func (t *Torrent) trackerLoop(ctx context.Context, tiers *tracker.Tiers, done chan struct{}) {
 	defer close(done)
 	key := rand.Uint32()
 	event := tracker.Started
-	var sched tracker.Schedule
-	announced := false
+	rot := tracker.NewRotation(tiers, t.trackerPolicy())
+	lastOK := "" // the tracker that last answered, told "stopped" on the way out
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		rot.SetPolicy(t.trackerPolicy())
+		url, at := rot.Next()
+		if url == "" {
+			timer.Stop() // every tracker said "never": wait for the end
+		} else {
+			timer.Reset(time.Until(at))
+		}
 		select {
 		case <-ctx.Done():
-			if announced {
-				url := tiers.Current()
+			if lastOK != "" {
 				sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				t.s.trackers.Announce(sctx, url, t.announceRequest(tracker.Stopped, key))
+				t.s.trackers.Announce(sctx, lastOK, t.announceRequest(tracker.Stopped, key))
 				cancel()
 			}
 			return
 		case ev := <-t.trackerWake:
-			if ev == trackerCompleted && announced {
-				event = tracker.Completed
+			// Only "completed" goes out ahead of the schedule, and only once "started" has.
+			if ev != trackerCompleted || lastOK == "" || url == "" {
+				continue
 			}
+			event = tracker.Completed
 		case <-timer.C:
 		}
-		url := tiers.Current()
 		req := t.announceRequest(event, key)
 		t.s.alerts.push(Alert{Type: AlertTrackerAnnounce, Torrent: t, InfoHash: t.infoHash, URL: url, Operation: event.String(),
 			Message: fmt.Sprintf("%s: announcing %s to %s", t.name, event, url)})
@@ -126,17 +146,11 @@ func (t *Torrent) trackerLoop(ctx context.Context, tiers *tracker.Tiers, done ch
 		if err != nil {
 			t.s.alerts.push(Alert{Type: AlertTrackerError, Torrent: t, InfoHash: t.infoHash, URL: url, Err: err,
 				Message: fmt.Sprintf("%s: %v", t.name, trackerErrorText(err, url))})
-			var fe *tracker.FailureError
-			wrapped := tiers.Failed(url)
-			if wrapped || errors.As(err, &fe) {
-				timer.Reset(time.Until(sched.Failed(now)))
-			} else {
-				timer.Reset(0) // try the next tracker at once
-			}
+			rot.Failed(url, now, err)
 			continue
 		}
-		announced = true
-		tiers.Succeeded(url)
+		lastOK = url
+		rot.Succeeded(url, now, resp)
 		event = tracker.None
 		if resp.Warning != "" {
 			t.s.alerts.push(Alert{Type: AlertTrackerWarning, Torrent: t, InfoHash: t.infoHash, URL: url,
@@ -153,7 +167,6 @@ func (t *Torrent) trackerLoop(ctx context.Context, tiers *tracker.Tiers, done ch
 			}
 			t.connectPeers()
 		})
-		timer.Reset(time.Until(sched.Succeeded(now, resp)))
 	}
 }
 

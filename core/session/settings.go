@@ -103,6 +103,8 @@ var settingDefs = map[string]settingDef{
 	"enable_natpmp":              {BoolSetting, false, mustBeFalse("NAT-PMP")},
 	"tracker_udp_timeout_ms":     {IntSetting, int64(15000), intRange(10, 120000)},
 	"tracker_completion_timeout": {IntSetting, int64(30), intRange(1, 600)},
+	"min_announce_interval":      {IntSetting, int64(5 * 60), intRange(1, 1<<31-1)},                 // s; floor on a tracker's interval (no announce storms)
+	"tracker_backoff":            {IntSetting, int64(250), intRange(1, 100_000)},                    // %; retry delay 5 s + 5 s*x/100*fails², at most 1 h
 	"out_enc_policy":             {IntSetting, int64(encEnabled), intRange(encForced, encDisabled)}, // 0 forced, 1 enabled, 2 disabled
 	"in_enc_policy":              {IntSetting, int64(encEnabled), intRange(encForced, encDisabled)},
 	"allowed_enc_level":          {IntSetting, int64(3), intRange(1, 3)}, // 1 plaintext, 2 rc4, 3 both

@@ -6,8 +6,11 @@
 //   - UDP announces (BEP 15) with connection-id caching, transaction-id
 //     checks and the 15·2^n s retry schedule (base configurable), with
 //     ParseUDPAnnounceResponse for the reply packet;
-//   - multitracker tiers (BEP 12) in Tiers, and announce timing (interval,
-//     min interval, exponential back-off) in Schedule.
+//   - multitracker tiers (BEP 12) in Tiers; announce timing for one tracker
+//     in Schedule (its interval and min interval, never below libtorrent's
+//     min_announce_interval, and libtorrent's back-off after failures,
+//     BEP 31 "retry in" honoured); Rotation combines them for a torrent,
+//     one Schedule per tracker.
 //
 // The package knows nothing about torrents beyond an AnnounceRequest: it
 // does not read metainfo, own peers or keep state between announces except
@@ -17,7 +20,7 @@
 // Announce call blocks its caller and uses its own socket (UDP) or the
 // shared *http.Client (HTTP). The only shared mutable state is the UDP
 // connection-id cache, guarded by a mutex that is never held across I/O.
-// Tiers and Schedule are plain values owned by one goroutine (the torrent's);
+// Tiers, Schedule and Rotation are plain values owned by one goroutine (the torrent's);
 // they do no I/O and take the current time as an argument.
 //
 // Errors from Announce are *Error values carrying the tracker URL; use

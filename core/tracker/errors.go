@@ -3,6 +3,7 @@ package tracker
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 var (
@@ -32,6 +33,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // HTTP "failure reason" or a UDP error action (3).
 type FailureError struct {
 	Reason string
+	// RetryIn is how long the tracker asked us to wait before the next
+	// announce: BEP 31's "retry in", else the "min interval" or "interval"
+	// sent with the failure; zero when it said nothing (or over UDP).
+	RetryIn time.Duration
+	// Never is BEP 31's "retry in: never": announce to this tracker no more.
+	Never bool
 }
 
 func (e *FailureError) Error() string { return "tracker failure: " + e.Reason }

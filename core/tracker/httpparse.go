@@ -32,7 +32,7 @@ func ParseHTTPResponse(body []byte) (*AnnounceResponse, error) {
 		if !ok {
 			return nil, malformed("failure reason is %s, want a string", typeName(r))
 		}
-		return nil, &FailureError{Reason: strings.ToValidUTF8(s, "\uFFFD")}
+		return nil, failureReply(strings.ToValidUTF8(s, "\uFFFD"), d)
 	}
 	resp := &AnnounceResponse{Seeders: -1, Leechers: -1}
 	var err error
@@ -83,6 +83,30 @@ func ParseHTTPResponse(body []byte) (*AnnounceResponse, error) {
 		resp.Peers = append(resp.Peers, peers6...)
 	}
 	return resp, nil
+}
+
+// failureReply reads when a refusing tracker wants to hear from us again:
+// BEP 31's "retry in" (minutes, or "never"), else its "min interval" or
+// "interval". The refusal stands whatever these hold, so values of the wrong
+// type or out of range are ignored.
+func failureReply(reason string, d map[string]any) *FailureError {
+	fe := &FailureError{Reason: reason}
+	switch v := d["retry in"].(type) {
+	case string:
+		fe.Never = v == "never"
+	case int64:
+		if v >= 0 && v <= maxIntervalSeconds/60 {
+			fe.RetryIn = time.Duration(v) * time.Minute
+		}
+	}
+	if fe.RetryIn == 0 {
+		for _, key := range []string{"min interval", "interval"} {
+			if n, err := optInterval(d, key); err == nil {
+				fe.RetryIn = max(fe.RetryIn, n)
+			}
+		}
+	}
+	return fe
 }
 
 func parseDictPeers(list []any) ([]netip.AddrPort, error) {

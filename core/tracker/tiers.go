@@ -114,3 +114,17 @@ func (t *Tiers) find(url string) (tier, idx int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// fromCursor returns every URL in BEP 12 order, starting at the cursor and
+// wrapping around.
+func (t *Tiers) fromCursor() []string {
+	var flat []string
+	start := 0
+	for ti, tier := range t.tiers {
+		if ti == t.tier {
+			start = len(flat) + t.idx
+		}
+		flat = append(flat, tier...)
+	}
+	return append(flat[start:], flat[:start]...)
+}
