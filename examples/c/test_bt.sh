@@ -3,7 +3,8 @@
 # process, download it with another (by .torrent and by magnet), compare the bytes, and check
 # that bad input exits 2 with one "bt: " line on stderr. Also: --resume across a kill -9,
 # --webseed from an HTTP server, --encryption forced against --super-seed, and a trackerless
-# magnet download through a `bt dht` node (--dht --dht-bootstrap).
+# magnet download through a `bt dht` node (--dht --dht-bootstrap), and escape sequences from the
+# network (a magnet's dn, a tracker's failure reason) never reaching the terminal raw.
 #
 #   examples/c/test_bt.sh [path/to/bt]     (default: build/bin/bt)
 set -u
@@ -204,6 +205,69 @@ rc=$?
 rc=$?
 [ $rc = 1 ] && tail -1 "$W/none.out" | grep -q '"done":false' && ok "get: --seconds ran out -> exit 1" \
     || bad "get timeout: exit $rc: $(tail -1 "$W/none.out")"
+
+# -- terminal injection: a magnet's dn and a tracker's failure reason carry escape sequences ----
+# (retitle the window, bell, clear the screen, a C1 CSI). On a terminal bt shows them as visible
+# escapes; --json carries the exact strings.
+python3 - "$W/evil.port" <<'PY' &
+import http.server, sys
+REASON = b"\x1b]0;evil-tracker\x07\x1b[2J\xc2\x9b31m"
+class Tracker(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"d14:failure reason%d:%se" % (len(REASON), REASON)
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.HTTPServer(("127.0.0.1", 0), Tracker)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()
+PY
+PIDS+=("$!")
+for _ in $(seq 100); do [ -s "$W/evil.port" ] && break; sleep 0.1; done
+EVIL_MAGNET=$(python3 -c 'import sys, urllib.parse as u
+print("magnet:?xt=urn:btih:" + "ab" * 20 + "&dn=" + u.quote("\x1b]0;evil-name\x07\x1b[2J")
+      + "&tr=" + u.quote("http://127.0.0.1:%s/announce" % sys.argv[1]))' "$(cat "$W/evil.port" 2>/dev/null)")
+python3 - "$W/evil.tty" "$BT" get --magnet "$EVIL_MAGNET" --save "$W/evil" --seconds 3 <<'PY'
+import os, subprocess, sys  # run bt with stdout and stderr on a terminal, keep every byte
+master, slave = os.openpty()
+p = subprocess.Popen(sys.argv[2:], stdin=slave, stdout=slave, stderr=slave)
+os.close(slave)
+out = bytearray()
+while True:
+    try:
+        data = os.read(master, 65536)
+    except OSError:  # EIO: the terminal's last writer is gone
+        break
+    if not data:
+        break
+    out += data
+p.wait()
+open(sys.argv[1], "wb").write(out)
+PY
+python3 - "$W/evil.tty" <<'PY' && ok "terminal: escapes in a magnet's dn and a tracker's reply are shown inert" \
+    || bad "terminal: raw escapes reached the terminal: $(cat -v "$W/evil.tty" | head -c 600)"
+import sys
+out = open(sys.argv[1], "rb").read()
+assert b"\\x1b]0;evil-name\\x07\\x1b[2J" in out, "the name is shown, escaped"
+assert b"\\x1b]0;evil-tracker\\x07\\x1b[2J\\u009b31m" in out, "the failure reason is shown, escaped"
+rest = out.replace(b"\x1b[K", b"")  # bt's own: erase to the end of the progress line
+assert not [c for c in (b"\x1b", b"\x07", b"\x9b") if c in rest]
+PY
+"$BT" get --magnet "$EVIL_MAGNET" --save "$W/evil" --seconds 3 --json >"$W/evil.json" 2>"$W/evil.err"
+python3 - "$W/evil.json" <<'PY' && ok "terminal: --json carries the dn and the failure reason exactly" \
+    || bad "terminal: --json: $(cat -v "$W/evil.json" | grep tracker_error | head -c 600)"
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+assert not [c for c in (b"\x1b", b"\x07", b"\x9b") if c in raw], "JSON escapes them"
+errors = [l["msg"] for l in map(json.loads, raw.decode().splitlines()) if l.get("alert") == "tracker_error"]
+assert errors and "\x1b]0;evil-name\x07\x1b[2J" in errors[0], errors
+assert "\x1b]0;evil-tracker\x07\x1b[2J\x9b31m" in errors[0], errors
+PY
 
 # -- bad input: exit 2, one "bt: " line on stderr, nothing on stdout ---------------------------
 head -c 500 /dev/urandom >"$W/corrupt.torrent"

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from typing import Optional, TextIO
 
 from ._types import AlertCategory, AlertType, TorrentState, TorrentStatus
 from .alerts import Alert
 
-__all__ = ["Output", "JsonLine", "state_name", "format_bytes", "format_duration", "error", "warn"]
+__all__ = ["Output", "JsonLine", "state_name", "format_bytes", "format_duration", "error", "warn",
+           "terminal_text"]
 
 _STATE_NAMES = {
     TorrentState.CHECKING_FILES: "checking",
@@ -30,9 +32,38 @@ def state_name(state: int) -> str:
     return "unknown"
 
 
+# What a terminal acts on or that reorders what it shows: C0 controls and DEL, C1 controls
+# (U+009B is a one-character CSI), bidirectional marks, embeddings, overrides and isolates, and
+# the lone surrogates that stand for bytes that were not UTF-8 (surrogateescape).
+_TERMINAL_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape_char(m: "re.Match[str]") -> str:
+    c = m.group()
+    o = ord(c)
+    if c in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[c]
+    if o < 0x20 or o == 0x7F:
+        return f"\\x{o:02x}"
+    if 0xDC80 <= o <= 0xDCFF:  # a byte that was not UTF-8
+        return f"\\x{o - 0xDC00:02x}"
+    return f"\\u{o:04x}"
+
+
+def terminal_text(s: Optional[str]) -> str:
+    """Text from the network or a torrent (tracker messages, names, comments, client names, file
+    names, errors holding them) made safe for a terminal: everything a terminal would act on is
+    shown as a visible escape (``\\x1b``, ``\\u009b``, ``\\u202e``), so such text cannot retitle
+    the window, clear the screen or fake output. JSON output is escaped by the JSON rules instead
+    and stays exact."""
+    return _TERMINAL_CONTROL.sub(_escape_char, s or "")
+
+
 def _message_line(prefix: str, msg: str) -> str:
-    """One line whatever the message holds: control characters become spaces."""
-    cleaned = "".join(" " if ord(c) < 0x20 or c == "\x7f" else c for c in msg).rstrip(" ")
+    """One line whatever the message holds: line breaks and tabs become spaces, other control
+    characters visible escapes."""
+    cleaned = terminal_text(msg.replace("\n", " ").replace("\r", " ").replace("\t", " ")).rstrip(" ")
     return prefix + cleaned + "\n"
 
 
@@ -82,7 +113,10 @@ class JsonLine:
 
     def string(self, key: str, value: Optional[str]) -> "JsonLine":
         v = (value or "").encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        self._parts.append(self._key(key) + json.dumps(v, ensure_ascii=False))
+        # json.dumps leaves DEL, C1 controls and bidirectional overrides raw: \u-escape them
+        # too (the same string once parsed, inert if the JSON lands on a terminal).
+        text = _TERMINAL_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(v, ensure_ascii=False))
+        self._parts.append(self._key(key) + text)
         return self
 
     def integer(self, key: str, value: int) -> "JsonLine":
@@ -242,4 +276,4 @@ class Output:
             self.line(j)
             return
         self.clear_bar()
-        self.write(f"[{a.name}] {a.message}\n")
+        self.write(f"[{a.name}] {terminal_text(a.message)}\n")  # names, tracker replies: not ours

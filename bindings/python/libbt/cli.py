@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence
 from . import __version__, version as lib_version, version_number as lib_version_number
 from ._cli_args import EXIT_FAIL, EXIT_OK, EXIT_USAGE, USAGE, Args, UsageError, parse_args
 from ._cli_args import parse_int64
-from ._cli_output import JsonLine, Output, error, format_bytes, warn
+from ._cli_output import JsonLine, Output, error, format_bytes, terminal_text, warn
 from ._errors import Error, InvalidArgument, SettingTypeError, StateError, UnknownSetting
 from ._types import AlertCategory, AlertType, DhtStats, SettingType, TorrentState, TorrentStatus
 from .create import create_torrent
@@ -442,7 +442,7 @@ def _print_announced(out: Output, ih: str, ok: bool, msg: str) -> None:
             j.string("msg", msg)
         out.line(j)
     elif not out.quiet:
-        out.write(f"announced {ih}\n" if ok else f"announcing {ih} failed: {msg}\n")
+        out.write(f"announced {ih}\n" if ok else f"announcing {ih} failed: {terminal_text(msg)}\n")
 
 
 def cmd_dht(a: Args, out: Output) -> int:
@@ -526,10 +526,10 @@ def cmd_make(a: Args, out: Output) -> int:
                  .integer("piece_size", st.piece_length))
     else:
         out.write(
-            f'made {a.out}: "{name}", {nfiles} file{"" if nfiles == 1 else "s"}, '
+            f'made {terminal_text(a.out)}: "{terminal_text(name)}", {nfiles} file{"" if nfiles == 1 else "s"}, '
             f"{format_bytes(st.total_size)} in {st.num_pieces} pieces of "
             f"{format_bytes(st.piece_length)}\n"
-            f"info hash: {st.info_hash}\nmagnet:    {magnet}\n"
+            f"info hash: {st.info_hash}\nmagnet:    {terminal_text(magnet)}\n"
         )
     return EXIT_OK
 

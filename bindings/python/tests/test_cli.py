@@ -307,3 +307,111 @@ def test_dht_command_prints_node_counts_and_announces(tmp_path: Path) -> None:
     finally:
         first.send_signal(signal.SIGTERM)
         assert first.wait(15) == 0
+
+
+# -- text from the network never reaches a terminal raw (issue 9's terminal injection) --------
+EVIL_NAME = "\x1b]0;evil-name\x07\x1b[2J"
+EVIL_REASON = "\x1b]0;evil-tracker\x07\x1b[2J\x9b31m\u202e"
+
+
+@pytest.fixture
+def evil_tracker():
+    """An HTTP tracker on loopback refusing every announce with a failure reason full of escape
+    sequences (retitle, bell, clear screen, C1 CSI, a right-to-left override)."""
+    import http.server
+    import threading
+
+    reason = EVIL_REASON.encode()
+
+    class Tracker(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"d14:failure reason%d:%se" % (len(reason), reason)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tracker)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/announce"
+    srv.shutdown()
+    srv.server_close()
+
+
+def evil_magnet(tracker: str) -> str:
+    from urllib.parse import quote
+
+    return f"magnet:?xt=urn:btih:{'ab' * 20}&dn={quote(EVIL_NAME)}&tr={quote(tracker)}"
+
+
+def run_on_terminal(args: list[str], timeout: float = 60) -> bytes:
+    """Runs args with stdin, stdout and stderr on a pseudo-terminal; returns every byte shown."""
+    master, slave = os.openpty()
+    p = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env())
+    os.close(slave)
+    out = bytearray()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's last writer is gone
+                break
+            if not data:
+                break
+            out += data
+        p.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        os.close(master)
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return bytes(out)
+
+
+def assert_inert(shown: bytes) -> None:
+    rest = shown.replace(b"\x1b[K", b"")  # bt's own: erase to the end of the progress line
+    raw = [c for c in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xe2\x80\xae") if c in rest]
+    assert not raw, shown
+
+
+def test_terminal_output_shows_escapes_from_a_magnet_and_a_tracker_inert(evil_tracker,
+                                                                          tmp_path: Path) -> None:
+    shown = run_on_terminal([sys.executable, "-m", "libbt", "get", "--magnet",
+                             evil_magnet(evil_tracker), "--save", str(tmp_path), "--seconds", "3"])
+    assert b"[tracker_error] \\x1b]0;evil-name\\x07\\x1b[2J: " in shown, shown
+    assert b"tracker failure: \\x1b]0;evil-tracker\\x07\\x1b[2J\\u009b31m\\u202e" in shown, shown
+    assert_inert(shown)
+
+
+def test_json_output_carries_escapes_from_a_magnet_and_a_tracker_exactly(evil_tracker,
+                                                                         tmp_path: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "libbt", "get", "--magnet", evil_magnet(evil_tracker),
+                        "--save", str(tmp_path), "--seconds", "3", "--json"], env=env(),
+                       capture_output=True, timeout=60)
+    assert_inert(r.stdout)  # JSON escapes them: the same strings once parsed
+    errors = [l["msg"] for l in lines(r.stdout.decode()) if l.get("alert") == "tracker_error"]
+    assert errors, r.stdout
+    assert errors[0].startswith(EVIL_NAME + ": ")
+    assert errors[0].endswith("tracker failure: " + EVIL_REASON)
+
+
+def test_error_lines_on_stderr_show_escapes_inert() -> None:
+    from libbt._cli_output import _message_line
+
+    assert _message_line("bt: ", f"cannot add {EVIL_NAME}\n") == (
+        "bt: cannot add \\x1b]0;evil-name\\x07\\x1b[2J\n")
+
+
+def test_terminal_text_escapes_what_a_terminal_acts_on_and_keeps_the_rest() -> None:
+    from libbt._cli_output import terminal_text
+
+    assert terminal_text("plain é ü 日本 \\ \"q\"") == "plain é ü 日本 \\ \"q\""
+    assert terminal_text("a\tb\nc\rd\x00\x7f") == "a\\tb\\nc\\rd\\x00\\x7f"
+    assert terminal_text("\x9b\x85\u200e\u202e\u2066\u061c") == (
+        "\\u009b\\u0085\\u200e\\u202e\\u2066\\u061c")
+    assert terminal_text(b"bad \xff\x9b".decode("utf-8", "surrogateescape")) == "bad \\xff\\x9b"
+    assert terminal_text(None) == ""

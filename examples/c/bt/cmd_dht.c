@@ -7,6 +7,7 @@
 
 #include "loop.h"
 #include "session.h"
+#include "term.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -46,8 +47,11 @@ static void print_announced(out_ctx *o, const char *ih, int ok, const char *msg)
     } else if (!o->quiet) {
         if (ok)
             printf("announced %s\n", ih);
-        else
-            printf("announcing %s failed: %s\n", ih, msg);
+        else {
+            printf("announcing %s failed: ", ih);
+            term_fputs(msg, stdout);
+            fputc('\n', stdout);
+        }
         fflush(stdout);
     }
 }

@@ -5,6 +5,7 @@
 #include "cmd.h"
 
 #include "session.h"
+#include "term.h"
 #include "util.h"
 
 #include <errno.h>
@@ -93,9 +94,15 @@ static void print_made(const bt_args *a, out_ctx *o, const torrent_desc *d)
     char total[32], piece[32];
     format_bytes((double)d->st.total_size, total, sizeof total);
     format_bytes((double)d->st.piece_length, piece, sizeof piece);
-    printf("made %s: \"%s\", %d file%s, %s in %d pieces of %s\n", a->out, d->name,
-           d->num_files, d->num_files == 1 ? "" : "s", total, d->st.num_pieces, piece);
-    printf("info hash: %s\nmagnet:    %s\n", d->st.info_hash, d->magnet);
+    printf("made ");
+    term_fputs(a->out, stdout);
+    printf(": \"");
+    term_fputs(d->name, stdout); /* a file name */
+    printf("\", %d file%s, %s in %d pieces of %s\n", d->num_files, d->num_files == 1 ? "" : "s",
+           total, d->st.num_pieces, piece);
+    printf("info hash: %s\nmagnet:    ", d->st.info_hash);
+    term_fputs(d->magnet, stdout);
+    fputc('\n', stdout);
 }
 
 int cmd_make(const bt_args *a, out_ctx *o)

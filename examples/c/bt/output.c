@@ -3,6 +3,7 @@
 
 #include "output.h"
 
+#include "term.h"
 #include "util.h"
 
 #include <math.h>
@@ -18,36 +19,6 @@ void out_init(out_ctx *o, const bt_args *a)
 }
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s, or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-    size_t n;
-    unsigned cp;
-    if (s[0] < 0x80)
-        return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-        n = 2;
-        cp = s[0] & 0x1Fu;
-    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-        n = 3;
-        cp = s[0] & 0x0Fu;
-    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-        n = 4;
-        cp = s[0] & 0x07u;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0; /* overlong, out of range or a surrogate */
-    return n;
-}
 
 void json_write_string(FILE *f, const char *s)
 {
@@ -70,10 +41,14 @@ void json_write_string(FILE *f, const char *s)
             p++;
             continue;
         }
-        size_t n = utf8_len(p);
+        size_t n = term_utf8_len(p);
         if (n == 0) {
             fputs("\\ufffd", f);
             p++;
+        } else if (n > 1 && term_is_control(term_utf8_decode(p, n))) {
+            /* Exact once parsed, and inert if the JSON lands on a terminal. */
+            fprintf(f, "\\u%04x", term_utf8_decode(p, n));
+            p += n;
         } else {
             fwrite(p, 1, n, f);
             p += n;
@@ -308,6 +283,8 @@ void out_alert(out_ctx *o, const bt_alert *al)
         return;
     }
     out_clear_bar(o);
-    printf("[%s] %s\n", name, al->message ? al->message : "");
+    printf("[%s] ", name);
+    term_fputs(al->message, stdout); /* names, tracker replies, client names: not ours */
+    fputc('\n', stdout);
     fflush(stdout);
 }

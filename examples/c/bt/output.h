@@ -31,7 +31,9 @@ void json_int(json_line *j, const char *key, int64_t value);
 void json_fixed(json_line *j, const char *key, double value, int decimals); /* null if not finite */
 void json_bool(json_line *j, const char *key, int value);
 void json_end(json_line *j);
-/* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD. */
+/* Writes s as a JSON string: quoted, escaped, invalid UTF-8 replaced by U+FFFD; C1 controls
+ * and bidirectional overrides are \u-escaped too (the same string once parsed, inert on a
+ * terminal). */
 void json_write_string(FILE *f, const char *s);
 
 const char *state_name(int state);

@@ -4,6 +4,8 @@
 
 #include "util.h"
 
+#include "term.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
@@ -15,20 +17,23 @@
 #include <string.h>
 #include <time.h>
 
-/* One line on stderr, whatever the message holds: control characters (a library message may
- * end in a newline) become spaces and trailing space is dropped. */
+/* One line on stderr, whatever the message holds: line breaks and tabs (a library message may
+ * end in a newline) become spaces, trailing space is dropped, and other control characters
+ * (a torrent's name or a tracker's reply may be in the message) are shown as escapes. */
 static void vmessage(const char *prefix, const char *fmt, va_list ap)
 {
     char buf[2048];
     vsnprintf(buf, sizeof buf, fmt, ap);
     size_t n = strlen(buf);
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7F)
+        if (buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')
             buf[i] = ' ';
     while (n > 0 && buf[n - 1] == ' ')
         buf[--n] = '\0';
     fflush(stdout); /* keep stdout and stderr in order on a shared terminal */
-    fprintf(stderr, "%s%s\n", prefix, buf);
+    fputs(prefix, stderr);
+    term_fputs(buf, stderr);
+    fputc('\n', stderr);
 }
 
 void bt_errorf(const char *fmt, ...)
