@@ -70,6 +70,16 @@ func (p *Picker) Rejected(peer PeerKey, b Block) {
 	ps.rejected[blockRef(b.Piece, bi)] = struct{}{}
 }
 
+// ForgetRejections lets Pick offer peer the blocks it rejected again: the session calls it when
+// the peer unchokes us (a choke with BEP 6 rejects every request, which says nothing about the
+// blocks) and when the peer has been idle long enough that one retry costs little. Without it
+// a block that only this peer can provide would never be asked for again.
+func (p *Picker) ForgetRejections(peer PeerKey) {
+	if ps := p.peers[peer]; ps != nil {
+		ps.rejected = nil
+	}
+}
+
 // PeerGone releases every outstanding request of peer and forgets it,
 // including the blocks it rejected. Use it when the connection closes, or
 // when a choke drops all its requests. The

@@ -261,6 +261,18 @@ func TestPickerRejectedBlockIsPickedAgain(t *testing.T) {
 	checkInvariants(t, p)
 }
 
+func TestPickerForgetRejectionsOffersTheBlockAgain(t *testing.T) {
+	p := New(1, 2*BlockSize, 2*BlockSize, seeded(11))
+	p.PeerHasAll()
+	a := p.Pick(1, nil, 2, nil)
+	p.Rejected(1, a[1])
+	require.Empty(t, p.Pick(1, nil, 1, nil))
+	p.ForgetRejections(1)
+	require.Equal(t, []Block{a[1]}, p.Pick(1, nil, 1, nil), "the only peer with the block is asked again")
+	p.ForgetRejections(99) // unknown peer: no-op
+	checkInvariants(t, p)
+}
+
 func TestPickerHashFailureRefetchesAndReportsContributors(t *testing.T) {
 	p := New(2, 3*BlockSize, 6*BlockSize, seeded(12))
 	p.SetPiecePriority(1, 0)

@@ -12,7 +12,8 @@
 //	                   the inbox can hold is bounded by its producers (inbox.go).
 //	peerConn           a reader goroutine (decodes messages, posts them to the torrent) and a
 //	                   writer goroutine (drains a mutex-guarded byte buffer with one write per
-//	                   batch); all protocol state is the torrent goroutine's.
+//	                   batch, then asks the torrent for more piece data if the peer has
+//	                   requests queued); all protocol state is the torrent goroutine's.
 //	tracker loop       one goroutine per torrent with trackers: announces on a schedule and
 //	                   posts the peers it gets back.
 //	disk               all file I/O and hashing run on disk goroutines; completions post back.
@@ -35,7 +36,8 @@
 //	loop.go      the torrent goroutine: metadata, checking, state, ticks, status snapshots
 //	protocol.go  peer wire messages, interest, request pipelining, connecting to peers
 //	download.go  received blocks -> disk -> hash -> have
-//	upload.go    serving requests, choking
+//	upload.go    serving requests under the send-buffer watermark (core/upload), choking
+//	timeouts.go  our requests' timeouts and snubbing (core/inflight); wire.go their settings
 //	announce.go  trackers (BEP 3/12/15)
 //	extension.go BEP 10 and the Extension plug-in interface; pex.go (BEP 11), metadata.go
 //	             (BEP 9: glue to core/utmetadata, which owns the fetch), superseed.go (BEP 16)

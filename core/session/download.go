@@ -19,15 +19,12 @@ const maxHashStrikes = 3
 // finishes the piece (hash check, one vectored write) once all of its blocks are received.
 func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) error {
 	b := picker.Block{Piece: index, Begin: begin, Length: uint32(len(data))}
-	if _, ok := p.requests[b]; !ok || t.picker == nil {
-		// Unrequested, cancelled or timed out: not an offence, but the bytes are wasted.
+	// A request that timed out is still accepted (timeouts.go).
+	if requested, _ := p.out.Received(b, time.Now(), t.wire.requestTimeout); !requested || t.picker == nil {
+		// Unrequested or cancelled: not an offence, but the bytes are wasted.
 		putBlock(data)
 		return nil
 	}
-	delete(p.requests, b)
-	now := time.Now()
-	p.lastPiece = now
-	p.snubbed = false
 	p.down.add(len(data))
 	t.down.add(len(data))
 
@@ -49,9 +46,9 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 func (t *Torrent) storeBlock(from picker.PeerKey, b picker.Block, data []byte) bool {
 	dup, cancels := t.picker.BlockReceived(from, b)
 	for _, key := range cancels {
+		// End-game duplicates: the picker has dropped them from its books already.
 		if q := t.peerByKey(key); q != nil {
-			if _, ok := q.requests[b]; ok {
-				delete(q.requests, b)
+			if requested, _ := q.out.Cancel(b, time.Now()); requested {
 				q.sendMessage(&peerwire.Message{ID: peerwire.Cancel, Index: uint32(b.Piece), Begin: b.Begin, Length: b.Length})
 			}
 		}
@@ -188,7 +185,7 @@ func (t *Torrent) pieceFinished(index int, ok bool, err error) {
 	} else {
 		// Interest may have ended for peers whose only useful piece this was.
 		for p := range t.peers {
-			if p.amInterested && p.has.Has(index) && len(p.requests) == 0 {
+			if p.amInterested && p.has.Has(index) && p.out.Live() == 0 {
 				t.updateInterest(p)
 			}
 		}

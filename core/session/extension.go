@@ -219,11 +219,8 @@ func (t *Torrent) onDontHave(p *peerConn, payload []byte) error {
 	p.has.Clear(i)
 	t.picker.PeerLostPiece(i)
 	// Requests for that piece will never be served.
-	for b := range p.requests {
-		if b.Piece == i {
-			delete(p.requests, b)
-			t.picker.Cancelled(p.key, b)
-		}
+	for _, b := range p.out.DropPiece(i, nil) {
+		t.picker.Cancelled(p.key, b)
 	}
 	t.updateInterest(p)
 	return nil

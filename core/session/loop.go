@@ -355,6 +355,7 @@ func (t *Torrent) setPaused(paused bool) {
 func (t *Torrent) tick(now time.Time) {
 	t.down.tick(now)
 	t.up.tick(now)
+	t.wire = t.s.wireSettings()
 	peerTimeout := time.Duration(t.s.settings.Int("peer_timeout")) * time.Second
 	for p := range t.peers {
 		p.down.tick(now)
@@ -363,12 +364,7 @@ func (t *Torrent) tick(now time.Time) {
 			t.dropPeer(p, errors.New("peer timed out"), false)
 			continue
 		}
-		// A peer that owes us requested blocks but sent nothing for a while is snubbed: its
-		// requests go back to the picker so faster peers can take them.
-		if len(p.requests) > 0 && now.Sub(p.lastPiece) > snubTimeout {
-			p.snubbed = true
-			t.releaseRequests(p, true)
-		}
+		t.peerWireTick(p, now) // send-buffer watermark, request timeouts (timeouts.go)
 	}
 	if now.Sub(t.lastRechoke) >= rechokeInterval {
 		t.rechoke(now)
@@ -384,7 +380,6 @@ func (t *Torrent) tick(now time.Time) {
 }
 
 const (
-	snubTimeout     = 20 * time.Second
 	rechokeInterval = 10 * time.Second
 )
 

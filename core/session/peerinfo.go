@@ -67,7 +67,7 @@ func (t *Torrent) Peers() []PeerInfo {
 				DownloadRate: p.down.rate(), UploadRate: p.up.rate(),
 				Downloaded: p.down.total.Load(), Uploaded: p.up.total.Load(),
 				Choked: p.amChoking, Interested: p.amInterested,
-				PeerChoked: p.peerChoking, PeerInterest: p.peerInterested, Snubbed: p.snubbed,
+				PeerChoked: p.peerChoking, PeerInterest: p.peerInterested, Snubbed: p.out.Snubbed(),
 			}
 			switch p.encryption() {
 			case mse.RC4:

@@ -214,6 +214,11 @@ func (t *Torrent) handleMessage(p *peerConn, m *peerwire.Message) error {
 		}
 	case peerwire.Unchoke:
 		p.peerChoking = false
+		if t.picker != nil {
+			// The rejects that came with its last choke (BEP 6) were about the choke, not
+			// the blocks.
+			t.picker.ForgetRejections(p.key)
+		}
 		t.fillRequests(p)
 	case peerwire.Interested:
 		p.peerInterested = true
@@ -242,8 +247,7 @@ func (t *Torrent) handleMessage(p *peerConn, m *peerwire.Message) error {
 			return protocolError("reject without the fast extension")
 		}
 		b := picker.Block{Piece: int(m.Index), Begin: m.Begin, Length: m.Length}
-		if _, ok := p.requests[b]; ok {
-			delete(p.requests, b)
+		if p.out.Rejected(b) && t.picker != nil {
 			t.picker.Rejected(p.key, b)
 		}
 		if !p.peerChoking {
@@ -399,6 +403,9 @@ func (t *Torrent) setInterested(p *peerConn, on bool) {
 // request_queue_time (the bandwidth-delay product libtorrent aims for), never below a floor so
 // a new peer can ramp up, never above what the peer accepts.
 func (t *Torrent) requestTarget(p *peerConn) int {
+	if p.out.Snubbed() {
+		return 1 // as libtorrent: a peer that let requests time out gets one at a time
+	}
 	queueTime := t.s.settings.Int("request_queue_time")
 	n := int(p.down.rate() * queueTime / picker.BlockSize)
 	// Slow start: before the rate meter has data, grow with what has been received.
@@ -420,7 +427,7 @@ func (t *Torrent) requestTarget(p *peerConn) int {
 
 // fillRequests tops up the peer's request pipeline.
 func (t *Torrent) fillRequests(p *peerConn) {
-	if t.picker == nil || p.closed || !p.amInterested || t.state != StateDownloading || p.snubbed && len(p.requests) > 0 {
+	if t.picker == nil || p.closed || !p.amInterested || t.state != StateDownloading {
 		return
 	}
 	has := &p.has
@@ -440,44 +447,33 @@ func (t *Torrent) fillRequests(p *peerConn) {
 		has = &fast
 	}
 	target := t.requestTarget(p)
-	missing := target - len(p.requests)
+	live := p.out.Live()
+	missing := target - live
 	// Top up in batches, so one received block doesn't cost one pick and one write.
-	if missing <= 0 || (missing < target/4 && len(p.requests) > 0) {
+	if missing <= 0 || (missing < target/4 && live > 0) {
 		return
 	}
 	p.pickBuf = t.picker.Pick(p.key, has, missing, p.pickBuf[:0])
 	if len(p.pickBuf) == 0 {
 		return
 	}
-	now := time.Now()
-	blocks := p.pickBuf
-	for _, b := range blocks {
-		p.requests[b] = now
-	}
-	p.send(func(buf []byte) []byte {
-		for _, b := range blocks {
-			buf = peerwire.AppendRequest(buf, uint32(b.Piece), b.Begin, b.Length)
-		}
-		return buf
-	})
+	t.sendRequests(p, p.pickBuf)
 }
 
 // releaseRequests gives a peer's outstanding requests back to the picker; cancel also tells the
 // peer (when it still might send them).
 func (t *Torrent) releaseRequests(p *peerConn, cancel bool) {
-	if len(p.requests) == 0 {
+	if p.out.Live() == 0 {
 		return
 	}
-	var blocks []picker.Block
-	for b := range p.requests {
+	blocks := p.out.Clear(nil, cancel, time.Now())
+	for _, b := range blocks {
 		t.picker.Cancelled(p.key, b)
-		blocks = append(blocks, b)
 	}
-	clear(p.requests)
 	if cancel {
 		p.send(func(buf []byte) []byte {
 			for _, b := range blocks {
-				buf = peerwire.AppendMessage(buf, &peerwire.Message{ID: peerwire.Cancel, Index: uint32(b.Piece), Begin: b.Begin, Length: b.Length})
+				buf = peerwire.AppendCancel(buf, uint32(b.Piece), b.Begin, b.Length)
 			}
 			return buf
 		})

@@ -41,6 +41,11 @@ type Session struct {
 
 	numConns atomic.Int32 // connected and connecting peers across all torrents
 
+	// peerSendBytes is the payload held for peers across all torrents: their send buffers and
+	// the disk reads in flight for them. Bounded by connections_limit times the per-peer bound
+	// (see upload.go fillSendBuffer and peer.go send).
+	peerSendBytes atomic.Int64
+
 	downLimit, upLimit rateLimiter // download_rate_limit, upload_rate_limit
 
 	extensions []registeredExtension // guarded by mu

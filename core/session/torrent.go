@@ -120,6 +120,7 @@ type Torrent struct {
 	strikes        map[netip.AddrPort]int
 	choker         *choker.Choker
 	lastRechoke    time.Time
+	wire           wireSettings // peer-wire settings, re-read every tick (wire.go)
 	nextPeerKey    picker.PeerKey
 	hashing        map[int]bool // pieces being hashed
 	resume         []byte       // resume data for the first check (resume.go)
@@ -206,6 +207,7 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		filePrio:    p.FilePriorities,
 		trackerWake: make(chan trackerEvent, 4),
 		rng:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		wire:        s.wireSettings(),
 	}
 	t.choker = &choker.Choker{Slots: int(s.settings.Int("unchoke_slots_limit"))}
 	if p.MetaInfo != nil {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/libbt/libbt/core/choker"
@@ -9,8 +10,9 @@ import (
 	"github.com/libbt/libbt/core/picker"
 )
 
-// onRequest validates a peer's request and queues a disk read; the block is sent from the disk
-// goroutine when the read completes, unless the peer was choked or cancelled meanwhile.
+// onRequest validates a peer's request and queues it; disk reads for queued requests start
+// while the peer's send buffer is under its watermark (fillSendBuffer), so a peer that does not
+// read its socket stops costing disk reads and memory.
 func (t *Torrent) onRequest(p *peerConn, m *peerwire.Message) error {
 	if t.meta == nil {
 		return protocolError("request before we have metadata")
@@ -27,24 +29,46 @@ func (t *Torrent) onRequest(p *peerConn, m *peerwire.Message) error {
 		t.rejectRequest(p, b)
 		return nil
 	}
-	p.umu.Lock()
-	if len(p.uploads) >= maxUploadQueue || p.uploads[b] {
-		p.umu.Unlock()
+	// Bound: max_allowed_in_request_queue requests (16 bytes each) wait per peer; past it a
+	// request is rejected (BEP 6) or dropped, as libtorrent does.
+	if err := p.upq.Push(b, t.wire.maxInRequests); err != nil {
+		if !p.reqqAlerted {
+			p.reqqAlerted = true
+			t.s.alerts.push(Alert{Type: AlertPerformance, Torrent: t, InfoHash: t.infoHash, Endpoint: p.addr.String(), Err: err,
+				Message: fmt.Sprintf("%s: peer %s: requests past the queue limit are refused: %v", t.name, p.addr, err)})
+		}
 		t.rejectRequest(p, b)
 		return nil
 	}
-	p.uploads[b] = true
-	p.umu.Unlock()
+	t.fillSendBuffer(p)
+	return nil
+}
 
-	// The block comes from the disk's read cache (a miss reads the rest of the piece ahead);
-	// data is only valid inside the callback, so it is copied into the send buffer there.
+// fillSendBuffer starts disk reads for the peer's queued requests while the bytes buffered for
+// it plus those being read stay under its watermark (libtorrent's fill_send_buffer). It runs
+// on the torrent goroutine: when a request arrives, and when the writer has drained the buffer
+// or a cancelled read freed its share (requestFill).
+//
+// Bound: payload held for one peer (send buffer + reads in flight) is at most its watermark
+// (send_buffer_watermark at most) plus one request of up to 128 KiB.
+func (t *Torrent) fillSendBuffer(p *peerConn) {
+	if p.closed || t.meta == nil {
+		return
+	}
+	p.readBuf = p.upq.Next(p.sendBuffered(), p.watermark, p.readBuf[:0])
+	for _, b := range p.readBuf {
+		t.readForPeer(p, b)
+	}
+}
+
+// readForPeer reads one block through the disk cache and sends it, unless the peer was choked
+// or cancelled meanwhile. Data is only valid inside the callback: it is copied into the send
+// buffer there.
+func (t *Torrent) readForPeer(p *peerConn, b picker.Block) {
 	t.diskPending.Add(1)
 	t.s.disk.ReadBlock(t.storage, t.diskPiece(b.Piece), int(b.Begin), int(b.Length), func(data []byte, err error) {
 		defer t.diskPending.Done()
-		p.umu.Lock()
-		wanted := p.uploads[b]
-		delete(p.uploads, b)
-		p.umu.Unlock()
+		wanted := p.upq.ReadDone(b)
 		if err != nil {
 			t.post(func() {
 				if t.state != StateError {
@@ -53,16 +77,17 @@ func (t *Torrent) onRequest(p *peerConn, m *peerwire.Message) error {
 			})
 			return
 		}
-		if wanted {
-			p.send(func(buf []byte) []byte {
-				buf = peerwire.AppendPieceHeader(buf, uint32(b.Piece), b.Begin, int(b.Length))
-				return append(buf, data...)
-			})
-			p.up.add(len(data))
-			t.up.add(len(data))
+		if !wanted {
+			p.requestFill() // its share of the watermark is free again
+			return
 		}
+		p.send(func(buf []byte) []byte {
+			buf = peerwire.AppendPieceHeader(buf, uint32(b.Piece), b.Begin, int(b.Length))
+			return append(buf, data...)
+		})
+		p.up.add(len(data))
+		t.up.add(len(data))
 	})
-	return nil
 }
 
 // rejectRequest answers a request we won't serve: a reject with BEP 6, silence without.
@@ -73,11 +98,7 @@ func (t *Torrent) rejectRequest(p *peerConn, b picker.Block) {
 }
 
 func (t *Torrent) onCancel(p *peerConn, b picker.Block) {
-	p.umu.Lock()
-	pending := p.uploads[b]
-	delete(p.uploads, b)
-	p.umu.Unlock()
-	if pending {
+	if p.upq.Cancel(b) {
 		t.rejectRequest(p, b) // BEP 6: a cancelled request is answered with a reject
 	}
 }
@@ -89,14 +110,7 @@ func (t *Torrent) choke(p *peerConn) {
 	}
 	p.amChoking = true
 	p.sendMessage(&peerwire.Message{ID: peerwire.Choke})
-	p.umu.Lock()
-	pending := make([]picker.Block, 0, len(p.uploads))
-	for b := range p.uploads {
-		pending = append(pending, b)
-	}
-	clear(p.uploads)
-	p.umu.Unlock()
-	for _, b := range pending {
+	for _, b := range p.upq.Clear(nil) {
 		t.rejectRequest(p, b)
 	}
 }
@@ -144,7 +158,7 @@ func (t *Torrent) rechoke(now time.Time) {
 			Choked:       p.amChoking,
 			DownloadRate: float64(p.down.rate()),
 			UploadRate:   float64(p.up.rate()),
-			Snubbed:      p.snubbed,
+			Snubbed:      p.out.Snubbed(),
 			ConnectedAt:  p.connectedAt,
 		})
 	}
