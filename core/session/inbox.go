@@ -15,7 +15,9 @@ import (
 //	                  the reader stops reading its socket until the torrent catches up (TCP
 //	                  back-pressure), so a peer flooding a busy torrent costs it nothing more
 //	disk callbacks    one per disk operation the torrent submitted (its block writes, hashes and
-//	                  upload reads, themselves capped by requests in flight and maxUploadQueue)
+//	                  upload reads, themselves capped by requests in flight and each peer's
+//	                  send-buffer watermark, upload.go)
+//	send-buffer fills one per peer at most (requestFill, peer.go)
 //	public methods    one per calling goroutine (do waits for its closure to run)
 //	tracker, DHT,     one per announce or lookup reply, and those run one at a time per torrent
 //	web seeds, timers
