@@ -88,6 +88,7 @@ func newAlertBatch(sid handleID, alerts []session.Alert) *alertBatch {
 	for i := range alerts {
 		a, s := &alerts[i], strs[i]
 		ca := &out[i]
+		ca.version = C.BT_ALERT_VERSION
 		ca._type = C.int(a.Type)
 		ca.category = C.uint32_t(a.Category())
 		if !a.Time.IsZero() {
@@ -167,6 +168,10 @@ func bt_alerts_get(h *C.capi_calerts, index C.size_t, out *C.bt_alert) (rc C.int
 	if out == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "out is NULL")
 	}
+	size, rc := structSize(c, C.CAPI_ALERT, out.version)
+	if rc != C.BT_OK {
+		return rc
+	}
 	b, rc := lookupAlerts(c, h)
 	if rc != C.BT_OK {
 		return rc
@@ -174,7 +179,10 @@ func bt_alerts_get(h *C.capi_calerts, index C.size_t, out *C.bt_alert) (rc C.int
 	if index >= C.size_t(len(b.alerts)) {
 		return c.fail(C.BT_E_INVALID_ARG, "index %d is outside the batch of %d", uint64(index), len(b.alerts))
 	}
-	*out = b.alerts[index]
+	// The batch holds the newest layout; the caller gets the fields of its version.
+	a := b.alerts[index]
+	a.version = out.version
+	copyPrefix(unsafe.Pointer(out), unsafe.Pointer(&a), size)
 	return C.BT_OK
 }
 

@@ -130,7 +130,13 @@ func bt_create_torrent(params *C.capi_ccreate_params, out **C.uint8_t, outSize *
 	if params == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "params is NULL")
 	}
-	opts, err := createOptions(params)
+	size, rc := structSize(c, C.CAPI_CREATE_PARAMS, params.version)
+	if rc != C.BT_OK {
+		return rc
+	}
+	var local C.capi_ccreate_params // zeroed newest version, holding the caller's version's fields
+	copyPrefix(unsafe.Pointer(&local), unsafe.Pointer(params), size)
+	opts, err := createOptions(&local)
 	if err != nil {
 		return c.fail(C.BT_E_INVALID_ARG, "%v", err)
 	}

@@ -96,13 +96,18 @@ func bt_session_dht_stats(h *C.bt_session, out *C.bt_dht_stats) (rc C.int) {
 	if out == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "out is NULL")
 	}
+	size, rc := structSize(c, C.CAPI_DHT_STATS, out.version)
+	if rc != C.BT_OK {
+		return rc
+	}
 	d, rc := lookupDHT(c, h)
 	if rc != C.BT_OK {
 		return rc
 	}
 	st := d.Stats()
-	*out = C.bt_dht_stats{
-		nodes4: C.int(st.Nodes4), nodes6: C.int(st.Nodes6), good4: C.int(st.Good4), good6: C.int(st.Good6),
+	full := C.bt_dht_stats{
+		version: out.version,
+		nodes4:  C.int(st.Nodes4), nodes6: C.int(st.Nodes6), good4: C.int(st.Good4), good6: C.int(st.Good6),
 		lookups_in_flight: C.int(st.LookupsInFlight), queries_in_flight: C.int(st.QueriesInFlight),
 		packets_in: C.uint64_t(st.PacketsIn), packets_out: C.uint64_t(st.PacketsOut),
 		bytes_in: C.uint64_t(st.BytesIn), bytes_out: C.uint64_t(st.BytesOut),
@@ -112,7 +117,8 @@ func bt_session_dht_stats(h *C.bt_session, out *C.bt_dht_stats) (rc C.int) {
 		timeouts:    C.uint64_t(st.Timeouts),
 		info_hashes: C.int(st.InfoHashes), peers: C.int(st.Peers), items: C.int(st.Items),
 	}
-	copyCString(out.node_id[:], hex.EncodeToString(st.NodeID[:]))
+	copyCString(full.node_id[:], hex.EncodeToString(st.NodeID[:]))
+	copyPrefix(unsafe.Pointer(out), unsafe.Pointer(&full), size)
 	return C.BT_OK
 }
 

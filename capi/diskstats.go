@@ -5,6 +5,8 @@ package main
 */
 import "C"
 
+import "unsafe"
+
 //export bt_session_disk_stats
 func bt_session_disk_stats(h *C.bt_session, out *C.bt_disk_stats) (rc C.int) {
 	const c = call("bt_session_disk_stats")
@@ -12,12 +14,17 @@ func bt_session_disk_stats(h *C.bt_session, out *C.bt_disk_stats) (rc C.int) {
 	if out == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "out is NULL")
 	}
+	size, rc := structSize(c, C.CAPI_DISK_STATS, out.version)
+	if rc != C.BT_OK {
+		return rc
+	}
 	so, _, rc := lookupSession(c, h)
 	if rc != C.BT_OK {
 		return rc
 	}
 	st := so.s.DiskStats()
-	*out = C.bt_disk_stats{
+	full := C.bt_disk_stats{
+		version:            out.version,
 		read_hits:          C.uint64_t(st.ReadHits),
 		read_misses:        C.uint64_t(st.ReadMisses),
 		read_syscalls:      C.uint64_t(st.ReadSyscalls),
@@ -40,5 +47,6 @@ func bt_session_disk_stats(h *C.bt_session, out *C.bt_disk_stats) (rc C.int) {
 		locked_bytes:       C.int64_t(st.LockedBytes),
 		lock_failed:        cint(st.LockFailed),
 	}
+	copyPrefix(unsafe.Pointer(out), unsafe.Pointer(&full), size)
 	return C.BT_OK
 }

@@ -23,6 +23,11 @@
 // session (the waiter then returns BT_E_BAD_HANDLE). The alert-notify callback is called from
 // an engine goroutine through a C trampoline (notify.c).
 //
+// Versions. Every struct crossing the ABI starts with a version member; each export checks it
+// (structSize) and copies only that version's bytes in or out (copyPrefix), so older callers
+// keep working as structs grow. Programs built against 0.2.0 reach the converting functions of
+// compat02.c through ELF symbol versioning (docs/ABI.md).
+//
 // Only bt_* symbols are exported (libbt.map). Test programs live in tests/capi, not here: cgo
 // compiles every .c file in this directory into the library.
 package main

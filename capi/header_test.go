@@ -84,3 +84,17 @@ func TestNodeAlertTypeUnionMatchesEngine(t *testing.T) {
 	}
 	require.Equal(t, want, names, "bindings/node/index.d.ts's AlertType must list every session.AlertType in order")
 }
+
+// The version is written in the header (macros) and in Go (session.Version, which bt_version and
+// bt_version_number report): they must agree.
+func TestHeaderVersionMatchesEngine(t *testing.T) {
+	header := readRepoFile(t, "include/libbt.h")
+	macro := func(name string) string {
+		m := regexp.MustCompile(`(?m)^#define ` + name + ` "?([0-9.]+)"?$`).FindStringSubmatch(header)
+		require.NotNil(t, m, name)
+		return m[1]
+	}
+	major, minor, patch := macro("LIBBT_VERSION_MAJOR"), macro("LIBBT_VERSION_MINOR"), macro("LIBBT_VERSION_PATCH")
+	require.Equal(t, major+"."+minor+"."+patch, macro("LIBBT_VERSION"))
+	require.Equal(t, session.Version, macro("LIBBT_VERSION"))
+}

@@ -81,6 +81,17 @@ func bt_torrent_peers(h *C.bt_torrent, out *C.bt_peer_info, capacity C.size_t, c
 	if out == nil && capacity > 0 {
 		return c.fail(C.BT_E_INVALID_ARG, "out is NULL but cap is %d", uint64(capacity))
 	}
+	// The first element's version chooses the layout of the whole array (see libbt.h).
+	var (
+		size    uintptr
+		version C.uint
+	)
+	if capacity > 0 {
+		version = out.version
+		if size, rc = structSize(c, C.CAPI_PEER_INFO, version); rc != C.BT_OK {
+			return rc
+		}
+	}
 	tr, rc := lookupTorrent(c, h)
 	if rc != C.BT_OK {
 		return rc
@@ -88,14 +99,10 @@ func bt_torrent_peers(h *C.bt_torrent, out *C.bt_peer_info, capacity C.size_t, c
 	peers := tr.t.Peers()
 	*count = C.size_t(len(peers))
 	n := int(min(capacity, C.size_t(len(peers))))
-	if n == 0 {
-		return C.BT_OK
-	}
-	dst := unsafe.Slice(out, n)
-	for i := range dst {
+	for i := range n {
 		p := &peers[i]
-		d := &dst[i]
-		*d = C.bt_peer_info{
+		d := C.bt_peer_info{
+			version:        version,
 			source:         peerSource(p.Source),
 			flags:          peerFlags(p),
 			progress:       C.double(p.Progress),
@@ -110,6 +117,8 @@ func bt_torrent_peers(h *C.bt_torrent, out *C.bt_peer_info, capacity C.size_t, c
 			copyCString(d.endpoint[:], p.Addr.String())
 		}
 		copyCString(d.client[:], p.Client)
+		// Elements are `size` apart: the caller's version's sizeof, not necessarily ours.
+		copyPrefix(unsafe.Add(unsafe.Pointer(out), uintptr(i)*size), unsafe.Pointer(&d), size)
 	}
 	return C.BT_OK
 }

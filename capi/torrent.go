@@ -82,6 +82,14 @@ func bt_session_add_torrent(h *C.bt_session, params *C.capi_cadd_params, out **C
 	if params == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "params is NULL")
 	}
+	// From here on params is a zeroed newest-version copy holding the caller's version's fields.
+	size, rc := structSize(c, C.CAPI_ADD_TORRENT_PARAMS, params.version)
+	if rc != C.BT_OK {
+		return rc
+	}
+	var local C.capi_cadd_params
+	copyPrefix(unsafe.Pointer(&local), unsafe.Pointer(params), size)
+	params = &local
 	savePath, ok := gostr((*C.capi_cchar)(params.save_path))
 	if !ok {
 		return c.fail(C.BT_E_INVALID_ARG, "params->save_path is NULL")
@@ -243,12 +251,17 @@ func bt_torrent_status(h *C.bt_torrent, out *C.struct_bt_torrent_status) (rc C.i
 	if out == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "out is NULL")
 	}
+	size, rc := structSize(c, C.CAPI_TORRENT_STATUS, out.version)
+	if rc != C.BT_OK {
+		return rc
+	}
 	tr, rc := lookupTorrent(c, h)
 	if rc != C.BT_OK {
 		return rc
 	}
 	st := tr.t.Status()
-	*out = C.struct_bt_torrent_status{
+	full := C.struct_bt_torrent_status{
+		version:           out.version,
 		state:             C.int(st.State),
 		paused:            cint(st.Paused),
 		has_metadata:      cint(st.HasMetadata),
@@ -269,13 +282,11 @@ func bt_torrent_status(h *C.bt_torrent, out *C.struct_bt_torrent_status) (rc C.i
 		super_seeding:     cint(st.SuperSeeding),
 	}
 	if st.State == session.StateError && st.Err != nil {
-		out.error = errorCode(st.Err)
+		full.error = errorCode(st.Err)
 	}
 	ih := tr.t.InfoHash()
-	hexIH := hex.EncodeToString(ih[:])
-	for i := 0; i < len(hexIH) && i < len(out.info_hash)-1; i++ {
-		out.info_hash[i] = C.char(hexIH[i])
-	}
+	copyCString(full.info_hash[:], hex.EncodeToString(ih[:]))
+	copyPrefix(unsafe.Pointer(out), unsafe.Pointer(&full), size)
 	return C.BT_OK
 }
 

@@ -60,14 +60,15 @@ func webSeedType(k webseed.Kind) C.int {
 	return 0
 }
 
-// newWebSeedList copies infos into one C.malloc'd block: the structs, then their strings, so
-// that one bt_free releases everything. nil for an empty list.
-func newWebSeedList(infos []session.WebSeedInfo) (*C.bt_web_seed_info, error) {
+// newWebSeedList copies infos into one C.malloc'd block: the structs (in the caller's version,
+// elementSize apart), then their strings, so that one bt_free releases everything. nil for an
+// empty list.
+func newWebSeedList(infos []session.WebSeedInfo, version C.uint, elementSize uintptr) (*C.bt_web_seed_info, error) {
 	if len(infos) == 0 {
 		return nil, nil
 	}
 	errs := make([]string, len(infos))
-	structBytes := len(infos) * int(unsafe.Sizeof(C.bt_web_seed_info{}))
+	structBytes := len(infos) * int(elementSize)
 	size := structBytes + 1 // one shared ""
 	for i := range infos {
 		if infos[i].LastError != nil {
@@ -91,10 +92,10 @@ func newWebSeedList(infos []session.WebSeedInfo) (*C.bt_web_seed_info, error) {
 		pos += len(s) + 1 // calloc left the terminator
 		return p
 	}
-	out := unsafe.Slice((*C.bt_web_seed_info)(mem), len(infos))
 	for i := range infos {
 		w := &infos[i]
-		out[i] = C.bt_web_seed_info{
+		info := C.bt_web_seed_info{
+			version:        version,
 			url:            put(w.URL),
 			_type:          webSeedType(w.Kind),
 			requests:       C.int(w.Requests),
@@ -105,24 +106,29 @@ func newWebSeedList(infos []session.WebSeedInfo) (*C.bt_web_seed_info, error) {
 			retry_in_ms:    C.int64_t(w.RetryIn.Milliseconds()),
 			error:          put(errs[i]),
 		}
+		copyPrefix(unsafe.Add(mem, uintptr(i)*elementSize), unsafe.Pointer(&info), elementSize)
 	}
 	return (*C.bt_web_seed_info)(mem), nil
 }
 
 //export bt_torrent_web_seeds
-func bt_torrent_web_seeds(h *C.bt_torrent, out **C.bt_web_seed_info, count *C.size_t) (rc C.int) {
+func bt_torrent_web_seeds(h *C.bt_torrent, version C.uint, out **C.bt_web_seed_info, count *C.size_t) (rc C.int) {
 	const c = call("bt_torrent_web_seeds")
 	defer c.recover(&rc)
 	if out == nil || count == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "out or count is NULL")
 	}
 	*out, *count = nil, 0
+	size, rc := structSize(c, C.CAPI_WEB_SEED_INFO, version)
+	if rc != C.BT_OK {
+		return rc
+	}
 	tr, rc := lookupTorrent(c, h)
 	if rc != C.BT_OK {
 		return rc
 	}
 	infos := tr.t.WebSeeds()
-	list, err := newWebSeedList(infos)
+	list, err := newWebSeedList(infos, version, size)
 	if err != nil {
 		return c.fail(C.BT_E_INTERNAL, "%v", err)
 	}

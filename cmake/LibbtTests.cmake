@@ -15,6 +15,10 @@
 #   python         pytest bindings/python/tests              (if it exists)
 #   node           npm install + test in bindings/node       (if package.json exists)
 #   interop        pytest tests/interop                      (if it exists)
+#   abi            scripts/test-abi.sh: programs built against the previous release's header
+#                  (tests/abi/0.2.0) run against this library under ASan, the 0.2 layouts,
+#                  exports and symbol versions, abidiff against the checked-in ABI of 0.2.0
+#                  and of this release, alert types in every language, the header in C and C++
 set(_src "${CMAKE_CURRENT_SOURCE_DIR}")
 set(_scripts "${_src}/scripts")
 # What every test sees: where the library is, for the bindings and the C programs.
@@ -44,6 +48,9 @@ if(IS_DIRECTORY "${_src}/bindings/python/tests")
 endif()
 if(EXISTS "${_src}/bindings/node/package.json")
     libbt_test(node 900 bash "${_scripts}/test-node.sh")
+endif()
+if(IS_DIRECTORY "${_src}/tests/abi")
+    libbt_test(abi 600 bash "${_scripts}/test-abi.sh" "${CMAKE_BINARY_DIR}")
 endif()
 if(IS_DIRECTORY "${_src}/tests/interop")
     libbt_test(interop 1200 bash "${_scripts}/test-interop.sh")

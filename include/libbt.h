@@ -15,6 +15,22 @@
  *    torrent is removed or the session is freed.
  *  - All functions are thread-safe unless stated otherwise.
  *  - After fork() the library is unusable in the child: spawn processes, do not fork them.
+ *
+ * How the ABI grows (docs/ABI.md has the details and the reasons):
+ *  - Every struct that crosses the ABI has `unsigned int version` as its first member. Set it
+ *    with the struct's BT_*_INIT macro or bt_*_init() function before passing the struct (or,
+ *    for an array the caller allocates, its first element) to libbt. libbt accepts every
+ *    version it has ever defined, reading and writing only the fields that version has, and
+ *    rejects version 0 and versions newer than itself with BT_E_VERSION.
+ *  - Fields are only ever appended to a struct, and appending one bumps its BT_*_VERSION.
+ *    Enum values and functions are only added. A function whose arguments must change gets a
+ *    new ELF symbol version (LIBBT_x.y) and the old symbol stays, converting.
+ *  - Anything else (removing or reordering a field, changing a type or a meaning) changes the
+ *    SONAME (libbt.so.N).
+ *  - 0.3 added the version members. Programs built against 0.2.0 keep working with this
+ *    library under the same SONAME, libbt.so.0: their unversioned references bind to the
+ *    LIBBT_0.2 symbols, which take the 0.2 layouts. Programs built against 0.1 were already
+ *    broken by 0.2.0 (bt_add_torrent_params grew from 64 to 88 bytes) and must be rebuilt.
  */
 #ifndef LIBBT_H
 #define LIBBT_H
@@ -27,11 +43,19 @@ extern "C" {
 #endif
 
 #define LIBBT_VERSION_MAJOR 0
-#define LIBBT_VERSION_MINOR 2
+#define LIBBT_VERSION_MINOR 3
 #define LIBBT_VERSION_PATCH 0
-#define LIBBT_VERSION "0.2.0"
+#define LIBBT_VERSION "0.3.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with bt_version_number(). */
 #define LIBBT_VERSION_NUMBER (LIBBT_VERSION_MAJOR * 10000 + LIBBT_VERSION_MINOR * 100 + LIBBT_VERSION_PATCH)
+
+/* In C designated (`.version = v`), so -Wextra does not warn about the members left zero. In
+ * C++ (where g++ -Wextra warns either way) bt_*_init() is the quiet spelling. */
+#ifdef __cplusplus
+#define BT_VERSIONED_INIT_(v) { (v) }
+#else
+#define BT_VERSIONED_INIT_(v) { .version = (v) }
+#endif
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -61,7 +85,7 @@ const char *bt_last_error(void);
 /* A static description of an error code. Never NULL. */
 const char *bt_strerror(int code);
 
-/* Runtime version, e.g. "0.2.0", and MAJOR*10000+MINOR*100+PATCH. */
+/* Runtime version, e.g. "0.3.0", and MAJOR*10000+MINOR*100+PATCH. */
 const char *bt_version(void);
 int bt_version_number(void);
 
@@ -135,6 +159,7 @@ int bt_session_listen_port(bt_session *session, int *out_port);
 /* Counters of the session's disk layer (libtorrent's session stats are the model). Counters
  * only grow; gauges are current values. (since 0.2) */
 typedef struct bt_disk_stats {
+    unsigned int version;        /* BT_DISK_STATS_VERSION (since 0.3) */
     /* block cache lookups by reads for peers, in blocks */
     uint64_t read_hits;          /* served from memory */
     uint64_t read_misses;        /* needed a disk read (which reads the rest of the piece ahead) */
@@ -163,13 +188,21 @@ typedef struct bt_disk_stats {
     int lock_failed;             /* locking was asked for and refused */
 } bt_disk_stats;
 
+#define BT_DISK_STATS_VERSION 1
+#define BT_DISK_STATS_INIT BT_VERSIONED_INIT_(BT_DISK_STATS_VERSION)
+/* Zeroes *stats and sets its version (BT_E_VERSION if libbt does not know it). (since 0.3) */
+int bt_disk_stats_init(bt_disk_stats *stats, unsigned int version);
+
+/* out->version must be set (BT_DISK_STATS_INIT). */
 int bt_session_disk_stats(bt_session *session, bt_disk_stats *out);
 
 /* ---- torrents ---------------------------------------------------------------------------- */
 
-/* Exactly one of torrent_data, torrent_file, magnet_uri must be set. Zero-initialise the struct:
- * zero is the default for every field. */
+/* Exactly one of torrent_data, torrent_file, magnet_uri must be set. Start from
+ * BT_ADD_TORRENT_PARAMS_INIT (or bt_add_torrent_params_init()): zero is the default for every
+ * other field. */
 typedef struct bt_add_torrent_params {
+    unsigned int version;           /* BT_ADD_TORRENT_PARAMS_VERSION (since 0.3) */
     const char *save_path;          /* required: directory the files are saved under */
     const uint8_t *torrent_data;    /* .torrent bytes ... */
     size_t torrent_size;
@@ -184,6 +217,11 @@ typedef struct bt_add_torrent_params {
     const uint8_t *resume_data;     /* from bt_torrent_save_resume_data(): skips the full */
     size_t resume_size;             /* recheck of files unchanged since; NULL = none */
 } bt_add_torrent_params;
+
+#define BT_ADD_TORRENT_PARAMS_VERSION 1
+#define BT_ADD_TORRENT_PARAMS_INIT BT_VERSIONED_INIT_(BT_ADD_TORRENT_PARAMS_VERSION)
+/* Zeroes *params and sets its version (BT_E_VERSION if libbt does not know it). (since 0.3) */
+int bt_add_torrent_params_init(bt_add_torrent_params *params, unsigned int version);
 
 int bt_session_add_torrent(bt_session *session, const bt_add_torrent_params *params, bt_torrent **out);
 
@@ -206,6 +244,7 @@ typedef enum bt_torrent_state {
 
 /* A struct tag only, no typedef: the name bt_torrent_status is the function below. */
 struct bt_torrent_status {
+    unsigned int version;     /* BT_TORRENT_STATUS_VERSION (since 0.3) */
     int state;                /* bt_torrent_state */
     int paused;
     int has_metadata;
@@ -229,6 +268,12 @@ struct bt_torrent_status {
     int super_seeding;        /* super seeding is switched on (it acts once the torrent seeds) */
 };
 
+#define BT_TORRENT_STATUS_VERSION 1
+#define BT_TORRENT_STATUS_INIT BT_VERSIONED_INIT_(BT_TORRENT_STATUS_VERSION)
+/* Zeroes *status and sets its version (BT_E_VERSION if libbt does not know it). (since 0.3) */
+int bt_torrent_status_init(struct bt_torrent_status *status, unsigned int version);
+
+/* out->version must be set (BT_TORRENT_STATUS_INIT). */
 int bt_torrent_status(bt_torrent *torrent, struct bt_torrent_status *out);
 /* The torrent's name (from metadata or the magnet's dn). Free with bt_free(). */
 int bt_torrent_name(bt_torrent *torrent, char **out);
@@ -279,9 +324,9 @@ typedef enum bt_peer_source {
 #define BT_PEER_REMOTE_INTERESTED 0x40 /* it is interested in us */
 #define BT_PEER_SNUBBED 0x80         /* it has sent nothing we asked for in a while */
 
-/* One connected peer. Strings are NUL-terminated (truncated if longer). Arrays of this struct
- * cross the ABI, so its size stays fixed within a major version. */
+/* One connected peer. Strings are NUL-terminated (truncated if longer). */
 typedef struct bt_peer_info {
+    unsigned int version;     /* BT_PEER_INFO_VERSION (since 0.3) */
     char endpoint[64];        /* "1.2.3.4:6881" or "[::1]:6881" */
     char client[64];          /* from its extended handshake ("v"), "" if unknown */
     int source;               /* bt_peer_source: how we learned of it */
@@ -293,8 +338,17 @@ typedef struct bt_peer_info {
     int64_t total_upload;     /* payload bytes to it on this connection */
 } bt_peer_info;
 
+#define BT_PEER_INFO_VERSION 1
+#define BT_PEER_INFO_INIT BT_VERSIONED_INIT_(BT_PEER_INFO_VERSION)
+/* Zeroes *info and sets its version (BT_E_VERSION if libbt does not know it). (since 0.3) */
+int bt_peer_info_init(bt_peer_info *info, unsigned int version);
+
 /* Fills out[0..min(cap, *count)) with the connected peers; *count is the total. out may be NULL
- * when cap is 0 (to ask for the count). */
+ * when cap is 0 (to ask for the count).
+ * An array the caller allocates carries its version in its first element: out[0].version
+ * (`bt_peer_info peers[32] = { BT_PEER_INFO_INIT };`, or bt_peer_info_init(&out[0], ...) on
+ * malloc'd memory) chooses the layout of every element, which are sizeof that version apart;
+ * libbt sets the version of each element it fills. */
 int bt_torrent_peers(bt_torrent *torrent, bt_peer_info *out, size_t cap, size_t *count);
 
 /* ---- super seeding, web seeds, fast resume (since 0.2) ------------------------------------ */
@@ -314,6 +368,7 @@ int bt_torrent_add_web_seed(bt_torrent *torrent, const char *url, int type);
 int bt_torrent_remove_web_seed(bt_torrent *torrent, const char *url);
 
 typedef struct bt_web_seed_info {
+    unsigned int version;     /* the version asked for (since 0.3) */
     const char *url;
     int type;                 /* bt_web_seed_type */
     int requests;             /* requests in flight */
@@ -325,9 +380,15 @@ typedef struct bt_web_seed_info {
     const char *error;        /* its latest failure, "" after a success */
 } bt_web_seed_info;
 
+#define BT_WEB_SEED_INFO_VERSION 1
+
 /* The torrent's web seeds as one allocation (the structs, then their strings): *out is NULL
- * when there are none, else free it with bt_free(). */
-int bt_torrent_web_seeds(bt_torrent *torrent, bt_web_seed_info **out, size_t *count);
+ * when there are none, else free it with bt_free().
+ * An array libbt allocates is laid out in the version the caller asks for (pass
+ * BT_WEB_SEED_INFO_VERSION): elements are sizeof that version apart and each carries it.
+ * (since 0.3: the version argument; 0.2 programs keep the old signature, see the top) */
+int bt_torrent_web_seeds(bt_torrent *torrent, unsigned int version, bt_web_seed_info **out,
+                         size_t *count);
 
 /* The torrent's fast-resume data (bencoded, libtorrent's field names), to pass back in
  * bt_add_torrent_params.resume_data. *out is freed with bt_free(). BT_E_STATE without metadata
@@ -346,6 +407,7 @@ int bt_write_resume_file(const char *path, const uint8_t *data, size_t size);
  * node to ask yet.
  */
 typedef struct bt_dht_stats {
+    unsigned int version;       /* BT_DHT_STATS_VERSION (since 0.3) */
     char node_id[41];           /* hex */
     int nodes4, nodes6;         /* routing-table entries (good and questionable) */
     int good4, good6;
@@ -362,6 +424,12 @@ typedef struct bt_dht_stats {
     int items;                  /* BEP 44 store */
 } bt_dht_stats;
 
+#define BT_DHT_STATS_VERSION 1
+#define BT_DHT_STATS_INIT BT_VERSIONED_INIT_(BT_DHT_STATS_VERSION)
+/* Zeroes *stats and sets its version (BT_E_VERSION if libbt does not know it). (since 0.3) */
+int bt_dht_stats_init(bt_dht_stats *stats, unsigned int version);
+
+/* out->version must be set (BT_DHT_STATS_INIT). */
 int bt_session_dht_stats(bt_session *session, bt_dht_stats *out);
 /* Announces that we have info_hash (40 hex) on port (<= 0: the session's listen port). */
 int bt_session_dht_announce(bt_session *session, const char *info_hash, int port, int timeout_ms);
@@ -447,6 +515,7 @@ typedef enum bt_alert_type {
 /* One alert. Strings are owned by the batch and valid until bt_alerts_free(); unused fields are
  * 0, -1 (piece) or "" (strings), never NULL. */
 typedef struct bt_alert {
+    unsigned int version;     /* BT_ALERT_VERSION (since 0.3) */
     int type;                 /* bt_alert_type */
     uint32_t category;        /* bt_alert_category bits */
     int64_t timestamp_us;     /* unix time in microseconds */
@@ -464,6 +533,11 @@ typedef struct bt_alert {
     const char *operation;    /* FILE_ERROR: "open", "read", "write", ...; TRACKER_ANNOUNCE: event */
 } bt_alert;
 
+#define BT_ALERT_VERSION 1
+#define BT_ALERT_INIT BT_VERSIONED_INIT_(BT_ALERT_VERSION)
+/* Zeroes *alert and sets its version (BT_E_VERSION if libbt does not know it). (since 0.3) */
+int bt_alert_init(bt_alert *alert, unsigned int version);
+
 /* A batch of alerts owned by the caller. */
 typedef struct bt_alerts bt_alerts;
 
@@ -478,7 +552,8 @@ typedef void (*bt_alert_notify_fn)(void *userdata);
 int bt_session_set_alert_notify(bt_session *session, bt_alert_notify_fn fn, void *userdata);
 
 int bt_alerts_count(const bt_alerts *alerts, size_t *out);
-/* Copies alert i into *out; its strings stay valid until the batch is freed. */
+/* Copies alert i into *out (out->version must be set: BT_ALERT_INIT); its strings stay valid
+ * until the batch is freed. */
 int bt_alerts_get(const bt_alerts *alerts, size_t index, bt_alert *out);
 void bt_alerts_free(bt_alerts *alerts);
 /* "torrent_added", "state_changed", ...; "unknown" for unknown types. */
@@ -487,6 +562,7 @@ const char *bt_alert_type_name(int type);
 /* ---- torrent creation -------------------------------------------------------------------- */
 
 typedef struct bt_create_params {
+    unsigned int version;            /* BT_CREATE_PARAMS_VERSION (since 0.3) */
     const char *path;                /* file or directory */
     int64_t piece_size;              /* 0 = automatic */
     const char *const *trackers;     /* num_trackers URLs */
@@ -498,6 +574,11 @@ typedef struct bt_create_params {
     const char *comment;             /* NULL = none */
     const char *creator;             /* NULL = "libbt/VERSION" */
 } bt_create_params;
+
+#define BT_CREATE_PARAMS_VERSION 1
+#define BT_CREATE_PARAMS_INIT BT_VERSIONED_INIT_(BT_CREATE_PARAMS_VERSION)
+/* Zeroes *params and sets its version (BT_E_VERSION if libbt does not know it). (since 0.3) */
+int bt_create_params_init(bt_create_params *params, unsigned int version);
 
 /* Hashes the files (in parallel) and returns the .torrent bytes; free with bt_free(). */
 int bt_create_torrent(const bt_create_params *params, uint8_t **out, size_t *out_size);

@@ -14,6 +14,11 @@ soname="libbt.so.${major}"
 
 mkdir -p "$build/lib"
 cd "$root"
+# go's build cache hashes the files of the package directory, not include/libbt.h (reached through
+# -I): without this a header-only change (a reordered field) would link stale objects. The
+# header's hash in CGO_CFLAGS makes it part of the cache key.
+header_sum="$(sha256sum include/libbt.h | cut -c1-16)"
+export CGO_CFLAGS="${CGO_CFLAGS:-$(go env CGO_CFLAGS)} -DLIBBT_HEADER_SUM=${header_sum}"
 CGO_ENABLED=1 go build -trimpath -buildmode=c-shared \
     -ldflags "-extldflags \"-Wl,-soname,${soname} -Wl,--version-script=${root}/capi/libbt.map -Wl,-z,now\"" \
     -o "$build/lib/$real" ./capi

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(python3-libtorrent opentracker nginx-light valgrind pkg-config iproute2)
+# abigail-tools: abidw/abidiff for the abi suite (scripts/test-abi.sh); g++: its C++ header check
+apt_pkgs=(python3-libtorrent opentracker nginx-light valgrind pkg-config iproute2 abigail-tools g++)
 missing=()
 for p in "${apt_pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

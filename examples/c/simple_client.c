@@ -23,7 +23,7 @@ int main(int argc, char **argv)
     if (bt_session_new(NULL, &session) != BT_OK) /* NULL: default settings */
         return fail("bt_session_new");
 
-    bt_add_torrent_params params = {0};          /* zero is the default for every field */
+    bt_add_torrent_params params = BT_ADD_TORRENT_PARAMS_INIT; /* zero: the default of every field */
     params.torrent_file = argv[1];
     params.save_path = argv[2];
     bt_torrent *torrent = NULL;                  /* owned by the session: never freed */
@@ -33,7 +33,7 @@ int main(int argc, char **argv)
         return rc;
     }
 
-    struct bt_torrent_status st = {0};
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     while (st.state != BT_STATE_SEEDING && st.state != BT_STATE_FINISHED) {
         bt_session_wait_for_alert(session, 1000); /* wake on an alert, or every second */
 
@@ -42,7 +42,7 @@ int main(int argc, char **argv)
         if (bt_session_pop_alerts(session, &alerts) == BT_OK)
             bt_alerts_count(alerts, &n);
         for (size_t i = 0; i < n; i++) {
-            bt_alert a;
+            bt_alert a = BT_ALERT_INIT;
             if (bt_alerts_get(alerts, i, &a) == BT_OK)
                 printf("  %s: %s\n", bt_alert_type_name(a.type), a.message);
         }

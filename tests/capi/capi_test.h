@@ -96,8 +96,7 @@ static inline uint8_t *make_torrent(size_t *size) {
     const char *trackers[] = {"http://127.0.0.1:1/announce", "udp://127.0.0.1:1", "http://127.0.0.1:2/announce"};
     int tiers[] = {1, 0, 1};
     const char *seeds[] = {"http://127.0.0.1:3/"};
-    bt_create_params cp;
-    memset(&cp, 0, sizeof cp);
+    bt_create_params cp = BT_CREATE_PARAMS_INIT;
     cp.path = path;
     cp.piece_size = 16384;
     cp.trackers = trackers;
@@ -122,7 +121,7 @@ static inline uint8_t *make_torrent(size_t *size) {
     return out;
 }
 static inline void wait_checked(bt_torrent *t) {
-    struct bt_torrent_status st;
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     for (int i = 0; i < 500; i++) {
         if (bt_torrent_status(t, &st) == BT_OK && st.state != BT_STATE_CHECKING_FILES)
             return;

@@ -19,7 +19,7 @@ static bt_session *dht_session(const char *bootstrap) {
 }
 
 static void test_dht(void) {
-    bt_dht_stats ds;
+    bt_dht_stats ds = BT_DHT_STATS_INIT;
     char target[41];
     uint8_t *v = NULL;
     size_t vs = 0, n = 0;

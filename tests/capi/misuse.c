@@ -37,10 +37,9 @@ static void test_null_everywhere(void) {
     int i = 0;
     size_t n = 0;
     uint8_t buf[8];
-    struct bt_torrent_status status;
-    bt_alert alert;
-    bt_add_torrent_params ap;
-    memset(&ap, 0, sizeof ap);
+    struct bt_torrent_status status = BT_TORRENT_STATUS_INIT;
+    bt_alert alert = BT_ALERT_INIT;
+    bt_add_torrent_params ap = BT_ADD_TORRENT_PARAMS_INIT;
 
     /* free functions accept NULL */
     bt_settings_free(NULL);
@@ -271,8 +270,7 @@ static void test_foreign_handles(void) {
 
 static void test_corrupt_input(bt_session *se) {
     bt_torrent *t = (bt_torrent *)&t;
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     p.save_path = scratch;
 
     EXPECT_ERR(bt_session_add_torrent(se, &p, &t), BT_E_INVALID_ARG); /* no source */
@@ -324,8 +322,7 @@ static void test_corrupt_input(bt_session *se) {
 }
 
 static void test_create_misuse(void) {
-    bt_create_params cp;
-    memset(&cp, 0, sizeof cp);
+    bt_create_params cp = BT_CREATE_PARAMS_INIT;
     uint8_t *out = NULL;
     size_t size = 0;
     EXPECT_ERR(bt_create_torrent(&cp, &out, &size), BT_E_INVALID_ARG); /* path NULL */
@@ -380,8 +377,9 @@ static void test_setting_types(void) {
     CHECK(b == 0);
     EXPECT_ERR(bt_session_get_bool((bt_session *)(uintptr_t)0xdeadbeef, "enable_lsd", &b), BT_E_BAD_HANDLE);
 
-    bt_disk_stats ds;
+    bt_disk_stats ds = BT_DISK_STATS_INIT;
     memset(&ds, 0xff, sizeof ds);
+    ds.version = BT_DISK_STATS_VERSION; /* garbage everywhere else: every field must be written */
     EXPECT_ERR(bt_session_disk_stats(NULL, &ds), BT_E_INVALID_ARG);
     EXPECT_ERR(bt_session_disk_stats(se, NULL), BT_E_INVALID_ARG);
     EXPECT_OK(bt_session_disk_stats(se, &ds));

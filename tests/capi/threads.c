@@ -41,8 +41,7 @@ static void test_notify(void) {
     EXPECT_OK(bt_session_new(s, &se));
     bt_settings_free(s);
     EXPECT_OK(bt_session_set_alert_notify(se, on_alert, &notified));
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     p.save_path = scratch;
     p.magnet_uri = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567&dn=x";
     p.paused = 1;

@@ -14,8 +14,7 @@ static void test_torrents(bt_session *se) {
     if (tdata == NULL)
         return;
 
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     p.save_path = scratch; /* the payload is already there: it checks as complete */
     p.torrent_data = tdata;
     p.torrent_size = tsize;
@@ -27,8 +26,9 @@ static void test_torrents(bt_session *se) {
     EXPECT_ERR(bt_session_add_torrent(se, &p, &dup), BT_E_EXISTS);
     CHECK(dup == NULL);
 
-    struct bt_torrent_status st;
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     memset(&st, 0xff, sizeof st);
+    st.version = BT_TORRENT_STATUS_VERSION; /* garbage everywhere else: every field must be written */
     EXPECT_OK(bt_torrent_status(t, &st));
     CHECK(st.has_metadata == 1);
     CHECK(st.paused == 1);
@@ -140,8 +140,7 @@ static void test_torrents(bt_session *se) {
         "magnet:?xt=urn:btih:0000000000000000000000000000000000000001",
         "magnet:?xt=urn:btih:8888888888888888888888888888888888888888",
     };
-    bt_add_torrent_params mp;
-    memset(&mp, 0, sizeof mp);
+    bt_add_torrent_params mp = BT_ADD_TORRENT_PARAMS_INIT;
     mp.save_path = scratch;
     mp.paused = 1;
     for (int i = 0; i < 3; i++) {
@@ -170,7 +169,7 @@ static void test_v02_torrent_api(void) {
         bt_session_free(se);
         return;
     }
-    bt_peer_info peers[4];
+    bt_peer_info peers[4] = {BT_PEER_INFO_INIT};
     size_t n = 99;
     bt_web_seed_info *ws = (bt_web_seed_info *)&n;
     uint8_t *rd = (uint8_t *)&n;
@@ -181,18 +180,17 @@ static void test_v02_torrent_api(void) {
     EXPECT_ERR(bt_torrent_set_super_seeding(NULL, 1), BT_E_INVALID_ARG);
     EXPECT_ERR(bt_torrent_add_web_seed(NULL, "http://127.0.0.1:1/", BT_WEB_SEED_URL), BT_E_INVALID_ARG);
     EXPECT_ERR(bt_torrent_remove_web_seed(NULL, "http://127.0.0.1:1/"), BT_E_INVALID_ARG);
-    EXPECT_ERR(bt_torrent_web_seeds(NULL, &ws, &n), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_web_seeds(NULL, BT_WEB_SEED_INFO_VERSION, &ws, &n), BT_E_INVALID_ARG);
     CHECK(ws == NULL && n == 0);
     EXPECT_ERR(bt_torrent_save_resume_data(NULL, &rd, &rdsize), BT_E_INVALID_ARG);
     CHECK(rd == NULL && rdsize == 0);
     EXPECT_ERR(bt_torrent_peers((bt_torrent *)se, peers, 4, &n), BT_E_BAD_HANDLE);
     EXPECT_ERR(bt_torrent_set_super_seeding((bt_torrent *)se, 1), BT_E_BAD_HANDLE);
-    EXPECT_ERR(bt_torrent_web_seeds((bt_torrent *)(uintptr_t)1, &ws, &n), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_web_seeds((bt_torrent *)(uintptr_t)1, BT_WEB_SEED_INFO_VERSION, &ws, &n), BT_E_BAD_HANDLE);
     CHECK(strcmp(bt_alert_type_name(BT_ALERT_WEB_SEED_ERROR), "web_seed_error") == 0);
 
     /* a magnet without metadata has no resume data yet */
-    bt_add_torrent_params mp;
-    memset(&mp, 0, sizeof mp);
+    bt_add_torrent_params mp = BT_ADD_TORRENT_PARAMS_INIT;
     mp.save_path = scratch;
     mp.magnet_uri = "magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567";
     mp.paused = 1;
@@ -202,8 +200,7 @@ static void test_v02_torrent_api(void) {
     CHECK(rd == NULL && rdsize == 0);
     EXPECT_OK(bt_session_remove_torrent(se, mt, 0));
 
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     p.save_path = scratch;
     p.torrent_data = tdata;
     p.torrent_size = tsize;
@@ -214,7 +211,7 @@ static void test_v02_torrent_api(void) {
     p.resume_size = 0;
     EXPECT_OK(bt_session_add_torrent(se, &p, &t));
     wait_checked(t);
-    struct bt_torrent_status st;
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     EXPECT_OK(bt_torrent_status(t, &st));
     CHECK(st.super_seeding == 1);
     CHECK(st.state == BT_STATE_SEEDING);
@@ -243,10 +240,10 @@ static void test_v02_torrent_api(void) {
     EXPECT_OK(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/files/", BT_WEB_SEED_URL));
     EXPECT_OK(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/seed.php", BT_WEB_SEED_HTTP));
     EXPECT_OK(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/files/", BT_WEB_SEED_URL)); /* again: no-op */
-    EXPECT_ERR(bt_torrent_web_seeds(t, NULL, &n), BT_E_INVALID_ARG);
-    EXPECT_ERR(bt_torrent_web_seeds(t, &ws, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_web_seeds(t, BT_WEB_SEED_INFO_VERSION, NULL, &n), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_web_seeds(t, BT_WEB_SEED_INFO_VERSION, &ws, NULL), BT_E_INVALID_ARG);
     /* the torrent's own url-list entry (make_torrent) plus the two added */
-    EXPECT_OK(bt_torrent_web_seeds(t, &ws, &n));
+    EXPECT_OK(bt_torrent_web_seeds(t, BT_WEB_SEED_INFO_VERSION, &ws, &n));
     CHECK(n == 3 && ws != NULL);
     if (ws != NULL && n == 3) {
         int url = -1, http = -1, own = -1;
@@ -271,7 +268,7 @@ static void test_v02_torrent_api(void) {
     EXPECT_OK(bt_torrent_remove_web_seed(t, "http://127.0.0.1:1/seed.php"));
     EXPECT_OK(bt_torrent_remove_web_seed(t, "http://127.0.0.1:3/"));
     ws = (bt_web_seed_info *)&n;
-    EXPECT_OK(bt_torrent_web_seeds(t, &ws, &n));
+    EXPECT_OK(bt_torrent_web_seeds(t, BT_WEB_SEED_INFO_VERSION, &ws, &n));
     CHECK(n == 0 && ws == NULL);
 
     /* fast resume */
@@ -304,7 +301,7 @@ static void test_v02_torrent_api(void) {
     EXPECT_ERR(bt_torrent_set_super_seeding(t, 1), BT_E_BAD_HANDLE);
     EXPECT_ERR(bt_torrent_add_web_seed(t, "http://127.0.0.1:1/", BT_WEB_SEED_URL), BT_E_BAD_HANDLE);
     EXPECT_ERR(bt_torrent_remove_web_seed(t, "http://127.0.0.1:1/"), BT_E_BAD_HANDLE);
-    EXPECT_ERR(bt_torrent_web_seeds(t, &ws, &n), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_web_seeds(t, BT_WEB_SEED_INFO_VERSION, &ws, &n), BT_E_BAD_HANDLE);
     uint8_t *rd2 = NULL;
     size_t rd2size = 0;
     EXPECT_ERR(bt_torrent_save_resume_data(t, &rd2, &rd2size), BT_E_BAD_HANDLE);
@@ -346,7 +343,7 @@ static void test_alerts_and_free(void) {
     size_t n = 99;
     EXPECT_OK(bt_alerts_count(a, &n));
     CHECK(n == 0);
-    bt_alert al;
+    bt_alert al = BT_ALERT_INIT;
     EXPECT_ERR(bt_alerts_get(a, 0, &al), BT_E_INVALID_ARG);
     EXPECT_ERR(bt_alerts_get(a, (size_t)-1, &al), BT_E_INVALID_ARG);
     EXPECT_ERR(bt_alerts_get(a, 0, NULL), BT_E_INVALID_ARG);
@@ -368,7 +365,7 @@ static void test_alerts_and_free(void) {
     CHECK(n > 0);
     int saw_added = 0;
     for (size_t i = 0; i < n; i++) {
-        memset(&al, 0, sizeof al);
+        EXPECT_OK(bt_alert_init(&al, BT_ALERT_VERSION));
         EXPECT_OK(bt_alerts_get(a, i, &al));
         CHECK(al.info_hash && al.message && al.endpoint && al.url && al.path && al.operation);
         CHECK(al.timestamp_us > 0);

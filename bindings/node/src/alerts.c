@@ -251,7 +251,7 @@ napi_value js_session_pop_alerts(napi_env env, napi_callback_info info) {
     if (napi_create_array_with_length(env, n, &arr) != napi_ok)
         goto fail;
     for (size_t i = 0; i < n; i++) {
-        bt_alert a;
+        bt_alert a = BT_ALERT_INIT;
         napi_value o;
         rc = bt_alerts_get(batch, i, &a);
         if (rc != BT_OK) {

@@ -87,7 +87,7 @@ napi_value js_create_torrent(napi_env env, napi_callback_info info) {
         napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "createTorrent() wants an options object");
         return NULL;
     }
-    bt_create_params p = {0};
+    bt_create_params p = BT_CREATE_PARAMS_INIT;
     char *path = NULL, *comment = NULL, *creator = NULL;
     str_list trackers = {0}, seeds = {0};
     int64_t piece_size = 0;

@@ -34,7 +34,7 @@ static napi_value fail(napi_env env, int rc) {
 napi_value js_session_dht_stats(napi_env env, napi_callback_info info) {
     napi_value argv[1], o;
     session_state *st;
-    bt_dht_stats d;
+    bt_dht_stats d = BT_DHT_STATS_INIT;
     if (dht_args(env, info, 1, argv, &st))
         return NULL;
     int rc = bt_session_dht_stats(st->s, &d);

@@ -161,7 +161,7 @@ napi_value js_session_add_torrent(napi_env env, napi_callback_info info) {
         napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "addTorrent() wants a params object");
         return NULL;
     }
-    bt_add_torrent_params p = {0};
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     char *save_path = NULL, *file = NULL, *magnet = NULL;
     uint8_t *prios = NULL;
     int paused = 0, sequential = 0, super_seeding = 0;
@@ -281,7 +281,7 @@ napi_value js_session_find_torrent(napi_env env, napi_callback_info info) {
 napi_value js_session_disk_stats(napi_env env, napi_callback_info info) {
     napi_value argv[1], o;
     session_state *st;
-    bt_disk_stats d;
+    bt_disk_stats d = BT_DISK_STATS_INIT;
     if (get_args(env, info, 1, argv) || get_session(env, argv[0], &st, 1))
         return NULL;
     int rc = bt_session_disk_stats(st->s, &d);

@@ -73,7 +73,7 @@ static napi_value torrent_call_bool(napi_env env, napi_callback_info info, const
 napi_value js_torrent_status(napi_env env, napi_callback_info info) {
     napi_value argv[1], o;
     bt_torrent *t;
-    struct bt_torrent_status s;
+    struct bt_torrent_status s = BT_TORRENT_STATUS_INIT;
     if (torrent_arg(env, info, 1, argv, &t))
         return NULL;
     int rc = bt_torrent_status(t, &s);
@@ -288,6 +288,7 @@ napi_value js_torrent_peers(napi_env env, napi_callback_info info) {
             return NULL;
         }
         buf = nb;
+        bt_peer_info_init(&buf[0], BT_PEER_INFO_VERSION); /* the first element's version: the array's layout */
         int rc = bt_torrent_peers(t, buf, cap, &count);
         if (rc != BT_OK) {
             free(buf);
@@ -359,7 +360,7 @@ napi_value js_torrent_web_seeds(napi_env env, napi_callback_info info) {
     size_t n = 0;
     if (torrent_arg(env, info, 1, argv, &t))
         return NULL;
-    int rc = bt_torrent_web_seeds(t, &ws, &n);
+    int rc = bt_torrent_web_seeds(t, BT_WEB_SEED_INFO_VERSION, &ws, &n);
     if (rc != BT_OK)
         return result(env, rc);
     if (napi_create_array_with_length(env, n, &arr) != napi_ok)

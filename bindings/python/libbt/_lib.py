@@ -19,6 +19,7 @@ from ctypes import (
     c_int,
     c_int64,
     c_size_t,
+    c_uint,
     c_uint8,
     c_uint32,
     c_uint64,
@@ -26,7 +27,7 @@ from ctypes import (
 )
 from pathlib import Path
 
-__all__ = ["lib", "library_path", "take_string", "take_bytes"]
+__all__ = ["lib", "library_path", "take_string", "take_bytes", "LIBBT_ABI"]
 
 _SONAME = "libbt.so.0"
 _HERE = Path(__file__).resolve().parent
@@ -66,9 +67,27 @@ lib, library_path = _load()
 
 # ---- structs (must match include/libbt.h field for field) ----------------------------------
 
+#: The libbt this binding's structs follow (MAJOR*10000+MINOR*100): 0.3 added the version members.
+LIBBT_ABI = 300
 
-class AddTorrentParams(Structure):
+
+class _Versioned(Structure):
+    """A struct whose first member is libbt's ``unsigned int version``: a new instance carries
+    the version of the layout declared here (the header's BT_*_VERSION), as BT_*_INIT does in C.
+    libbt reads and writes only that version's fields, and refuses a version it does not know
+    with BT_E_VERSION (:class:`libbt.VersionError`)."""
+
+    VERSION = 1
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.version = self.VERSION
+
+
+class AddTorrentParams(_Versioned):
+    VERSION = 1  # BT_ADD_TORRENT_PARAMS_VERSION
     _fields_ = [
+        ("version", c_uint),
         ("save_path", c_char_p),
         ("torrent_data", POINTER(c_uint8)),
         ("torrent_size", c_size_t),
@@ -85,8 +104,10 @@ class AddTorrentParams(Structure):
     ]
 
 
-class TorrentStatusStruct(Structure):
+class TorrentStatusStruct(_Versioned):
+    VERSION = 1  # BT_TORRENT_STATUS_VERSION
     _fields_ = [
+        ("version", c_uint),
         ("state", c_int),
         ("paused", c_int),
         ("has_metadata", c_int),
@@ -111,10 +132,12 @@ class TorrentStatusStruct(Structure):
     ]
 
 
-class AlertStruct(Structure):
+class AlertStruct(_Versioned):
     # The const char * fields are owned by the batch: c_char_p reads copy them, which is what we
     # want (they are copied before bt_alerts_free).
+    VERSION = 1  # BT_ALERT_VERSION
     _fields_ = [
+        ("version", c_uint),
         ("type", c_int),
         ("category", c_uint32),
         ("timestamp_us", c_int64),
@@ -133,8 +156,9 @@ class AlertStruct(Structure):
     ]
 
 
-class DiskStatsStruct(Structure):
-    _fields_ = [
+class DiskStatsStruct(_Versioned):
+    VERSION = 1  # BT_DISK_STATS_VERSION
+    _fields_ = [("version", c_uint)] + [
         (name, c_uint64)
         for name in (
             "read_hits", "read_misses", "read_syscalls", "write_syscalls", "read_bytes",
@@ -151,8 +175,11 @@ class DiskStatsStruct(Structure):
     ] + [("lock_failed", c_int)]
 
 
-class PeerInfoStruct(Structure):
+class PeerInfoStruct(_Versioned):
+    # In an array, the first element's version chooses the layout of all (libbt.h).
+    VERSION = 1  # BT_PEER_INFO_VERSION
     _fields_ = [
+        ("version", c_uint),
         ("endpoint", c_char * 64),
         ("client", c_char * 64),
         ("source", c_int),
@@ -165,9 +192,12 @@ class PeerInfoStruct(Structure):
     ]
 
 
-class WebSeedInfoStruct(Structure):
-    # The strings point into the same bt_free'd block: c_char_p reads copy them.
+class WebSeedInfoStruct(_Versioned):
+    # The strings point into the same bt_free'd block: c_char_p reads copy them. libbt allocates
+    # the array in the version passed to bt_torrent_web_seeds.
+    VERSION = 1  # BT_WEB_SEED_INFO_VERSION
     _fields_ = [
+        ("version", c_uint),
         ("url", c_char_p),
         ("type", c_int),
         ("requests", c_int),
@@ -180,8 +210,10 @@ class WebSeedInfoStruct(Structure):
     ]
 
 
-class DhtStatsStruct(Structure):
+class DhtStatsStruct(_Versioned):
+    VERSION = 1  # BT_DHT_STATS_VERSION
     _fields_ = [
+        ("version", c_uint),
         ("node_id", c_char * 41),
         ("nodes4", c_int),
         ("nodes6", c_int),
@@ -198,8 +230,10 @@ class DhtStatsStruct(Structure):
     ] + [("info_hashes", c_int), ("peers", c_int), ("items", c_int)]
 
 
-class CreateParams(Structure):
+class CreateParams(_Versioned):
+    VERSION = 1  # BT_CREATE_PARAMS_VERSION
     _fields_ = [
+        ("version", c_uint),
         ("path", c_char_p),
         ("piece_size", c_int64),
         ("trackers", POINTER(c_char_p)),
@@ -284,7 +318,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "bt_torrent_set_super_seeding": (c_int, [_H, c_int]),
     "bt_torrent_add_web_seed": (c_int, [_H, c_char_p, c_int]),
     "bt_torrent_remove_web_seed": (c_int, [_H, c_char_p]),
-    "bt_torrent_web_seeds": (c_int, [_H, _P(c_void_p), _P(c_size_t)]),
+    "bt_torrent_web_seeds": (c_int, [_H, c_uint, _P(c_void_p), _P(c_size_t)]),
     "bt_torrent_save_resume_data": (c_int, [_H, _P(c_void_p), _P(c_size_t)]),
     "bt_write_resume_file": (c_int, [c_char_p, _P(c_uint8), c_size_t]),
     # alerts
@@ -296,6 +330,14 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "bt_alert_type_name": (c_char_p, [c_int]),
     # creation
     "bt_create_torrent": (c_int, [_P(CreateParams), _P(c_void_p), _P(c_size_t)]),
+    # struct versions (0.3)
+    "bt_add_torrent_params_init": (c_int, [_P(AddTorrentParams), c_uint]),
+    "bt_torrent_status_init": (c_int, [_P(TorrentStatusStruct), c_uint]),
+    "bt_peer_info_init": (c_int, [_P(PeerInfoStruct), c_uint]),
+    "bt_disk_stats_init": (c_int, [_P(DiskStatsStruct), c_uint]),
+    "bt_dht_stats_init": (c_int, [_P(DhtStatsStruct), c_uint]),
+    "bt_alert_init": (c_int, [_P(AlertStruct), c_uint]),
+    "bt_create_params_init": (c_int, [_P(CreateParams), c_uint]),
 }
 
 

@@ -214,7 +214,7 @@ class Session:
         d = DiskStatsStruct()
         check(lib.bt_session_disk_stats(self._h(), byref(d)))
         return DiskStats(**{name: getattr(d, name) for name, _ in DiskStatsStruct._fields_
-                            if name != "lock_failed"}, lock_failed=bool(d.lock_failed))
+                            if name not in ("version", "lock_failed")}, lock_failed=bool(d.lock_failed))
 
     @property
     def listen_port(self) -> int:
@@ -230,7 +230,7 @@ class Session:
         d = DhtStatsStruct()
         check(lib.bt_session_dht_stats(self._h(), byref(d)))
         return DhtStats(**{name: getattr(d, name) for name, _ in DhtStatsStruct._fields_
-                           if name != "node_id"}, node_id=d.node_id.decode("ascii", "replace"))
+                           if name not in ("version", "node_id")}, node_id=d.node_id.decode("ascii", "replace"))
 
     def dht_announce(self, info_hash: str, port: int = 0, timeout: Optional[float] = 10.0) -> None:
         """Announces that we have ``info_hash`` on ``port`` (0: the session's listen port).

@@ -230,6 +230,7 @@ class Torrent:
         cap = 32
         for _ in range(8):  # peers may connect between the two calls
             arr = (PeerInfoStruct * cap)()
+            arr[0].version = PeerInfoStruct.VERSION  # the first element's version: the array's layout
             count = c_size_t(0)
             check(lib.bt_torrent_peers(self._handle, arr, cap, byref(count)))
             if count.value <= cap:
@@ -252,7 +253,7 @@ class Torrent:
         """The torrent's web seeds, from its metadata and added ones."""
         out = c_void_p()
         count = c_size_t(0)
-        check(lib.bt_torrent_web_seeds(self._handle, byref(out), byref(count)))
+        check(lib.bt_torrent_web_seeds(self._handle, WebSeedInfoStruct.VERSION, byref(out), byref(count)))
         if not out.value:
             return []
         try:

@@ -73,8 +73,7 @@ int cmd_dht(const bt_args *a, out_ctx *o)
     tk.period = 1.0;
     int announced = 0;
     double last_try = -1;
-    bt_dht_stats st;
-    memset(&st, 0, sizeof st);
+    bt_dht_stats st = BT_DHT_STATS_INIT;
     alert_seen seen = {0, 0, 0};
     while (!stop_requested()) {
         bt_session_wait_for_alert(s, ticker_wait_ms(&tk, now_seconds()));

@@ -64,8 +64,7 @@ int cmd_get(const bt_args *a, out_ctx *o)
     if ((rc = connect_peers(t, &a->peers, o)) != BT_EXIT_OK)
         goto out;
 
-    struct bt_torrent_status st;
-    memset(&st, 0, sizeof st);
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     alert_seen seen = {0, 0, 0};
     ticker tk;
     ticker_start(&tk, o, start);

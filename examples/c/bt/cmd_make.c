@@ -56,8 +56,7 @@ static int describe(bt_session *s, const uint8_t *data, size_t size, torrent_des
         return BT_EXIT_FAIL;
     }
     int rc = BT_EXIT_OK;
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     p.save_path = dir;
     p.torrent_data = data;
     p.torrent_size = size;
@@ -113,8 +112,7 @@ int cmd_make(const bt_args *a, out_ctx *o)
     if (rc != BT_EXIT_OK)
         return rc;
 
-    bt_create_params p;
-    memset(&p, 0, sizeof p);
+    bt_create_params p = BT_CREATE_PARAMS_INIT;
     p.path = a->data;
     p.piece_size = a->piece_size;
     p.trackers = a->trackers.items;
@@ -126,8 +124,7 @@ int cmd_make(const bt_args *a, out_ctx *o)
 
     uint8_t *data = NULL;
     size_t size = 0;
-    torrent_desc d;
-    memset(&d, 0, sizeof d);
+    torrent_desc d = {.st = BT_TORRENT_STATUS_INIT};
     if (bt_create_torrent(&p, &data, &size) != BT_OK) {
         bt_errorf("cannot make a torrent of %s: %s", a->data, bt_last_error());
         rc = BT_EXIT_USAGE;

@@ -76,8 +76,7 @@ int cmd_seed(const bt_args *a, out_ctx *o)
     if ((rc = session_announce_port(s, o)) != BT_EXIT_OK)
         goto out;
 
-    struct bt_torrent_status st;
-    memset(&st, 0, sizeof st);
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     alert_seen seen = {0, 0, 0};
     ticker tk;
     ticker_start(&tk, o, start);

@@ -180,7 +180,7 @@ int session_drain_alerts(bt_session *s, out_ctx *o, alert_seen *seen)
     size_t n = 0;
     bt_alerts_count(batch, &n);
     for (size_t i = 0; i < n; i++) {
-        bt_alert al;
+        bt_alert al = BT_ALERT_INIT;
         if (bt_alerts_get(batch, i, &al) != BT_OK)
             continue;
         switch (al.type) {
@@ -309,8 +309,7 @@ int session_start(const bt_args *a, bt_session **s, bt_torrent **t)
     size_t resume_size = 0;
     if ((rc = resume_load(a->resume, &resume, &resume_size)) != BT_EXIT_OK)
         return rc;
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     p.save_path = a->save;
     p.torrent_file = a->torrent;
     p.magnet_uri = a->magnet;

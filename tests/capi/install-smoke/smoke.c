@@ -19,7 +19,9 @@ int main(void) {
     }
     bt_settings_free(s);
     int port = 0;
-    if (bt_session_listen_port(se, &port) != BT_OK || port <= 0 || bt_session_free(se) != BT_OK) {
+    bt_disk_stats ds = BT_DISK_STATS_INIT; /* the installed header's struct versions are the library's */
+    if (bt_session_listen_port(se, &port) != BT_OK || port <= 0 || bt_session_disk_stats(se, &ds) != BT_OK ||
+        ds.version != BT_DISK_STATS_VERSION || bt_session_free(se) != BT_OK) {
         fprintf(stderr, "smoke: %s\n", bt_last_error());
         return 1;
     }
