@@ -9,7 +9,7 @@
 #include "../capi/capi_test.h"
 
 static int wait_state(bt_torrent *t, int state, int seconds) {
-    struct bt_torrent_status st;
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     for (int i = 0; i < seconds * 50; i++) {
         if (bt_torrent_status(t, &st) == BT_OK && st.state == state)
             return 1;
@@ -37,8 +37,7 @@ static void run(void) {
 
     size_t tsize = 0;
     uint8_t *tdata = make_torrent(&tsize);
-    bt_add_torrent_params p;
-    memset(&p, 0, sizeof p);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
     p.save_path = scratch; /* the payload is there: the torrent checks as complete and seeds */
     p.torrent_data = tdata;
     p.torrent_size = tsize;
@@ -59,7 +58,7 @@ static void run(void) {
         size_t n = 0;
         bt_alerts_count(batch, &n);
         for (size_t k = 0; k < n; k++) {
-            bt_alert a;
+            bt_alert a = BT_ALERT_INIT;
             if (bt_alerts_get(batch, k, &a) != BT_OK)
                 continue;
             if (a.type == BT_ALERT_TORRENT_ERROR && strstr(a.message, "torrent tick") != NULL) {
@@ -79,7 +78,7 @@ static void run(void) {
     CHECK(torrent_error);
     CHECK(session_error);
 
-    struct bt_torrent_status st;
+    struct bt_torrent_status st = BT_TORRENT_STATUS_INIT;
     EXPECT_OK(bt_torrent_status(t, &st));
     CHECK(st.state == BT_STATE_ERROR);
     CHECK(st.error == BT_E_INTERNAL);
