@@ -18,10 +18,10 @@ type metadataFetch = utmetadata.Fetch
 
 const metadataPieceSize = utmetadata.PieceSize
 
-// metadataSendLimit bounds what serving metadata may queue for one peer: past it requests are
-// rejected (libtorrent's send_buffer_limit for ut_metadata, 10 pieces), and past twice that,
-// from a peer that does not read what it asked for, dropped unanswered. So metadata requests
-// hold at most 2*metadataSendLimit plus one message of a peer's write buffer.
+// metadataSendLimit bounds the send buffer under which metadata requests are served; past it
+// they are rejected (libtorrent's send_buffer_limit for ut_metadata, 10 pieces). So serving
+// metadata adds at most one piece past it to a peer's send buffer; rejects are small, and a peer
+// that does not read them hits the send buffer's own bound (peer.go).
 const metadataSendLimit = 10 * metadataPieceSize
 
 func metadataKey(p *peerConn) utmetadata.PeerKey { return utmetadata.PeerKey(p.key) }
@@ -109,12 +109,8 @@ func (t *Torrent) serveMetadata(p *peerConn, piece int) {
 	if id <= 0 || id > 255 {
 		return
 	}
-	queued := p.queuedSendBytes()
-	if queued >= 2*metadataSendLimit {
-		return
-	}
 	m := utmetadata.Message{Type: utmetadata.MsgReject, Piece: piece}
-	if t.meta != nil && piece*metadataPieceSize < len(t.meta.InfoBytes) && queued < metadataSendLimit {
+	if t.meta != nil && piece*metadataPieceSize < len(t.meta.InfoBytes) && p.sendBuffered() < metadataSendLimit {
 		info := t.meta.InfoBytes
 		m = utmetadata.Message{Type: utmetadata.MsgData, Piece: piece, TotalSize: len(info),
 			Data: info[piece*metadataPieceSize : min((piece+1)*metadataPieceSize, len(info))]}
@@ -122,13 +118,6 @@ func (t *Torrent) serveMetadata(p *peerConn, piece int) {
 	p.send(func(buf []byte) []byte {
 		return peerwire.AppendExtended(buf, uint8(id), utmetadata.AppendMessage(nil, m))
 	})
-}
-
-// queuedSendBytes is what waits in p's write buffer.
-func (p *peerConn) queuedSendBytes() int {
-	p.wmu.Lock()
-	defer p.wmu.Unlock()
-	return len(p.wbuf)
 }
 
 func (t *Torrent) onMetadataPiece(p *peerConn, m utmetadata.Message) error {

@@ -343,8 +343,10 @@ func TestMetadataRequestOutOfRangeIsRejected(t *testing.T) {
 	require.Equal(t, utmetadata.Message{Type: utmetadata.MsgReject, Piece: 1 << 20}, got[1])
 }
 
-// A peer that floods metadata requests and never reads gets a bounded amount queued, not one
-// piece per request (the old code queued 64 MiB here).
+// A peer that floods metadata requests before reading gets pieces while our send buffer is
+// under libtorrent's send_buffer_limit and rejects after, not one piece per request (the old code
+// queued 64 MiB here; without the limit the peer now trips the send buffer's bound and is
+// disconnected).
 func TestMetadataServingIsBoundedForAPeerThatDoesNotRead(t *testing.T) {
 	root, mi := manyFilesTorrent(t)
 	seeder := startSeeder(t, mi, root)
@@ -369,18 +371,25 @@ func TestMetadataServingIsBoundedForAPeerThatDoesNotRead(t *testing.T) {
 	require.NoError(t, err)
 	time.Sleep(2 * time.Second) // let the seeder take every request while nothing is read
 
-	c.SetReadDeadline(time.Now().Add(3 * time.Second))
 	r := peerwire.NewReader(c, 0)
 	var m peerwire.Message
-	pieces := 0
-	for r.ReadMessage(&m) == nil {
-		if m.ID == peerwire.Extended && m.ExtendedID == fakeUTMetadataID {
-			if um, err := utmetadata.ParseMessage(m.Payload); err == nil && um.Type == utmetadata.MsgData {
-				pieces++
-			}
+	pieces, rejects := 0, 0
+	for pieces+rejects < requests {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		require.NoError(t, r.ReadMessage(&m), "after %d pieces and %d rejects", pieces, rejects)
+		if m.ID != peerwire.Extended || m.ExtendedID != fakeUTMetadataID {
+			continue
+		}
+		um, err := utmetadata.ParseMessage(m.Payload)
+		require.NoError(t, err)
+		switch um.Type {
+		case utmetadata.MsgData:
+			pieces++
+		case utmetadata.MsgReject:
+			rejects++
 		}
 	}
-	t.Logf("%d of %d requests answered with data", pieces, requests)
+	t.Logf("%d of %d requests answered with data, %d rejected", pieces, requests, rejects)
 	require.Positive(t, pieces)
 	require.Less(t, pieces, requests/2, "pieces were queued for a peer that does not read")
 }
