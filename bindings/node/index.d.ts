@@ -69,6 +69,18 @@ export interface Settings {
   request_queue_time?: number;
   max_out_request_queue?: number;
   peer_timeout?: number;
+  /** s without a block while requests are out before they time out (block_timeout); default 20. */
+  piece_timeout?: number;
+  /** s, upper bound of the per-peer adaptive request timeout (at least 2 s); default 60. */
+  request_timeout?: number;
+  /** Requests a peer may queue with us; more are rejected (BEP 6) or dropped; default 2000. */
+  max_allowed_in_request_queue?: number;
+  /** A peer's send-buffer target: upload rate x send_buffer_watermark_factor % within
+   * [send_buffer_low_watermark, send_buffer_watermark] bytes (defaults 50, 10 KiB, 500 KiB);
+   * disk reads for the peer wait while it is above. */
+  send_buffer_low_watermark?: number;
+  send_buffer_watermark?: number;
+  send_buffer_watermark_factor?: number;
   handshake_timeout?: number;
   peer_connect_timeout?: number;
   aio_threads?: number;
