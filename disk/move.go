@@ -54,7 +54,7 @@ func (s *Storage) Move(newSaveDir string) error {
 	for i, r := range s.rel {
 		newAbs[i] = filepath.Join(dir, r)
 		if i < len(s.layout.files) && !s.layout.files[i].Pad {
-			if err := checkNoSymlinkEscape(dir, newAbs[i]); err != nil {
+			if err := checkNoSymlinkEscape(dir, r); err != nil {
 				return fmt.Errorf("disk: move: file %d: %w", i, err)
 			}
 		}
@@ -106,7 +106,7 @@ func (s *Storage) RenameFile(i FileIndex, path []string) error {
 			return fmt.Errorf("disk: rename file %d: %q is file %d", i, r, j)
 		}
 	}
-	if err := checkNoSymlinkEscape(s.saveDir, a); err != nil {
+	if err := checkNoSymlinkEscape(s.saveDir, r); err != nil {
 		return fmt.Errorf("disk: rename file %d: %w", i, err)
 	}
 	if err := s.backend.Close(); err != nil {

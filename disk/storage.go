@@ -121,13 +121,13 @@ func OpenStorage(saveDir string, files []FileSpec, opts StorageOptions) (*Storag
 				return nil, fmt.Errorf("disk: files %d and %d have the same path %q", j, i, r)
 			}
 			seen[a] = FileIndex(i)
-			if err := checkNoSymlinkEscape(dir, a); err != nil {
+			if err := checkNoSymlinkEscape(dir, r); err != nil {
 				return nil, fmt.Errorf("disk: file %d: %w", i, err)
 			}
 		}
 		abs[i], rel[i] = a, r
 	}
-	if err := checkNoFileIsADirectory(files, abs, dir); err != nil {
+	if err := checkNoFileIsADirectory(files); err != nil {
 		return nil, err
 	}
 	maxOpen := opts.MaxOpenFiles
@@ -438,27 +438,4 @@ func (s *Storage) Remove() error {
 		first = err
 	}
 	return first
-}
-
-// checkNoFileIsADirectory rejects layouts where one file's path is a parent
-// directory of another's ("a" and "a/b"): they cannot both exist.
-func checkNoFileIsADirectory(files []FileSpec, abs []string, saveDir string) error {
-	dirs := make(map[string]bool)
-	for i, f := range files {
-		if f.Pad {
-			continue
-		}
-		for d := filepath.Dir(abs[i]); len(d) > len(saveDir); d = filepath.Dir(d) {
-			if dirs[d] {
-				break
-			}
-			dirs[d] = true
-		}
-	}
-	for i, f := range files {
-		if !f.Pad && dirs[abs[i]] {
-			return fmt.Errorf("disk: file %d: %q is also a directory of another file", i, abs[i])
-		}
-	}
-	return nil
 }
