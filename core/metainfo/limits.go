@@ -88,10 +88,24 @@ func (l Limits) decoder() *bencode.Decoder {
 // ReadLimited reads all of r, failing with a *limits.Error (max_buffer_size) as soon as it
 // has seen more than max bytes: a reader that never ends (/dev/zero, a FIFO) costs at most
 // max+1 bytes and the time to read them.
-func ReadLimited(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
+func ReadLimited(r io.Reader, max int64) ([]byte, error) { return readLimited(nil, r, max) }
+
+// readLimited is ReadLimited appending to buf.
+func readLimited(buf []byte, r io.Reader, max int64) ([]byte, error) {
+	lr := io.LimitReader(r, max+1)
+	b := buf
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := lr.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
 	if int64(len(b)) > max {
 		return nil, &limits.Error{Limit: LimitBufferSize, Value: int64(len(b)), Max: max}
@@ -108,11 +122,15 @@ func ReadFile(path string, lim Limits) (*MetaInfo, error) {
 		return nil, fmt.Errorf("metainfo: %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > lim.MaxBufferSize {
-		// Refused without reading: the size is known.
-		return nil, fmt.Errorf("metainfo: %s: %w", path, &limits.Error{Limit: LimitBufferSize, Value: st.Size(), Max: lim.MaxBufferSize})
+	var data []byte
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		if st.Size() > lim.MaxBufferSize {
+			// Refused without reading: the size is known.
+			return nil, fmt.Errorf("metainfo: %s: %w", path, &limits.Error{Limit: LimitBufferSize, Value: st.Size(), Max: lim.MaxBufferSize})
+		}
+		data = make([]byte, 0, st.Size()+1) // read in one buffer (it may still grow, bounded, if the file does)
 	}
-	data, err := ReadLimited(f, lim.MaxBufferSize)
+	data, err = readLimited(data, f, lim.MaxBufferSize)
 	if err != nil {
 		return nil, fmt.Errorf("metainfo: %s: %w", path, err)
 	}
