@@ -12,12 +12,16 @@ import "strings"
 // under the 255-byte name limit of Linux file systems.
 const maxElementBytes = 240
 
+// maxNameBytes is the longest file name Linux file systems take.
+const maxNameBytes = 255
+
 // sanitizeElement returns element as libtorrent appends it to a path, or ok=false when it
 // appends nothing: ".", "..", and elements that are nothing but separators (libtorrent 2.0.8
 // drops them; 2.0.12 writes "_" instead). An empty element becomes "_". Separators and
 // invisible formatting characters are removed, control characters and invalid UTF-8 become
 // '_' (as libtorrent's newer releases do; 2.0.8 keeps DEL and C1 controls), and an element
-// longer than maxElementBytes is cut there, keeping its extension.
+// longer than maxElementBytes is cut there, keeping its extension (and one of '_'s for invalid
+// bytes at maxNameBytes, where libtorrent makes a name too long to create).
 func sanitizeElement(element string) (out string, ok bool) {
 	if element == "." {
 		return "", false
@@ -32,6 +36,18 @@ func sanitizeElement(element string) (out string, ok bool) {
 	b.Grow(min(len(element), maxElementBytes+10))
 	added, dots := 0, 0
 	foundExtension := false
+	// cut reports whether to stop at byte i of element, or else moves i to the extension
+	// (a '.' among the last 9 bytes) that is kept after the cut.
+	cut := func(i *int, seqLen int) bool {
+		foundExtension = true
+		for j := len(element) - 1; j > max(len(element)-10, *i); j-- {
+			if element[j] == '.' {
+				*i = j - seqLen
+				return false
+			}
+		}
+		return true
+	}
 	for i, seqLen := 0, 0; i < len(element); i += seqLen {
 		var cp int32
 		cp, seqLen = parseCodepoint(element[i:])
@@ -41,6 +57,12 @@ func sanitizeElement(element string) (out string, ok bool) {
 		if cp < 0 || !validPathCharacter(cp) {
 			b.WriteByte('_')
 			added++
+			// libtorrent looks at the length only after a valid character, so a run of
+			// invalid ones makes a name no file system takes; libbt cuts it where such
+			// a name would begin to fail (255 bytes).
+			if added >= maxNameBytes && !foundExtension && cut(&i, seqLen) {
+				break
+			}
 			continue
 		}
 		b.WriteString(element[i : i+seqLen])
@@ -48,20 +70,8 @@ func sanitizeElement(element string) (out string, ok bool) {
 			dots++
 		}
 		added += seqLen
-		if added >= maxElementBytes && !foundExtension {
-			// Keep an extension (a '.' among the last 9 bytes) and drop the rest before it.
-			dot := -1
-			for j := len(element) - 1; j > max(len(element)-10, i); j-- {
-				if element[j] == '.' {
-					dot = j
-					break
-				}
-			}
-			if dot == -1 {
-				break
-			}
-			foundExtension = true
-			i = dot - seqLen
+		if added >= maxElementBytes && !foundExtension && cut(&i, seqLen) {
+			break
 		}
 	}
 	if added == dots && added <= 2 {

@@ -60,6 +60,9 @@ func TestSanitizeElementRules(t *testing.T) {
 		{"plain name.txt", "plain name.txt", true},
 		{strings.Repeat("y", 300), strings.Repeat("y", 240), true},
 		{strings.Repeat("x", 300) + ".mkv", strings.Repeat("x", 240) + ".mkv", true},
+		// libtorrent would keep all 1000 '_' (a name no file system takes): cut at 255.
+		{strings.Repeat("\xff", 1000), strings.Repeat("_", 255), true},
+		{strings.Repeat("\xff", 1000) + ".txt", strings.Repeat("_", 255) + ".txt", true},
 	}
 	for _, c := range cases {
 		got, ok := sanitizeElement(c.in)
