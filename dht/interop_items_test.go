@@ -76,12 +76,7 @@ func (n *ltNode) expect(key string, d time.Duration) map[string]any {
 }
 
 func TestInteropBEP44ItemsAndBEP51SamplesWithLibtorrent(t *testing.T) {
-	if testing.Short() {
-		t.Skip("libtorrent interop: skipped with -short")
-	}
-	if !haveLibtorrent() {
-		t.Skip("/usr/bin/python3 cannot import libtorrent")
-	}
+	requireLibtorrent(t)
 	nodes := network(t, 6, func(int) Config {
 		cfg := testConfig()
 		cfg.RateLimit = RateLimit{PerSecond: 500, Burst: 1000}

@@ -18,16 +18,27 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const (
-	python = "/usr/bin/python3"
-	ltpeer = "/work/shared/interop/ltpeer.py"
-)
+// python is the system Python, which has Debian's python3-libtorrent.
+const python = "/usr/bin/python3"
 
-func haveLibtorrent() bool {
-	if _, err := os.Stat(ltpeer); err != nil {
-		return false
+// ltpeer is the test suite's reference peer on the real libtorrent, kept in the repository
+// (go test runs in the package directory).
+var ltpeer = filepath.Join("..", "tests", "interop", "ltpeer.py")
+
+// requireLibtorrent skips under -short and otherwise fails, never skips, when the reference peer
+// or python3-libtorrent is missing: interop is part of the suite.
+func requireLibtorrent(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("libtorrent interop: skipped with -short")
 	}
-	return exec.Command(python, "-c", "import libtorrent").Run() == nil
+	if _, err := os.Stat(ltpeer); err != nil {
+		t.Fatalf("libtorrent interop needs the reference peer: %v", err)
+	}
+	if out, err := exec.Command(python, "-c", "import libtorrent").CombinedOutput(); err != nil {
+		t.Fatalf("libtorrent interop needs python3-libtorrent (make deps): %s -c 'import libtorrent': %v\n%s",
+			python, err, out)
+	}
 }
 
 // freePort returns a port free for both TCP and UDP on 127.0.0.1 and ::1.
@@ -80,12 +91,7 @@ func startLTPeer(t *testing.T, args ...string) string {
 }
 
 func TestInteropWithLibtorrentDHT(t *testing.T) {
-	if testing.Short() {
-		t.Skip("libtorrent interop: skipped with -short")
-	}
-	if !haveLibtorrent() {
-		t.Skip("/usr/bin/python3 cannot import libtorrent")
-	}
+	requireLibtorrent(t)
 	cfg := testConfig()
 	cfg.RateLimit = RateLimit{PerSecond: 500, Burst: 1000}
 	s := newNode(t, cfg)

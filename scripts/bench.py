@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LTPEER = REPO.parent / "shared" / "interop" / "ltpeer.py"
+LTPEER = REPO / "tests" / "interop" / "ltpeer.py"  # the test suite's reference peer
 
 
 def free_port():

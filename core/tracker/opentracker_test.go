@@ -43,8 +43,12 @@ func (l *lockedBuffer) String() string {
 // one port) with a whitelist of hashes, and returns "127.0.0.1:port".
 func startOpentracker(t *testing.T, hashes ...[20]byte) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("opentracker interop: skipped with -short")
+	}
 	if _, err := os.Stat(opentrackerBin); err != nil {
-		t.Skip("opentracker not installed (Debian package opentracker)")
+		// Interop is part of the suite: a missing tracker fails it, it is not skipped.
+		t.Fatalf("opentracker interop needs Debian's opentracker (make deps): %v", err)
 	}
 	// opentracker chroots into tracker.rootdir and drops privileges to
 	// nobody, so the directory must be world-readable and the whitelist is

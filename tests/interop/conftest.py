@@ -1,5 +1,5 @@
-"""Fixtures for interop tests: the real libtorrent (via ../shared/interop/ltpeer.py), opentracker
-and libbt's own `bt` client, all on loopback."""
+"""Fixtures for interop tests: the real libtorrent (via ltpeer.py beside this file, the suite's own
+reference peer), opentracker and libbt's own `bt` client, all on loopback."""
 import json
 import os
 import random
@@ -14,7 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BT = REPO / "build" / "bin" / "bt"
-LTPEER = Path(os.environ.get("LTPEER", REPO.parent / "shared" / "interop" / "ltpeer.py"))
+LTPEER = Path(__file__).resolve().parent / "ltpeer.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 

@@ -1,9 +1,11 @@
 """Local Service Discovery (BEP 14) between two `bt` processes in two network namespaces joined
 by a veth pair. Everything (interfaces, addresses, multicast) lives inside namespaces this test
 creates and deletes; nothing touches the host's own interfaces."""
+import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -141,11 +143,35 @@ def _make_link(family: str):
             _ip("-n", ns[i], "link", "set", dev[i], "up")
             if family == "ipv4":
                 _ip("-n", ns[i], "route", "add", "239.0.0.0/8", "dev", dev[i])
+        for i in (0, 1):
+            _wait_usable(ns[i], dev[i], family)
         return Link(ns, dev, addr, family), made
     except BaseException:
         for n in made:
             subprocess.run(["ip", "netns", "del", n], capture_output=True)
         raise
+
+
+def _wait_usable(ns, dev, family, timeout=10.0):
+    """Waits until dev is up with carrier (a fresh veth is NO-CARRIER for up to a second) and,
+    for IPv6, has its link-local address. libtorrent looks at the interfaces once at startup
+    (enable_ip_notifier is off) and listens only on those that are up then: started too early
+    it saw the veth down, listened on ::1 alone and never sent an IPv6 LSD announce."""
+    deadline = time.monotonic() + timeout
+    while True:
+        link = json.loads(subprocess.run(["ip", "-n", ns, "-j", "link", "show", "dev", dev], check=True,
+                                         capture_output=True, timeout=20).stdout)
+        ready = link and link[0].get("operstate") == "UP"
+        if ready and family == "ipv6":
+            addrs = json.loads(subprocess.run(["ip", "-n", ns, "-6", "-j", "addr", "show", "dev", dev],
+                                              check=True, capture_output=True, timeout=20).stdout)
+            infos = [a for entry in addrs for a in entry.get("addr_info", [])]
+            ready = any(a.get("scope") == "link" and not a.get("tentative") for a in infos)
+        if ready:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{ns}: {dev} not usable after {timeout} s: {link}")
+        time.sleep(0.05)
 
 
 @pytest.fixture(params=["ipv4", "ipv6"])
@@ -315,9 +341,6 @@ def test_lsd_with_libtorrent_seeder(link, tmp_path, procs):
 def test_lsd_with_libtorrent_downloader(link, tmp_path, procs):
     """bt seeds with LSD on; libtorrent (LSD on) in the other namespace announces, bt hears it and
     connects, libtorrent downloads."""
-    if link.family == "ipv6":
-        pytest.skip("libtorrent sends no IPv6 LSD announce here (only 'startup error [::1]'), so "
-                    "only the bt -> libtorrent direction is testable over IPv6")
     content, torrent = _torrent(tmp_path)
     _seed(link, procs, torrent, content.parent, "--set", "enable_lsd=true")
     save = tmp_path / "get"
