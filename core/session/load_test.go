@@ -199,3 +199,48 @@ func TestInfoFromPeersIsParsedUnderTheSessionLimits(t *testing.T) {
 	_, err = s.parseInfoFromPeers(info)
 	requireLimitErr(t, err, metainfo.LimitDecodeTokens)
 }
+
+// The same limits apply to an info dict from peers: a magnet whose metadata has a path past
+// max_directory_depth fails with the named limit (issue 9: the deep path behind a magnet grew
+// the process to 1.08 GiB).
+func TestMagnetMetadataPastALoadLimitIsRefusedByName(t *testing.T) {
+	deep := make([]any, 1000)
+	for i := range deep {
+		deep[i] = "d"
+	}
+	data, err := bencode.Marshal(map[string]any{"info": map[string]any{"name": "deep", "piece length": int64(16384),
+		"pieces": make([]byte, 20), "files": []any{map[string]any{"length": int64(1), "path": deep}}}})
+	require.NoError(t, err)
+	seeder := newTestSession(t, "127.0.0.1:0", func(st *Settings) { require.NoError(t, st.SetInt("max_directory_depth", 2000)) })
+	st, err := seeder.AddTorrent(AddTorrentParams{TorrentData: data, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	mi, err := metainfo.ParseLimits(data, metainfo.Limits{MaxDirectoryDepth: 2000})
+	require.NoError(t, err)
+
+	s, tor := startMagnet(t, mi)
+	require.NoError(t, tor.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", seeder.ListenPort()))))
+	a := waitAlert(t, s, AlertMetadataFailed, "max_directory_depth exceeded: 1000 > 100", 20*time.Second)
+	require.ErrorIs(t, a.Err, limits.ErrLimit)
+	require.Equal(t, StateError, waitState(t, tor, 10*time.Second, StateError).State)
+	require.Equal(t, StateDownloading, st.Status().State, "the seeder, whose limit is raised, has it loaded")
+}
+
+// Metadata from peers is sanitised like a .torrent, and the change reported once.
+func TestMagnetMetadataIsSanitisedAndReported(t *testing.T) {
+	data := hostileTorrent(t, "t", hostileContents())
+	seeder := newTestSession(t, "127.0.0.1:0")
+	_, err := seeder.AddTorrent(AddTorrentParams{TorrentData: data, SavePath: t.TempDir()})
+	require.NoError(t, err)
+	mi, err := metainfo.Parse(data)
+	require.NoError(t, err)
+
+	s, tor := startMagnet(t, mi)
+	require.NoError(t, tor.ConnectPeer(netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", seeder.ListenPort()))))
+	a := waitAlert(t, s, AlertTorrentSanitized, `renamed to "dup.1.txt"`, 20*time.Second)
+	require.Equal(t, mi.InfoHash, a.InfoHash)
+	var got []string
+	for _, f := range tor.Files() {
+		got = append(got, f.Path)
+	}
+	require.Equal(t, sanitisedPaths, got)
+}
