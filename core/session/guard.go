@@ -52,6 +52,7 @@ func (t *Torrent) onPanic(p *guard.Panic) {
 // is why it stops; Resume or ForceRecheck checks the files again and rebuilds it. It runs on the
 // torrent goroutine.
 func (t *Torrent) panicked(p *guard.Panic) {
+	t.forgetEndedTracker()
 	q := guard.Run("torrent error handling", func() { t.fail(p) })
 	if q == nil {
 		return
@@ -61,10 +62,26 @@ func (t *Torrent) panicked(p *guard.Panic) {
 	t.state = StateError
 	t.s.alerts.push(Alert{Type: AlertTorrentError, Torrent: t, InfoHash: t.infoHash, Err: p,
 		Message: fmt.Sprintf("%s: %v\n%s\nthen, putting the torrent in its error state: %v\n%s", t.name, p, p.Stack, q.Value, q.Stack)})
-	for c := range t.peers {
-		c.closeConn()
+	guard.Run("torrent error handling", func() {
+		for c := range t.peers {
+			c.closeConn()
+		}
+		t.publish()
+	})
+}
+
+// forgetEndedTracker lets Resume start a new tracker loop when a panic ended the last one
+// (fail leaves a running one alone).
+func (t *Torrent) forgetEndedTracker() {
+	if t.trackerStop == nil {
+		return
 	}
-	t.publish()
+	select {
+	case <-t.trackerDone:
+		t.trackerStop()
+		t.trackerStop = nil
+	default:
+	}
 }
 
 // panicMessage is the text of an alert for err: with a recovered panic, its stack follows.

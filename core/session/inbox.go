@@ -19,9 +19,11 @@ import (
 //	                  send-buffer watermark, upload.go)
 //	send-buffer fills one per peer at most (requestFill, peer.go)
 //	public methods    one per calling goroutine (do waits for its closure to run)
-//	tracker, DHT,     one per announce or lookup reply, and those run one at a time per torrent
-//	web seeds, timers
-//	incoming peers    one per handshake completed, bounded by connections_limit
+//	tracker, DHT,     one per announce or lookup reply batch, one announce or lookup at a time
+//	timers            per torrent; timers one each
+//	web seeds         the blocks of a job (webSeedJobBytes), webSeedConnections jobs per seed
+//	incoming peers    one per connection that completed its handshake, each holding a socket
+//	                  (connections_limit applies when the torrent adds it)
 //	LSD, Status       tryPost, doWithin: dropped past offerLimit (LSD repeats itself, Status
 //	                  falls back on the last snapshot)
 
