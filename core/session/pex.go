@@ -118,15 +118,9 @@ func (x *pexPeer) Tick(now time.Time) {
 }
 
 func (x *pexPeer) Message(payload []byte) error {
-	var msg pexMessage
-	if err := bencode.Unmarshal(payload, &msg); err != nil {
-		return protocolError("ut_pex: %v", err)
-	}
-	if len(msg.Added)%6 != 0 || len(msg.Added6)%18 != 0 || len(msg.Dropped)%6 != 0 || len(msg.Dropped6)%18 != 0 {
-		return protocolError("ut_pex: peer lists are not whole compact entries")
-	}
-	if n := len(msg.Added)/6 + len(msg.Added6)/18 + len(msg.Dropped)/6 + len(msg.Dropped6)/18; n > pexMaxIncoming {
-		return protocolError("ut_pex: %d peers in one message", n)
+	added, err := parsePEX(payload)
+	if err != nil {
+		return err
 	}
 	now := time.Now()
 	if now.Sub(x.lastRecv) < pexInterval/6 {
@@ -134,21 +128,44 @@ func (x *pexPeer) Message(payload []byte) error {
 	}
 	x.lastRecv = now
 	t := x.e.t
-	learn := func(list []byte, size int) {
-		for i := 0; i+size <= len(list); i += size {
-			a := parseCompact(list[i : i+size])
-			if !a.IsValid() || a.Port() == 0 || t.banned[a] || len(t.candidates) >= maxCandidates {
-				continue
-			}
-			if _, known := t.candidates[a]; !known {
-				t.candidates[a] = sourcePEX
+	for _, a := range added {
+		if t.banned[a] || len(t.candidates) >= maxCandidates {
+			continue
+		}
+		if _, known := t.candidates[a]; !known {
+			t.candidates[a] = sourcePEX
+		}
+	}
+	t.connectPeers()
+	return nil
+}
+
+// parsePEX decodes a ut_pex message and returns the peers it adds (dropped peers are only
+// checked for shape). Lists that are not whole compact entries, and messages naming more than
+// pexMaxIncoming peers, are protocol errors; entries with port 0 are skipped.
+func parsePEX(payload []byte) ([]netip.AddrPort, error) {
+	var msg pexMessage
+	if err := bencode.Unmarshal(payload, &msg); err != nil {
+		return nil, protocolError("ut_pex: %v", err)
+	}
+	if len(msg.Added)%6 != 0 || len(msg.Added6)%18 != 0 || len(msg.Dropped)%6 != 0 || len(msg.Dropped6)%18 != 0 {
+		return nil, protocolError("ut_pex: peer lists are not whole compact entries")
+	}
+	if n := len(msg.Added)/6 + len(msg.Added6)/18 + len(msg.Dropped)/6 + len(msg.Dropped6)/18; n > pexMaxIncoming {
+		return nil, protocolError("ut_pex: %d peers in one message", n)
+	}
+	var added []netip.AddrPort
+	for _, l := range []struct {
+		list []byte
+		size int
+	}{{msg.Added, 6}, {msg.Added6, 18}} {
+		for i := 0; i+l.size <= len(l.list); i += l.size {
+			if a := parseCompact(l.list[i : i+l.size]); a.IsValid() && a.Port() != 0 {
+				added = append(added, a)
 			}
 		}
 	}
-	learn(msg.Added, 6)
-	learn(msg.Added6, 18)
-	t.connectPeers()
-	return nil
+	return added, nil
 }
 
 func (x *pexPeer) Close() {}

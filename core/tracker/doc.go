@@ -5,7 +5,7 @@
 //     with ParseHTTPResponse for the bencoded reply;
 //   - UDP announces (BEP 15) with connection-id caching, transaction-id
 //     checks and the 15·2^n s retry schedule (base configurable), with
-//     ParseUDPAnnounceResponse for the reply packet;
+//     ParseUDPConnectResponse and ParseUDPAnnounceResponse for the replies;
 //   - multitracker tiers (BEP 12) in Tiers; announce timing for one tracker
 //     in Schedule (its interval and min interval, never below libtorrent's
 //     min_announce_interval, and libtorrent's back-off after failures,

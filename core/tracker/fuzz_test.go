@@ -1,8 +1,10 @@
 package tracker_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/libbt/libbt/core/tracker"
 )
@@ -75,6 +77,41 @@ func FuzzParseUDPAnnounceResponse(f *testing.F) {
 			if p.Port() == 0 {
 				t.Fatalf("port 0 peer kept")
 			}
+		}
+	})
+}
+
+// FuzzParseUDPConnectResponse: a connect reply yields the connection id it carries, an error
+// reply a *FailureError with valid UTF-8 text, anything else a malformed-response error.
+func FuzzParseUDPConnectResponse(f *testing.F) {
+	f.Add([]byte("\x00\x00\x00\x00\x01\x02\x03\x04\x11\x22\x33\x44\x55\x66\x77\x88"))
+	f.Add([]byte("\x00\x00\x00\x00\x01\x02\x03\x04\x11\x22\x33\x44\x55\x66\x77\x88trailing"))
+	f.Add([]byte("\x00\x00\x00\x00\x01\x02\x03\x04\x11\x22"))
+	f.Add([]byte("\x00\x00\x00\x03\x01\x02\x03\x04connection id expired"))
+	f.Add([]byte("\x00\x00\x00\x03\x01\x02\x03\x04\xff\xfe\x1b]0;x\x07"))
+	f.Add([]byte("\x00\x00\x00\x03\x01\x02\x03\x04"))
+	f.Add([]byte("\x00\x00\x00\x01\x01\x02\x03\x04\x00\x00\x07\x08\x00\x00\x00\x03\x00\x00\x00\x04"))
+	f.Add([]byte("\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		id, err := tracker.ParseUDPConnectResponse(b)
+		if err != nil {
+			if id != 0 {
+				t.Fatalf("id %x with error %v", id, err)
+			}
+			var fe *tracker.FailureError
+			if errors.As(err, &fe) {
+				if len(b) < 8 || binary.BigEndian.Uint32(b) != 3 || !utf8.ValidString(fe.Reason) {
+					t.Fatalf("failure %q from %x", fe.Reason, b)
+				}
+				return
+			}
+			if !errors.Is(err, tracker.ErrMalformedResponse) {
+				t.Fatalf("unclassified error %v", err)
+			}
+			return
+		}
+		if len(b) < 16 || binary.BigEndian.Uint32(b) != 0 || id != binary.BigEndian.Uint64(b[8:]) {
+			t.Fatalf("id %x from %x", id, b)
 		}
 	})
 }

@@ -60,10 +60,9 @@ func (c *Client) announceUDP(ctx context.Context, u *url.URL, req AnnounceReques
 			if err != nil {
 				return nil, fmt.Errorf("udp connect: %w", err)
 			}
-			if len(reply) < udpConnectLen {
-				return nil, malformed("udp connect reply of %d bytes", len(reply))
+			if id, err = ParseUDPConnectResponse(reply); err != nil {
+				return nil, err
 			}
-			id = binary.BigEndian.Uint64(reply[8:])
 			c.storeConnID(key, id)
 		}
 		tid := rand.Uint32()
@@ -133,8 +132,7 @@ func roundTrip(ctx context.Context, conn *net.UDPConn, buf, pkt []byte, tid, act
 		case action:
 			return b, nil
 		case udpActionError:
-			_, err := ParseUDPAnnounceResponse(b, false)
-			return nil, err
+			return nil, parseUDPError(b)
 		default:
 			return nil, malformed("udp reply has action %d, want %d", got, action)
 		}

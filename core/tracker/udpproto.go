@@ -73,7 +73,7 @@ func ParseUDPAnnounceResponse(b []byte, v6 bool) (*AnnounceResponse, error) {
 	}
 	switch action := binary.BigEndian.Uint32(b); action {
 	case udpActionError:
-		return nil, &FailureError{Reason: strings.ToValidUTF8(string(b[8:]), "\uFFFD")}
+		return nil, parseUDPError(b)
 	case udpActionAnnc:
 	default:
 		return nil, malformed("udp announce reply has action %d", action)
@@ -92,6 +92,32 @@ func ParseUDPAnnounceResponse(b []byte, v6 bool) (*AnnounceResponse, error) {
 	}
 	resp.Peers = peers
 	return resp, nil
+}
+
+// ParseUDPConnectResponse parses a BEP 15 connect reply datagram (starting at the action
+// field) and returns the connection id. An error action (3) yields a *FailureError, any other
+// shape an error wrapping ErrMalformedResponse. The transaction id is not checked here.
+func ParseUDPConnectResponse(b []byte) (connID uint64, err error) {
+	if len(b) < udpMinReplySize {
+		return 0, malformed("udp reply of %d bytes", len(b))
+	}
+	switch action := binary.BigEndian.Uint32(b); action {
+	case udpActionError:
+		return 0, parseUDPError(b)
+	case udpActionConn:
+	default:
+		return 0, malformed("udp connect reply has action %d", action)
+	}
+	if len(b) < udpConnectLen {
+		return 0, malformed("udp connect reply of %d bytes", len(b))
+	}
+	return binary.BigEndian.Uint64(b[8:]), nil
+}
+
+// parseUDPError reads a BEP 15 error reply (at least action and transaction id): the message
+// is the rest of the datagram, which udpMaxDatagram bounds.
+func parseUDPError(b []byte) *FailureError {
+	return &FailureError{Reason: strings.ToValidUTF8(string(b[udpMinReplySize:]), "\uFFFD")}
 }
 
 // parseCompactPeers decodes 6-byte (IPv4) or 18-byte (IPv6) peer entries,
