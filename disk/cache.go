@@ -82,6 +82,7 @@ type cpiece struct {
 	finishing  bool  // FinishPiece owns the piece
 	err        error // a write of this piece failed (reported by FinishPiece)
 	blockCount int   // non-nil entries of blocks (loading included)
+	written    int64 // bytes in the files before the piece was verified (budget flushes, write-throughs)
 }
 
 // cache is the block cache shared by all storages of one IO. One mutex
@@ -168,7 +169,7 @@ func (c *cache) relist(p *cpiece, touchW, touchR bool) {
 
 // maybeDropLocked forgets p once it holds nothing.
 func (c *cache) maybeDropLocked(p *cpiece) {
-	if p.blockCount > 0 || p.hashing || p.flushing > 0 || p.finishing || p.h != nil || p.err != nil {
+	if p.blockCount > 0 || p.hashing || p.flushing > 0 || p.finishing || p.h != nil || p.err != nil || p.written > 0 {
 		return
 	}
 	c.relist(p, false, false)
@@ -338,12 +339,16 @@ func (c *cache) flushLocked(p *cpiece, reason flushReason) error {
 	c.mu.Unlock()
 	var err error
 	var bufs [][]byte
+	var written int64
 	for _, r := range runs {
 		bufs = bufs[:0]
 		for _, b := range r.blocks {
 			bufs = append(bufs, b.buf)
 		}
-		if _, err = p.st.writeBlocksAt(bufs, p.pc.Offset+int64(r.first)*BlockSize, c.ctr); err != nil {
+		var n int
+		n, err = p.st.writeBlocksAt(bufs, p.pc.Offset+int64(r.first)*BlockSize, c.ctr)
+		written += int64(n)
+		if err != nil {
 			break
 		}
 	}
@@ -352,6 +357,9 @@ func (c *cache) flushLocked(p *cpiece, reason flushReason) error {
 	}
 	c.mu.Lock()
 	p.flushing--
+	if reason != flushComplete {
+		p.written += written // unverified data in the files
+	}
 	for _, r := range runs {
 		for i, b := range r.blocks {
 			b.inflight = false
@@ -406,7 +414,7 @@ func (c *cache) dropPieceLocked(p *cpiece) {
 	for bi := range p.blocks {
 		c.removeLocked(p, bi)
 	}
-	p.h, p.hashed, p.err, p.rehash, p.finishing = nil, 0, nil, false, false
+	p.h, p.hashed, p.err, p.rehash, p.finishing, p.written = nil, 0, nil, false, false, 0
 	c.maybeDropLocked(p)
 }
 

@@ -68,6 +68,10 @@ func (c *cache) writeBlock(st *Storage, pc Piece, bi int, data []byte) (*cpiece,
 			c.cond.Wait()
 			continue
 		}
+		if old == nil && int64(bi)*BlockSize < p.hashed {
+			// A block already hashed, then flushed and evicted, is being replaced.
+			p.rehash = true
+		}
 		if old != nil {
 			if int64(bi)*BlockSize < p.hashed || p.hashing {
 				p.rehash = true
@@ -103,6 +107,9 @@ func (c *cache) writeBlock(st *Storage, pc Piece, bi int, data []byte) (*cpiece,
 			if err != nil && p.err == nil {
 				p.err = err
 			}
+			if err == nil {
+				p.written += int64(len(data))
+			}
 			return p, err
 		}
 		buf = buf[:len(data)]
@@ -133,38 +140,56 @@ func (c *cache) markDirtyLocked(p *cpiece, b *cblock) {
 //
 // FinishPiece is ordered after every earlier WriteBlock of the piece.
 func (d *IO) FinishPiece(st *Storage, pc Piece, want [20]byte, done func(ok bool, err error)) {
+	d.FinishPieceDigests(st, pc, want, false, func(ok bool, _ []BlockDigest, err error) { done(ok, err) })
+}
+
+// BlockDigest is the SHA-1 of one block of a piece (BlockSize bytes, the last block of a piece
+// shorter): what core/smartban compares to tell which sender's blocks were bad.
+type BlockDigest = [20]byte
+
+// FinishPieceDigests is FinishPiece that also passes done the digest of every block of the
+// piece, in order: always when the piece fails its hash (taken before its blocks are dropped;
+// blocks already flushed are read back), and when it passes only if onPass is set (a piece
+// that failed before, whose good copy is compared with the bad one). digests is nil otherwise,
+// and when a block could not be read back for it (the verdict stands).
+func (d *IO) FinishPieceDigests(st *Storage, pc Piece, want [20]byte, onPass bool, done func(ok bool, digests []BlockDigest, err error)) {
 	if err := checkPiece(st, pc); err != nil {
-		d.goCallback(st, func() { done(false, err) })
+		d.goCallback(st, func() { done(false, nil, err) })
 		return
 	}
 	j := &job{d: d, st: st, off: pc.Offset, end: pc.Offset + pc.Size, excl: true, prio: prioWrite}
 	j.run = func(w *worker) {
-		ok, err := d.cache.finish(w, st, pc, want)
-		done(ok, err)
+		ok, digests, err := d.cache.finish(w, st, pc, want, onPass)
+		done(ok, digests, err)
 	}
-	d.submit(j, func(err error) { done(false, err) })
+	d.submit(j, func(err error) { done(false, nil, err) })
 }
 
-func (c *cache) finish(w *worker, st *Storage, pc Piece, want [20]byte) (bool, error) {
+func (c *cache) finish(w *worker, st *Storage, pc Piece, want [20]byte, onPass bool) (bool, []BlockDigest, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p := c.pieceLocked(st, pc, false)
 	if p == nil {
-		// Nothing cached (all written through or by IO.Write): hash from disk.
+		// Nothing cached (all written by IO.Write): hash from disk.
 		c.ctr.readBacks.Add(1)
 		c.mu.Unlock()
 		sum, err := w.hashRange(st, pc.Offset, pc.Size, c.ctr)
 		c.mu.Lock()
 		if err != nil {
-			return false, err
+			return false, nil, err
 		}
 		ok := sum == want
 		if ok {
 			c.ctr.flushed.Add(1)
 		} else {
 			c.ctr.failed.Add(1)
+			c.ctr.failedWritten.Add(uint64(pc.Size)) // all of it is in the files
 		}
-		return ok, nil
+		var digests []BlockDigest
+		if !ok || onPass {
+			digests = c.blockDigestsLocked(w, st, pc, nil)
+		}
+		return ok, digests, nil
 	}
 	for p.hashing || p.flushing > 0 {
 		c.cond.Wait()
@@ -174,7 +199,7 @@ func (c *cache) finish(w *worker, st *Storage, pc Piece, want [20]byte) (bool, e
 	if p.err != nil {
 		err := p.err
 		c.dropPieceLocked(p)
-		return false, err
+		return false, nil, err
 	}
 	if p.rehash || p.h == nil {
 		p.h, p.hashed, p.rehash = sha1.New(), 0, false
@@ -210,7 +235,7 @@ func (c *cache) finish(w *worker, st *Storage, pc Piece, want [20]byte) (bool, e
 		}
 		if err != nil {
 			c.dropPieceLocked(p)
-			return false, err
+			return false, nil, err
 		}
 		p.hashed += int64(n)
 	}
@@ -221,18 +246,64 @@ func (c *cache) finish(w *worker, st *Storage, pc Piece, want [20]byte) (bool, e
 	p.h.Sum(sum[:0])
 	if !bytes.Equal(sum[:], want[:]) {
 		c.ctr.failed.Add(1)
+		c.ctr.failedWritten.Add(uint64(p.written))
+		digests := c.blockDigestsLocked(w, st, pc, p)
 		c.dropPieceLocked(p)
-		return false, nil
+		return false, digests, nil
+	}
+	var digests []BlockDigest
+	if onPass {
+		digests = c.blockDigestsLocked(w, st, pc, p)
 	}
 	if err := c.flushLocked(p, flushComplete); err != nil {
 		c.dropPieceLocked(p)
-		return false, err
+		return false, nil, err
 	}
 	c.ctr.flushed.Add(1)
-	p.h, p.hashed, p.finishing = nil, 0, false
+	p.h, p.hashed, p.finishing, p.written = nil, 0, false, 0
 	c.relist(p, false, true) // its blocks are now the most recent read blocks
 	c.maybeDropLocked(p)
-	return true, nil
+	return true, digests, nil
+}
+
+// blockDigestsLocked hashes each block of pc on its own: from the cache where p (which may be
+// nil) holds it, else read back from the files. It returns nil if a read fails.
+func (c *cache) blockDigestsLocked(w *worker, st *Storage, pc Piece, p *cpiece) []BlockDigest {
+	out := make([]BlockDigest, pc.numBlocks())
+	for bi := range out {
+		n := blockLen(pc, bi)
+		var b *cblock
+		if p != nil {
+			b = p.blocks[bi]
+		}
+		var data []byte
+		if b != nil && !b.loading {
+			b.pins++
+			data = b.buf
+		} else {
+			b = nil
+			if cap(w.scratch) < BlockSize {
+				w.scratch = make([]byte, BlockSize)
+			}
+			data = w.scratch[:n]
+		}
+		c.mu.Unlock()
+		var err error
+		if b == nil {
+			_, err = st.readAt(data, pc.Offset+int64(bi)*BlockSize, c.ctr)
+		}
+		if err == nil {
+			out[bi] = sha1.Sum(data)
+		}
+		c.mu.Lock()
+		if b != nil {
+			c.unpinLocked(b)
+		}
+		if err != nil {
+			return nil
+		}
+	}
+	return out
 }
 
 // ReadBlock reads length bytes at begin of piece pc and passes them to

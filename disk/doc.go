@@ -21,7 +21,10 @@
 // prefix. IO.FinishPiece completes the hash from memory and, if it matches,
 // writes the piece with one pwritev per file it spans (uncached, with
 // RWF_DONTCACHE, when StorageOptions.DropOSCache); a piece that fails
-// is dropped unwritten. Peer reads go to IO.ReadBlock: a miss reads the
+// is dropped unwritten. IO.FinishPieceDigests also reports each block's
+// SHA-1 (of a failed piece, and of a passing one when asked) so the session
+// can tell which sender's blocks were bad; Stats.FailedBytesWritten counts
+// what failed pieces had already put in the files (flushed early for room). Peer reads go to IO.ReadBlock: a miss reads the
 // whole run of uncached blocks of the piece around the request (one preadv
 // per file), later blocks are hits. One budget (CacheOptions.Size) holds
 // both kinds; writes come first: clean (read or already written) blocks are

@@ -25,6 +25,9 @@ type Stats struct {
 	FlushesComplete uint64 // flushes of a piece that passed its hash
 	FlushesBudget   uint64 // flushes of a partial piece to make room (LRU)
 	FlushesClose    uint64 // flushes of partial pieces at Sync/Close/Verify
+	// FailedBytesWritten counts bytes of pieces that failed their hash check which were already
+	// in the files (flushed early for room or written through): junk a lying peer cost the disk.
+	FailedBytesWritten uint64
 
 	// Gauges.
 	WriteBlocks      int64 // dirty blocks in the cache (not on disk yet)
@@ -44,6 +47,7 @@ type counters struct {
 	flushed, failed, readBacks, readBackBlocks   atomic.Uint64
 	writeThroughs                                atomic.Uint64
 	flushComplete, flushBudget, flushClose       atomic.Uint64
+	failedWritten                                atomic.Uint64
 }
 
 func (c *counters) read(n int) {
@@ -64,21 +68,22 @@ func (c *counters) write(n int) {
 func (d *IO) Stats() Stats {
 	c := &d.ctr
 	s := Stats{
-		ReadHits:         c.hits.Load(),
-		ReadMisses:       c.misses.Load(),
-		ReadSyscalls:     c.readCalls.Load(),
-		WriteSyscalls:    c.writeCalls.Load(),
-		ReadBytes:        c.readBytes.Load(),
-		WriteBytes:       c.writeBytes.Load(),
-		PiecesFlushed:    c.flushed.Load(),
-		PiecesFailed:     c.failed.Load(),
-		HashReadBacks:    c.readBacks.Load(),
-		ReadBackBlocks:   c.readBackBlocks.Load(),
-		WriteThroughs:    c.writeThroughs.Load(),
-		FlushesComplete:  c.flushComplete.Load(),
-		FlushesBudget:    c.flushBudget.Load(),
-		FlushesClose:     c.flushClose.Load(),
-		QueuedWriteBytes: d.queuedWrite.Load(),
+		ReadHits:           c.hits.Load(),
+		ReadMisses:         c.misses.Load(),
+		ReadSyscalls:       c.readCalls.Load(),
+		WriteSyscalls:      c.writeCalls.Load(),
+		ReadBytes:          c.readBytes.Load(),
+		WriteBytes:         c.writeBytes.Load(),
+		PiecesFlushed:      c.flushed.Load(),
+		PiecesFailed:       c.failed.Load(),
+		HashReadBacks:      c.readBacks.Load(),
+		ReadBackBlocks:     c.readBackBlocks.Load(),
+		WriteThroughs:      c.writeThroughs.Load(),
+		FlushesComplete:    c.flushComplete.Load(),
+		FlushesBudget:      c.flushBudget.Load(),
+		FlushesClose:       c.flushClose.Load(),
+		FailedBytesWritten: c.failedWritten.Load(),
+		QueuedWriteBytes:   d.queuedWrite.Load(),
 	}
 	d.cache.fill(&s)
 	return s

@@ -20,6 +20,15 @@
 // twice to the same peer), fewest outstanding requests first, and
 // BlockReceived reports which other peers must be sent a Cancel.
 //
+// # Pieces filled alone
+//
+// PickAlone serves a peer on parole (core/smartban): it fills only pieces it
+// started itself, at most a given number at once, so a bad piece has it as
+// sole sender. Pick leaves such owned pieces to their owner while it finds
+// anything else; ownership ends with PeerGone or Disown (the owner stalled),
+// and Adopt hands an unowned piece in progress to a parole peer when nothing
+// else is left. Unreceive takes back a block whose sender turned out to lie.
+//
 // # Data structures and cost
 //
 // Not-yet-started wanted pieces live in one array per priority level, kept

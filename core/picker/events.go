@@ -45,6 +45,27 @@ func (p *Picker) BlockReceived(peer PeerKey, b Block) (dup bool, cancel []PeerKe
 	return false, cancel
 }
 
+// Unreceive forgets that block bi of piece was received, so it is picked again: its sender
+// turned out to be lying. It reports whether there was such a received block (of a piece in
+// progress).
+func (p *Picker) Unreceive(piece, bi int) bool {
+	if !p.valid(piece) {
+		return false
+	}
+	pp := p.partialOf[piece]
+	if pp == nil || bi < 0 || bi >= len(pp.blocks) || !pp.blocks[bi].received {
+		return false
+	}
+	b := &pp.blocks[bi]
+	b.received, b.from = false, 0
+	pp.received--
+	if len(b.reqs) == 0 {
+		pp.free++
+		pp.hint = min(pp.hint, bi)
+	}
+	return true
+}
+
 // Cancelled records that our request of b from peer is withdrawn (we sent a
 // Cancel, or the peer choked us without the fast extension). The block
 // becomes free for others unless other requests for it remain.
@@ -85,6 +106,7 @@ func (p *Picker) ForgetRejections(peer PeerKey) {
 // when a choke drops all its requests. The
 // peer's availability is forgotten separately (PeerLost / PeerLostAll).
 func (p *Picker) PeerGone(peer PeerKey) {
+	p.Disown(peer) // anyone may finish its pieces now
 	ps := p.peers[peer]
 	if ps == nil {
 		return

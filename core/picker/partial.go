@@ -15,7 +15,8 @@ type partial struct {
 	blocks   []block
 	free     int // neither received nor requested
 	received int
-	hint     int // no free block below this index
+	hint     int     // no free block below this index
+	owner    PeerKey // a peer on parole filling it alone (PickAlone); 0: none
 }
 
 type peerState struct {
@@ -63,7 +64,7 @@ func (p *Picker) startPartial(piece int) *partial {
 	for i := range pp.blocks {
 		pp.blocks[i] = block{reqs: pp.blocks[i].reqs[:0]}
 	}
-	pp.piece, pp.free, pp.received, pp.hint = piece, n, 0, 0
+	pp.piece, pp.free, pp.received, pp.hint, pp.owner = piece, n, 0, 0, 0
 	ps.flags |= flagPartial
 	p.partials = append(p.partials, pp)
 	p.partialOf[piece] = pp

@@ -37,7 +37,7 @@ func (p *Picker) Pick(peer PeerKey, has *bitfield.Bitfield, max int, out []Block
 			if need == 0 {
 				break
 			}
-			if pp.free == 0 || int(p.pieces[pp.piece].prio) != lvl || !p.peerHas(has, pp.piece) {
+			if pp.free == 0 || int(p.pieces[pp.piece].prio) != lvl || !p.peerHas(has, pp.piece) || pp.owner != 0 && pp.owner != peer {
 				continue
 			}
 			out, need = p.takeFree(peer, ps, pp, need, out)
@@ -49,6 +49,9 @@ func (p *Picker) Pick(peer PeerKey, has *bitfield.Bitfield, max int, out []Block
 			}
 			out, need = p.takeFree(peer, ps, p.startPartial(piece), need, out)
 		}
+	}
+	if need > 0 {
+		out, need = p.takeOwned(peer, ps, has, need, out)
 	}
 	if need > 0 && p.InEndgame() {
 		out = p.pickEndgame(peer, ps, has, need, out)

@@ -19,7 +19,7 @@ const (
 )
 
 // PeerKey identifies one peer connection. The session picks the values; the
-// picker only compares them.
+// picker only compares them. 0 is no peer.
 type PeerKey uint64
 
 // Block is one request: Length bytes at offset Begin of piece Piece.

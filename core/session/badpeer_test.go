@@ -17,32 +17,7 @@ import (
 // fakePeer is a hand-driven peer: it completes the handshake, then runs behave on the socket.
 func fakePeer(t *testing.T, mi *metainfo.MetaInfo, behave func(c net.Conn)) netip.AddrPort {
 	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				if _, err := peerwire.ReadHandshake(c); err != nil {
-					return
-				}
-				h := peerwire.Handshake{InfoHash: mi.InfoHash}
-				copy(h.PeerID[:], "-FAKE00-fakefakefake")
-				h.SetFast()
-				h.SetExtended()
-				if err := peerwire.WriteHandshake(c, h); err != nil {
-					return
-				}
-				behave(c)
-			}()
-		}
-	}()
-	return netip.MustParseAddrPort(ln.Addr().String())
+	return fakePeerAt(t, "127.0.0.1", "-FAKE00-fakefakefake", mi, behave)
 }
 
 // liarPeer claims every piece and answers every request with zeros.
@@ -74,17 +49,11 @@ func TestPieceFailingHashIsRefetchedAndLiarBanned(t *testing.T) {
 	lt, err := leecher.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: save})
 	require.NoError(t, err)
 	waitState(t, lt, 5*time.Second, StateDownloading)
-	require.NoError(t, lt.ConnectPeer(fakePeer(t, mi, liarPeer)))
+	require.NoError(t, lt.ConnectPeer(fakePeerAt(t, "127.0.0.2", "-FAKE00-liar", mi, liarPeer)))
 
 	// Let the liar poison some pieces first, then bring in an honest seeder.
-	require.Eventually(t, func() bool {
-		for _, a := range leecher.PopAlerts() {
-			if a.Type == AlertHashFailed {
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond)
+	log := &alertLog{s: leecher}
+	log.wait(t, AlertHashFailed, nil, 10*time.Second)
 
 	seeder := newTestSession(t, "127.0.0.1:0")
 	st, err := seeder.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
@@ -94,6 +63,9 @@ func TestPieceFailingHashIsRefetchedAndLiarBanned(t *testing.T) {
 
 	waitState(t, lt, 30*time.Second, StateSeeding)
 	requireSameTree(t, dir, filepath.Join(save, "content"))
+	banned := log.of(AlertPeerBanned)
+	require.Len(t, banned, 1, "the liar alone sent its first piece: banned at once")
+	require.Contains(t, banned[0].Endpoint, "127.0.0.2:")
 }
 
 func TestGarbagePeerIsDisconnectedAndDownloadGoesOn(t *testing.T) {

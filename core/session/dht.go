@@ -136,7 +136,7 @@ func (t *Torrent) dhtTick(now time.Time) {
 			batch := append([]netip.AddrPort(nil), peers...)
 			t.post(func() {
 				for _, ap := range batch {
-					if ap.Port() != 0 && !t.banned[ap] && len(t.candidates) < maxCandidates {
+					if ap.Port() != 0 && !t.isBanned(ap) && len(t.candidates) < maxCandidates {
 						if _, known := t.candidates[ap]; !known {
 							t.candidates[ap] = sourceDHT
 						}

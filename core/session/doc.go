@@ -36,6 +36,8 @@
 //	loop.go      the torrent goroutine: metadata, checking, state, ticks, status snapshots
 //	protocol.go  peer wire messages, interest, request pipelining, connecting to peers
 //	download.go  received blocks -> disk -> hash -> have
+//	smartban.go  bans by IP address, suspects and parole (glue to core/smartban, which judges
+//	             who sent the bad blocks of a failed piece)
 //	upload.go    serving requests under the send-buffer watermark (core/upload), choking
 //	timeouts.go  our requests' timeouts and snubbing (core/inflight); wire.go their settings
 //	announce.go  trackers (BEP 3/12/15)

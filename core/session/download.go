@@ -1,7 +1,6 @@
 package session
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -9,11 +8,9 @@ import (
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/smartban"
 	"github.com/libbt/libbt/disk"
 )
-
-// maxHashStrikes is how many failed pieces a peer may contribute to before it is banned.
-const maxHashStrikes = 3
 
 // onPiece takes a received block: hands it to the disk cache, which hashes it on arrival, and
 // finishes the piece (hash check, one vectored write) once all of its blocks are received.
@@ -28,7 +25,7 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 	p.down.add(len(data))
 	t.down.add(len(data))
 
-	if !t.storeBlock(p.key, b, data) {
+	if !t.storeBlock(p.key, p.blameSource(), b, data) {
 		t.fillRequests(p)
 		return nil
 	}
@@ -41,9 +38,10 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 }
 
 // storeBlock is the receive path shared by peers and web seeds: picker bookkeeping, cancels to
-// the peers also asked for the block, the disk cache, and the piece's hash check once all of its
-// blocks are in. It returns false for a duplicate, which is discarded.
-func (t *Torrent) storeBlock(from picker.PeerKey, b picker.Block, data []byte) bool {
+// the peers also asked for the block, the sender's record (smart ban), the disk cache, and the
+// piece's hash check once all of its blocks are in. It returns false for a duplicate, which is
+// discarded.
+func (t *Torrent) storeBlock(from picker.PeerKey, src smartban.Source, b picker.Block, data []byte) bool {
 	dup, cancels := t.picker.BlockReceived(from, b)
 	for _, key := range cancels {
 		// End-game duplicates: the picker has dropped them from its books already.
@@ -58,6 +56,7 @@ func (t *Torrent) storeBlock(from picker.PeerKey, b picker.Block, data []byte) b
 		return false
 	}
 	index := b.Piece
+	t.smart.BlockReceived(index, int(b.Begin/picker.BlockSize), t.picker.BlocksInPiece(index), src)
 	t.diskPending.Add(1)
 	t.s.disk.WriteBlock(t.storage, t.diskPiece(index), int(b.Begin), data, func(err error) {
 		putBlock(data)
@@ -114,24 +113,6 @@ func (t *Torrent) peerByKey(key picker.PeerKey) *peerConn {
 	return nil
 }
 
-// hashRecord is how many failed pieces a source has sent so far: maxHashStrikes once banned,
-// 0 for one that is gone.
-func (t *Torrent) hashRecord(key picker.PeerKey) int {
-	if p := t.peerByKey(key); p != nil {
-		if t.banned[p.addr] {
-			return maxHashStrikes
-		}
-		return t.strikes[p.addr]
-	}
-	if ws := t.webSeedByKey(key); ws != nil {
-		if ws.banned {
-			return maxHashStrikes
-		}
-		return ws.strikes
-	}
-	return 0
-}
-
 // writeFailed handles a block the disk could not take (it had to write it through and failed).
 func (t *Torrent) writeFailed(err error) {
 	if t.state != StateError {
@@ -140,19 +121,20 @@ func (t *Torrent) writeFailed(err error) {
 }
 
 // finishPiece asks the disk to complete the hash of a fully received piece and, if it matches,
-// write it.
+// write it. The digests of its blocks come back when it fails, and when it passes after an
+// earlier failure (smart ban compares the two).
 func (t *Torrent) finishPiece(index int) {
 	t.hashing[index] = true
 	t.diskPending.Add(1)
 	want := t.meta.Info.PieceHash(metainfo.PieceIndex(index))
-	t.s.disk.FinishPiece(t.storage, t.diskPiece(index), want, func(ok bool, err error) {
+	t.s.disk.FinishPieceDigests(t.storage, t.diskPiece(index), want, t.smart.WantsDigests(index), func(ok bool, digests []disk.BlockDigest, err error) {
 		t.diskPending.Done()
-		t.post(func() { t.pieceFinished(index, ok, err) })
+		t.post(func() { t.pieceFinished(index, ok, digests, err) })
 	})
 }
 
 // pieceFinished takes FinishPiece's verdict: ok means verified and on disk.
-func (t *Torrent) pieceFinished(index int, ok bool, err error) {
+func (t *Torrent) pieceFinished(index int, ok bool, digests []disk.BlockDigest, err error) {
 	delete(t.hashing, index)
 	if t.picker == nil || t.state == StateCheckingFiles {
 		return
@@ -162,9 +144,10 @@ func (t *Torrent) pieceFinished(index int, ok bool, err error) {
 		return
 	}
 	if !ok {
-		t.pieceFailed(index)
+		t.pieceFailed(index, digests)
 		return
 	}
+	t.applyVerdict(t.smart.PiecePassed(index, digests))
 	t.picker.PieceVerified(index)
 	t.have.Set(index)
 	t.countPiece(index, true, false)
@@ -181,47 +164,32 @@ func (t *Torrent) pieceFinished(index int, ok bool, err error) {
 		p.sendMessage(&peerwire.Message{ID: peerwire.Have, Index: uint32(index)})
 	}
 	if t.picker.Complete() {
+		t.smart.Reset() // every failed piece has passed: no evidence is left to compare
 		t.updateCompletion(true)
 	} else {
-		// Interest may have ended for peers whose only useful piece this was.
+		// Interest may have ended for peers whose only useful piece this was; a peer that
+		// was waiting for this verdict (one on parole fills one piece at a time) asks for more.
 		for p := range t.peers {
-			if p.amInterested && p.has.Has(index) && p.out.Live() == 0 {
-				t.updateInterest(p)
+			if p.amInterested && p.out.Live() == 0 {
+				if p.has.Has(index) {
+					t.updateInterest(p)
+				}
+				t.fillRequests(p)
 			}
 		}
 	}
 }
 
-// pieceFailed re-queues a piece that failed its hash and counts it against the sources that
-// sent its blocks; a repeat offender is banned. When several sources sent blocks, those with
-// the worst record so far (a banned one first) take the blame alone: a bad web seed's last
-// blocks landing in pieces an honest peer completes must not get the peer banned. Only when
-// none has a record is every contributor counted.
-func (t *Torrent) pieceFailed(index int) {
-	contributors := t.picker.PieceFailed(index)
+// pieceFailed re-queues a piece that failed its hash check and lets smart ban judge its
+// senders (smartban.go): the sole sender of the piece, or one that sent a block twice with
+// different data, is banned now; the others are suspects (on parole) until the piece passes,
+// when each block is compared with the good copy and exactly the senders of bad blocks are
+// banned.
+func (t *Torrent) pieceFailed(index int, digests []disk.BlockDigest) {
+	t.picker.PieceFailed(index)
 	t.s.alerts.push(Alert{Type: AlertHashFailed, Torrent: t, InfoHash: t.infoHash, Piece: index,
 		Message: fmt.Sprintf("%s: piece %d failed the hash check; fetching it again", t.name, index)})
-	records := make([]int, len(contributors)) // before this failure counts
-	worst := 0
-	for i, key := range contributors {
-		records[i] = t.hashRecord(key)
-		worst = max(worst, records[i])
-	}
-	for i, key := range contributors {
-		if len(contributors) > 1 && records[i] < worst {
-			continue
-		}
-		p := t.peerByKey(key)
-		if p == nil {
-			t.webSeedHashFailed(key, index)
-			continue
-		}
-		t.strikes[p.addr]++
-		if t.strikes[p.addr] >= maxHashStrikes {
-			t.banned[p.addr] = true
-			t.dropPeer(p, errors.New("sent too many pieces that failed the hash check"), true)
-		}
-	}
+	t.applyVerdict(t.smart.PieceFailed(index, digests))
 	for p := range t.peers {
 		t.fillRequests(p)
 	}

@@ -111,6 +111,7 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 func (t *Torrent) newPicker() {
 	info := &t.meta.Info
 	t.picker = picker.New(info.NumPieces(), info.PieceLength, info.TotalLength)
+	t.smart.Reset() // blocks in progress start over with the new picker
 	t.picker.SetSequential(t.sequential)
 	t.applyPriorities()
 	for p := range t.peers {

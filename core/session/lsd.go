@@ -226,7 +226,7 @@ func (s *Session) lsdPeer(p lsd.Peer) {
 		return
 	}
 	t.tryPost(func() {
-		if !t.lsdEligible() || t.banned[p.Addr] || t.connecting[p.Addr] || len(t.candidates) >= maxCandidates {
+		if !t.lsdEligible() || t.isBanned(p.Addr) || t.connecting[p.Addr] || len(t.candidates) >= maxCandidates {
 			return
 		}
 		for q := range t.peers {

@@ -129,7 +129,7 @@ func (x *pexPeer) Message(payload []byte) error {
 	x.lastRecv = now
 	t := x.e.t
 	for _, a := range added {
-		if t.banned[a] || len(t.candidates) >= maxCandidates {
+		if t.isBanned(a) || len(t.candidates) >= maxCandidates {
 			continue
 		}
 		if _, known := t.candidates[a]; !known {

@@ -77,7 +77,7 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 	t.nextPeerKey++
 	p := newPeerConn(t, c, h, incoming, t.nextPeerKey)
 	p.source = src
-	if t.banned[p.addr] {
+	if t.isBanned(p.addr) {
 		c.Close()
 		t.s.numConns.Add(-1)
 		return
@@ -176,7 +176,7 @@ func (t *Torrent) dropPeer(p *peerConn, reason error, violation bool) {
 		Message: fmt.Sprintf("%s: disconnected from %s: %v", t.name, p.addr, reason)})
 	// A peer we dialled and that left without misbehaving may be worth another try later,
 	// unless both sides are done.
-	if !p.incoming && !violation && !t.banned[p.addr] && t.state == StateDownloading && t.ctx.Err() == nil {
+	if !p.incoming && !violation && !t.isBanned(p.addr) && t.state == StateDownloading && t.ctx.Err() == nil {
 		t.retryLater(p.addr, sourceUser)
 	}
 	// Others may be able to use the freed requests right away.
@@ -453,7 +453,7 @@ func (t *Torrent) fillRequests(p *peerConn) {
 	if missing <= 0 || (missing < target/4 && live > 0) {
 		return
 	}
-	p.pickBuf = t.picker.Pick(p.key, has, missing, p.pickBuf[:0])
+	p.pickBuf = t.pickBlocks(p.key, p.blameSource(), p.out.Snubbed(), has, missing, p.pickBuf[:0])
 	if len(p.pickBuf) == 0 {
 		return
 	}
@@ -499,7 +499,7 @@ func (t *Torrent) connectPeers() {
 			return
 		}
 		delete(t.candidates, addr)
-		if t.banned[addr] || t.connecting[addr] || connected[addr] {
+		if t.isBanned(addr) || t.connecting[addr] || connected[addr] {
 			continue
 		}
 		if !t.s.settings.Bool("enable_outgoing_tcp") {

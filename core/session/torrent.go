@@ -16,6 +16,7 @@ import (
 	"github.com/libbt/libbt/core/inbox"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/smartban"
 	"github.com/libbt/libbt/disk"
 )
 
@@ -115,9 +116,11 @@ type Torrent struct {
 	peers          map[*peerConn]struct{}
 	candidates     map[netip.AddrPort]peerSource
 	connecting     map[netip.AddrPort]bool
-	banned         map[netip.AddrPort]bool
-	retries        map[netip.AddrPort]int // reconnection attempts per user-given peer (protocol.go)
-	strikes        map[netip.AddrPort]int
+	banned         map[netip.Addr]bool      // by IP address, any port (smartban.go)
+	smart          *smartban.Tracker        // who sent which block, failed pieces' digests, suspects
+	parole         map[smartban.Source]bool // suspects holding a parole slot (smartban.go)
+	paroleStalls   map[smartban.Source]int  // parole turns each suspect wasted
+	retries        map[netip.AddrPort]int   // reconnection attempts per user-given peer (protocol.go)
 	choker         *choker.Choker
 	lastRechoke    time.Time
 	wire           wireSettings // peer-wire settings, re-read every tick (wire.go)
@@ -190,24 +193,26 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		}
 	}
 	t := &Torrent{
-		s:           s,
-		savePath:    p.SavePath,
-		mailbox:     inbox.New(),
-		done:        make(chan struct{}),
-		peers:       map[*peerConn]struct{}{},
-		candidates:  map[netip.AddrPort]peerSource{},
-		connecting:  map[netip.AddrPort]bool{},
-		banned:      map[netip.AddrPort]bool{},
-		strikes:     map[netip.AddrPort]int{},
-		hashing:     map[int]bool{},
-		addedAt:     time.Now().Unix(),
-		paused:      p.Paused,
-		sequential:  p.Sequential,
-		superSeed:   p.SuperSeeding,
-		filePrio:    p.FilePriorities,
-		trackerWake: make(chan trackerEvent, 4),
-		rng:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
-		wire:        s.wireSettings(),
+		s:            s,
+		savePath:     p.SavePath,
+		mailbox:      inbox.New(),
+		done:         make(chan struct{}),
+		peers:        map[*peerConn]struct{}{},
+		candidates:   map[netip.AddrPort]peerSource{},
+		connecting:   map[netip.AddrPort]bool{},
+		banned:       map[netip.Addr]bool{},
+		smart:        smartban.New(smartban.Options{}),
+		parole:       map[smartban.Source]bool{},
+		paroleStalls: map[smartban.Source]int{},
+		hashing:      map[int]bool{},
+		addedAt:      time.Now().Unix(),
+		paused:       p.Paused,
+		sequential:   p.Sequential,
+		superSeed:    p.SuperSeeding,
+		filePrio:     p.FilePriorities,
+		trackerWake:  make(chan trackerEvent, 4),
+		rng:          rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		wire:         s.wireSettings(),
 	}
 	t.choker = &choker.Choker{Slots: int(s.settings.Int("unchoke_slots_limit"))}
 	if p.MetaInfo != nil {
@@ -338,7 +343,9 @@ func (t *Torrent) ConnectPeer(addr netip.AddrPort) error {
 		return fmt.Errorf("%w: peer address %q", ErrInvalidArgument, addr)
 	}
 	return t.do(func() error {
-		delete(t.banned, addr)
+		if t.isBanned(addr) {
+			return fmt.Errorf("%w: peer %s is banned (it sent data that failed the hash check)", ErrInvalidArgument, addr.Addr())
+		}
 		t.candidates[addr] = sourceUser
 		t.connectPeers()
 		return nil

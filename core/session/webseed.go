@@ -11,6 +11,7 @@ import (
 	"github.com/libbt/libbt/core/bitfield"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/smartban"
 	"github.com/libbt/libbt/core/webseed"
 )
 
@@ -21,8 +22,10 @@ import (
 // fetched on its own goroutine by a webseed.Client, and handed back to the torrent goroutine in
 // batches, where each block takes the path of a peer's block: picker bookkeeping, cancels to
 // peers asked for the same block, the disk, the hash check, alerts. A web seed that fails is
-// backed off (webseed.Backoff) and reported in an AlertWebSeedError; one whose pieces fail the
-// hash check maxHashStrikes times is banned. All state here is owned by the torrent goroutine
+// backed off (webseed.Backoff) and reported in an AlertWebSeedError. Smart ban judges a web seed
+// by its URL as it judges a peer by its IP address (smartban.go): one proven to have sent bad
+// data is banned, a suspect is backed off and then fetches pieces alone until cleared. All
+// state here is owned by the torrent goroutine
 // except what the job goroutines touch: their context, the client, and the blocks they fill.
 
 // WebSeedInfo describes one web seed of a torrent.
@@ -34,7 +37,7 @@ type WebSeedInfo struct {
 	DownloadRate int64         // bytes/s
 	Failures     int           // failures since its last success
 	RetryIn      time.Duration // > 0 while backed off
-	Banned       bool          // sent too many pieces that failed the hash check
+	Banned       bool          // proven to have sent data that failed the hash check
 	LastError    error         // the latest failure, nil after a success
 }
 
@@ -60,7 +63,6 @@ type webSeed struct {
 	jobs    map[*wsJob]struct{}
 	backoff webseed.Backoff
 	retryAt time.Time
-	strikes int // pieces that failed the hash check
 	banned  bool
 	lastErr error
 	down    rateMeter
@@ -112,7 +114,8 @@ func (t *Torrent) addWebSeedAPI(url string, kind webseed.Kind) error {
 	}
 	return t.do(func() error {
 		if ws := t.findWebSeed(url, kind); ws != nil {
-			ws.banned, ws.strikes, ws.retryAt = false, 0, time.Time{}
+			ws.banned, ws.retryAt = false, time.Time{}
+			t.smart.Forget(smartban.WebSeed(url))
 			ws.backoff.Success()
 		} else {
 			t.addWebSeed(url, kind)
@@ -226,7 +229,11 @@ func (t *Torrent) pickWebSeedJob(ws *webSeed) *wsJob {
 	info := &t.meta.Info
 	perPiece := int((info.PieceLength + picker.BlockSize - 1) / picker.BlockSize)
 	target := max(perPiece, webSeedJobBytes/picker.BlockSize)
-	blocks := t.picker.Pick(ws.key, nil, perPiece, nil)
+	src := smartban.WebSeed(ws.url)
+	if t.smart.Suspect(src) {
+		target = 0 // on parole: a piece of its own, not extended into others
+	}
+	blocks := t.pickBlocks(ws.key, src, false, nil, perPiece, nil)
 	if len(blocks) == 0 {
 		return nil
 	}
@@ -415,7 +422,7 @@ func (t *Torrent) webSeedBlocks(j *wsJob, first int, bufs [][]byte) {
 func (t *Torrent) storeWebSeedBlock(ws *webSeed, b picker.Block, data []byte) {
 	ws.down.add(len(data))
 	t.down.add(len(data))
-	t.storeBlock(ws.key, b, data)
+	t.storeBlock(ws.key, smartban.WebSeed(ws.url), b, data)
 }
 
 // webSeedJobDone returns a finished job's undelivered blocks to the picker and judges the web
@@ -463,25 +470,6 @@ func (t *Torrent) webSeedFailed(ws *webSeed, err error) {
 func (t *Torrent) webSeedAlert(ws *webSeed, err error, what string) {
 	t.s.alerts.push(Alert{Type: AlertWebSeedError, Torrent: t, InfoHash: t.infoHash, URL: ws.url, Err: err,
 		Message: fmt.Sprintf("%s: web seed %s: %v; %s", t.name, ws.url, err, what)})
-}
-
-// webSeedHashFailed is called by pieceFailed for a contributor that is not a peer connection:
-// a web seed that sent a bad piece is backed off, and banned after maxHashStrikes.
-func (t *Torrent) webSeedHashFailed(key picker.PeerKey, piece int) {
-	ws := t.webSeedByKey(key)
-	if ws == nil || ws.banned {
-		return
-	}
-	ws.strikes++
-	err := fmt.Errorf("piece %d failed the hash check", piece)
-	if ws.strikes >= maxHashStrikes {
-		ws.banned = true
-		ws.lastErr = err
-		t.stopWebSeed(ws)
-		t.webSeedAlert(ws, err, fmt.Sprintf("banned after %d bad pieces", ws.strikes))
-		return
-	}
-	t.webSeedFailed(ws, err)
 }
 
 // stopWebSeed cancels the web seed's jobs and takes it out of the picker.
