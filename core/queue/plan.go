@@ -2,7 +2,6 @@ package queue
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -91,9 +90,10 @@ type Decision struct {
 // Planner runs queue passes. It keeps scratch space between passes, so a pass over a steady
 // set of torrents allocates only its Decision. Not safe for concurrent use.
 //
-// Memory: 8 bytes per auto-managed torrent of scratch, kept at the size of the largest pass.
+// Memory: 16 bytes per auto-managed torrent of scratch, kept at the size of the largest pass.
 type Planner struct {
 	checking, downloads, seeds []uint64 // sort key << 32 | index into the snapshot
+	scratch                    []uint64 // sortKeys' second buffer
 }
 
 // Plan is libtorrent's session_impl::recalculate_auto_managed_torrents over a snapshot of the
@@ -135,9 +135,9 @@ func (pl *Planner) Plan(now time.Time, torrents []Torrent, s *Settings) Decision
 	// libtorrent sorts only the first active_limit entries (partial_sort) and not at all when
 	// active_limit is 0; the order of the rest does not change which torrents run, up to ties,
 	// which the snapshot order breaks here.
-	slices.Sort(pl.checking)
-	slices.Sort(pl.downloads)
-	slices.Sort(pl.seeds)
+	sortKeys(pl.checking, &pl.scratch)
+	sortKeys(pl.downloads, &pl.scratch)
+	sortKeys(pl.seeds, &pl.scratch)
 
 	var d Decision
 	checkLimit := unlimited(s.ActiveChecking)

@@ -145,6 +145,12 @@ func TestPlanRunsTheTorrentsLibtorrentRuns(t *testing.T) {
 			running:  []ID{1, 2},
 		},
 		{
+			name:     "slow torrents past active_limit are queued",
+			settings: func(s *Settings) { s.DontCountSlowTorrents, s.ActiveDownloads, s.ActiveLimit = true, 5, 1 },
+			torrents: []Torrent{slow(download(1, 0)), slow(download(2, 1))},
+			running:  []ID{1},
+		},
+		{
 			// torrent::is_inactive returns false unless dont_count_slow_torrents.
 			name:     "without dont_count_slow_torrents slow torrents count",
 			settings: func(s *Settings) { s.DontCountSlowTorrents, s.ActiveDownloads = false, 1 },

@@ -34,18 +34,18 @@ func SeedRank(t *Torrent, now time.Time, s *Settings) int32 {
 	}
 
 	var ret int32
-	act := t.ActiveTime(now) / time.Second
-	fin := t.FinishedTime(now) / time.Second
+	actTime, finTime := t.ActiveTime(now), t.FinishedTime(now)
+	act, fin := actTime/time.Second, finTime/time.Second
 	dl := act - fin // seconds spent downloading
 	downloaded := max(t.TotalDownloaded, t.TotalSize)
-	if t.FinishedTime(now) < s.SeedTimeLimit &&
+	if finTime < s.SeedTimeLimit &&
 		(dl > 1 && int64(fin)*100/int64(dl) < s.SeedTimeRatioLimit) &&
 		downloaded > 0 &&
 		t.TotalUploaded*100/downloaded < s.ShareRatioLimit {
 		ret |= RankSeedRatioNotMet
 	}
 
-	if !t.Paused && t.ActiveTime(now) < recentlyStarted {
+	if !t.Paused && actTime < recentlyStarted {
 		ret |= RankRecentlyStarted
 	}
 
