@@ -97,8 +97,8 @@ func TestHostileTrackerRepliesAreDroppedAndCounted(t *testing.T) {
 	require.NoError(t, err)
 	defer tx.Close()
 
-	send(t, tr, m, trackerReply(1, tx.ID()^1))                       // spoofed transaction id
-	send(t, other, m, trackerReply(1, tx.ID()))                      // right id, wrong address
+	send(t, tr, m, trackerReply(1, tx.ID()^1))                        // spoofed transaction id
+	send(t, other, m, trackerReply(1, tx.ID()))                       // right id, wrong address
 	send(t, tr, m, trackerReply(1, tx.ID(), make([]byte, 17<<10)...)) // oversized
 	st := waitIn(t, m, 3)
 	require.Equal(t, uint64(1), st.DroppedUnknownTx)
