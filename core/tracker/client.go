@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/libbt/libbt/core/udpmux"
 )
 
 // Defaults used when the corresponding Client field is zero.
@@ -17,8 +19,12 @@ const (
 	DefaultUserAgent  = "libbt/0.1"
 	// MaxHTTPResponse bounds the body read from an HTTP tracker.
 	MaxHTTPResponse = 1 << 20
-	// udpConnIDLifetime is how long a BEP 15 connection id may be reused.
-	udpConnIDLifetime = 60 * time.Second
+	// DefaultUDPTokenExpiry is libtorrent's udp_tracker_token_expiry: a BEP 15 connection
+	// id is reused for a minute after its connect reply arrived.
+	DefaultUDPTokenExpiry = 60 * time.Second
+	// DefaultUDPReceiveTimeout is libtorrent's tracker_receive_timeout: no single attempt
+	// waits longer than this, however far BEP 15's doubling has gone.
+	DefaultUDPReceiveTimeout = 10 * time.Second
 )
 
 // Client announces to HTTP(S) and UDP trackers. The zero value is ready to
@@ -35,12 +41,26 @@ type Client struct {
 	// negative value means a single attempt.
 	UDPRetries int
 	// UDPTimeout is the first attempt's timeout; attempt n waits
-	// UDPTimeout*2^n. Zero means DefaultUDPTimeout.
+	// UDPTimeout*2^n (BEP 15), at most UDPReceiveTimeout. Zero means DefaultUDPTimeout.
 	UDPTimeout time.Duration
+	// UDPReceiveTimeout caps one attempt's wait (libtorrent's tracker_receive_timeout; the
+	// whole announce is bounded by the caller's context, libtorrent's
+	// tracker_completion_timeout). Zero means DefaultUDPReceiveTimeout.
+	UDPReceiveTimeout time.Duration
+	// UDPTokenExpiry is how long a connection id is reused after its connect reply
+	// (libtorrent's udp_tracker_token_expiry). Zero means DefaultUDPTokenExpiry.
+	UDPTokenExpiry time.Duration
+	// UDP are the shared sockets to announce through (the session's, one per listen
+	// address); an announce takes the one that can reach the tracker. For a tracker none
+	// of them reaches, the client opens one socket of its own per address family, kept
+	// until Close. Set it before the first announce.
+	UDP []*udpmux.Mux
 
-	mu    sync.Mutex
-	conns map[string]udpConnID // key: tracker address "ip:port"
-	now   func() time.Time     // for tests; nil means time.Now
+	mu     sync.Mutex
+	conns  map[connKey]*udpConnID // one per (socket, tracker endpoint); expired ones pruned on insert
+	own    [2]*udpmux.Mux         // sockets opened for trackers UDP does not reach: v4, v6
+	closed bool
+	now    func() time.Time // for tests; nil means time.Now
 }
 
 var defaultHTTPClient = &http.Client{Timeout: 30 * time.Second}
@@ -97,6 +117,20 @@ func (c *Client) udpTimeout() time.Duration {
 		return c.UDPTimeout
 	}
 	return DefaultUDPTimeout
+}
+
+func (c *Client) udpReceiveTimeout() time.Duration {
+	if c.UDPReceiveTimeout > 0 {
+		return c.UDPReceiveTimeout
+	}
+	return DefaultUDPReceiveTimeout
+}
+
+func (c *Client) udpTokenExpiry() time.Duration {
+	if c.UDPTokenExpiry > 0 {
+		return c.UDPTokenExpiry
+	}
+	return DefaultUDPTokenExpiry
 }
 
 func (c *Client) clock() time.Time {

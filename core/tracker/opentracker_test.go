@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/libbt/libbt/core/tracker"
+	"github.com/libbt/libbt/core/udpmux"
 )
 
 const opentrackerBin = "/usr/bin/opentracker"
@@ -93,6 +94,7 @@ func startOpentracker(t *testing.T, hashes ...[20]byte) string {
 	// accepted even before), then take the probe peer out again.
 	probe := tracker.AnnounceRequest{InfoHash: hashes[0], Port: 1, Left: 1, NumWant: 0}
 	var c tracker.Client
+	defer c.Close()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		_, err := c.Announce(context.Background(), "http://"+addr+"/announce", probe)
@@ -142,7 +144,7 @@ func TestOpentrackerTwoPeersSeeEachOther(t *testing.T) {
 	httpHash := req(0x11, 0, 0, 0, 0).InfoHash
 	udpHash := req(0x22, 0, 0, 0, 0).InfoHash
 	addr := startOpentracker(t, httpHash, udpHash)
-	c := &tracker.Client{UDPTimeout: 500 * time.Millisecond, UDPRetries: 3}
+	c := closed(t, &tracker.Client{UDPTimeout: 500 * time.Millisecond, UDPRetries: 3})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -180,7 +182,7 @@ func TestOpentrackerTwoPeersSeeEachOther(t *testing.T) {
 
 func TestOpentrackerRejectsUnlistedHashWithFailureReason(t *testing.T) {
 	addr := startOpentracker(t, req(0x11, 0, 0, 0, 0).InfoHash)
-	c := &tracker.Client{UDPTimeout: 200 * time.Millisecond, UDPRetries: 1}
+	c := closed(t, &tracker.Client{UDPTimeout: 200 * time.Millisecond, UDPRetries: 1})
 	_, err := c.Announce(context.Background(), "http://"+addr+"/announce", req(0x33, 'a', 7001, 0, tracker.Started))
 	var fe *tracker.FailureError
 	require.ErrorAs(t, err, &fe)
@@ -190,4 +192,54 @@ func TestOpentrackerRejectsUnlistedHashWithFailureReason(t *testing.T) {
 	// opentracker refuses an unlisted hash over UDP with a bare 8-byte
 	// announce header rather than an error action.
 	require.ErrorIs(t, err, tracker.ErrMalformedResponse)
+}
+
+// TestOpentrackerManyTorrentsAnnounceThroughOneSocket: 200 torrents announce to Debian's
+// opentracker at once, twice, through one shared socket: no socket opens per announce, one
+// connect serves them all, and every second announcer is told of the first.
+func TestOpentrackerManyTorrentsAnnounceThroughOneSocket(t *testing.T) {
+	const torrents = 200
+	hashes := make([][20]byte, torrents)
+	for i := range hashes {
+		hashes[i][0], hashes[i][1], hashes[i][19] = 0x5a, byte(i), byte(i>>8)
+	}
+	addr := startOpentracker(t, hashes...)
+	m := sharedMux(t, "127.0.0.1:0")
+	c := closed(t, &tracker.Client{UDPTimeout: 5 * time.Second, UDP: []*udpmux.Mux{m}})
+	url := "udp://" + addr + "/announce"
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	before := udpSockets(t)
+	stop := sampleUDPSockets(t)
+	announceAll := func(peer byte, port uint16) []*tracker.AnnounceResponse {
+		out := make([]*tracker.AnnounceResponse, torrents)
+		errs := make([]error, torrents)
+		var wg sync.WaitGroup
+		for i := range torrents {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := tracker.AnnounceRequest{InfoHash: hashes[i], Port: port, Left: 1, Event: tracker.Started, NumWant: 50}
+				r.PeerID[0], r.PeerID[1] = peer, byte(i)
+				out[i], errs[i] = c.Announce(ctx, url, r)
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			require.NoError(t, err, "torrent %d", i)
+		}
+		return out
+	}
+	announceAll('a', 7001)
+	second := announceAll('b', 7002)
+	most := stop()
+	for i, resp := range second {
+		require.Contains(t, resp.Peers, netip.MustParseAddrPort("127.0.0.1:7001"), "torrent %d", i)
+	}
+	require.Equal(t, before, most, "an announce opened a socket of its own")
+	st := m.Stats()
+	require.Zero(t, st.Dropped, "%+v", st)
+	require.Equal(t, st.PacketsOut, st.TrackerIn, "every request answered once")
+	require.Equal(t, uint64(2*torrents+1), st.TrackerIn, "one connect for all 400 announces")
 }

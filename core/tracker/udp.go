@@ -5,16 +5,26 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/libbt/libbt/core/udpmux"
 )
 
+// udpConnID is one tracker endpoint's BEP 15 connection id as seen from one socket.
 type udpConnID struct {
 	id      uint64
 	expires time.Time
+	// connecting is non-nil while one announce connects for everyone waiting on this
+	// endpoint; it is closed when that connect ends, well or not.
+	connecting chan struct{}
 }
+
+// connKey names a connection id: trackers may tie it to the address it was given to.
+type connKey struct{ local, remote netip.AddrPort }
 
 // errAttemptTimeout marks one BEP 15 attempt that got no answer in time.
 var errAttemptTimeout = errors.New("udp attempt timed out")
@@ -23,22 +33,6 @@ func (c *Client) announceUDP(ctx context.Context, u *url.URL, req AnnounceReques
 	if u.Port() == "" {
 		return nil, fmt.Errorf("udp tracker URL has no port")
 	}
-	var d net.Dialer
-	nc, err := d.DialContext(ctx, "udp", u.Host)
-	if err != nil {
-		return nil, err
-	}
-	conn := nc.(*net.UDPConn)
-	defer conn.Close()
-	remote := conn.RemoteAddr().(*net.UDPAddr).AddrPort()
-	v6 := !remote.Addr().Unmap().Is4()
-	key := remote.String()
-
-	// Wake a blocked read when ctx ends; roundTrip re-checks ctx after
-	// every deadline it sets, so this cannot be overwritten unnoticed.
-	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
-
 	urlData := u.EscapedPath()
 	if u.RawQuery != "" {
 		urlData += "?" + u.RawQuery
@@ -46,35 +40,36 @@ func (c *Client) announceUDP(ctx context.Context, u *url.URL, req AnnounceReques
 	if len(urlData) > udpMaxURLData {
 		return nil, fmt.Errorf("udp tracker URL path and query longer than %d bytes", udpMaxURLData)
 	}
-	buf := make([]byte, udpMaxDatagram)
-	timeout := c.udpTimeout()
+	remote, err := c.resolveUDP(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.muxFor(remote)
+	if err != nil {
+		return nil, err
+	}
+	key := connKey{m.LocalAddr(), remote}
+	v6 := remote.Addr().Is6()
 	for n := 0; n <= c.udpRetries(); n++ {
-		wait := timeout << n
-		id, ok := c.cachedConnID(key)
-		if !ok {
-			tid := rand.Uint32()
-			reply, err := roundTrip(ctx, conn, buf, udpConnectPacket(tid), tid, udpActionConn, wait)
-			if errors.Is(err, errAttemptTimeout) {
-				continue
-			}
-			if err != nil {
-				return nil, fmt.Errorf("udp connect: %w", err)
-			}
-			if id, err = ParseUDPConnectResponse(reply); err != nil {
-				return nil, err
-			}
-			c.storeConnID(key, id)
-		}
-		tid := rand.Uint32()
-		reply, err := roundTrip(ctx, conn, buf, udpAnnouncePacket(id, tid, &req, urlData), tid, udpActionAnnc, wait)
+		wait := c.attemptWait(n)
+		id, err := c.connID(ctx, m, key, wait)
 		if errors.Is(err, errAttemptTimeout) {
-			// The id may have been forgotten by a restarted tracker.
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("udp connect: %w", err)
+		}
+		reply, err := roundTrip(ctx, m, remote, func(tid uint32) []byte {
+			return udpAnnouncePacket(id, tid, &req, urlData)
+		}, udpActionAnnc, wait)
+		if errors.Is(err, errAttemptTimeout) {
+			// The id may have been forgotten by a restarted tracker, which ignores
+			// announces with ids it does not know.
 			c.dropConnID(key, id)
 			continue
 		}
 		if err != nil {
-			// Some trackers answer a stale connection id with an error
-			// action: make the next announce connect afresh.
+			// An error reply may mean a stale connection id: connect afresh next time.
 			c.dropConnID(key, id)
 			return nil, fmt.Errorf("udp announce: %w", err)
 		}
@@ -83,51 +78,59 @@ func (c *Client) announceUDP(ctx context.Context, u *url.URL, req AnnounceReques
 	return nil, fmt.Errorf("%w: no udp reply after %d attempts", ErrTimeout, c.udpRetries()+1)
 }
 
-// roundTrip sends pkt and waits up to wait for a reply with transaction id
-// tid, ignoring stray datagrams. It returns the reply (aliasing buf), a
-// *FailureError for an error action, errAttemptTimeout, or ctx's error.
-func roundTrip(ctx context.Context, conn *net.UDPConn, buf, pkt []byte, tid, action uint32, wait time.Duration) ([]byte, error) {
+// attemptWait is BEP 15's 15·2^n (UDPTimeout·2^n), capped at UDPReceiveTimeout.
+func (c *Client) attemptWait(n int) time.Duration {
+	w := c.udpTimeout() << min(n, 16)
+	return min(w, c.udpReceiveTimeout())
+}
+
+// resolveUDP gives the tracker's address; a host name is looked up, preferring an address
+// of a family the client has a shared socket for.
+func (c *Client) resolveUDP(ctx context.Context, u *url.URL) (netip.AddrPort, error) {
+	port, err := strconv.ParseUint(u.Port(), 10, 16)
+	if err != nil || port == 0 {
+		return netip.AddrPort{}, fmt.Errorf("udp tracker port %q", u.Port())
+	}
+	if ip, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return netip.AddrPortFrom(ip.Unmap(), uint16(port)), nil
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", u.Hostname())
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if len(ips) == 0 {
+		return netip.AddrPort{}, fmt.Errorf("no address for %s", u.Hostname())
+	}
+	best := ips[0].Unmap()
+	for _, ip := range ips {
+		if c.sharedMux(netip.AddrPortFrom(ip.Unmap(), uint16(port))) != nil {
+			best = ip.Unmap()
+			break
+		}
+	}
+	return netip.AddrPortFrom(best, uint16(port)), nil
+}
+
+// roundTrip registers a transaction on m, sends build(tid) to remote and waits up to wait
+// for the reply carrying action. It returns the reply (a *FailureError for an error action),
+// errAttemptTimeout, or ctx's error. The mux delivers only a reply with our transaction id
+// from remote; anything else is its to drop and count.
+func roundTrip(ctx context.Context, m *udpmux.Mux, remote netip.AddrPort, build func(tid uint32) []byte, action uint32, wait time.Duration) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if _, err := conn.Write(pkt); err != nil {
+	tx, err := m.NewTx(remote)
+	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(wait)
-	ctxBound := false
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline, ctxBound = d, true
-	}
-	if err := conn.SetReadDeadline(deadline); err != nil {
+	defer tx.Close()
+	if err := tx.Send(build(tx.ID())); err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil { // ctx ended before our deadline was set
-		return nil, err
-	}
-	for {
-		n, err := conn.Read(buf)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				if ctxBound {
-					// The socket's clock can beat ctx's timer by a hair.
-					<-ctx.Done()
-					return nil, ctx.Err()
-				}
-				return nil, errAttemptTimeout
-			}
-			// ICMP port unreachable surfaces as ECONNREFUSED on a connected
-			// UDP socket: BEP 15 says keep retrying, but a refused port is
-			// a network error worth reporting at once.
-			return nil, err
-		}
-		b := buf[:n]
-		if n < udpMinReplySize || binary.BigEndian.Uint32(b[4:]) != tid {
-			continue // stray or late datagram
-		}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case b := <-tx.Reply():
 		switch got := binary.BigEndian.Uint32(b); got {
 		case action:
 			return b, nil
@@ -136,38 +139,80 @@ func roundTrip(ctx context.Context, conn *net.UDPConn, buf, pkt []byte, tid, act
 		default:
 			return nil, malformed("udp reply has action %d, want %d", got, action)
 		}
+	case <-timer.C:
+		return nil, errAttemptTimeout
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-tx.Closed():
+		return nil, udpmux.ErrClosed
 	}
 }
 
-func (c *Client) cachedConnID(key string) (uint64, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.conns[key]
-	if !ok || !c.clock().Before(e.expires) {
-		return 0, false
+// connID returns a connection id for key: the cached one while it is younger than
+// UDPTokenExpiry, else a fresh one from a connect. Concurrent announces to one endpoint
+// share one connect: the first sends it, the others wait for its outcome (and connect
+// themselves if it failed).
+func (c *Client) connID(ctx context.Context, m *udpmux.Mux, key connKey, wait time.Duration) (uint64, error) {
+	for {
+		c.mu.Lock()
+		e := c.conns[key]
+		switch {
+		case e != nil && e.connecting != nil:
+			ch := e.connecting
+			c.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			}
+		case e != nil && c.clock().Before(e.expires):
+			c.mu.Unlock()
+			return e.id, nil
+		}
+		done := make(chan struct{})
+		if c.conns == nil {
+			c.conns = make(map[connKey]*udpConnID)
+		}
+		c.pruneConnIDs()
+		c.conns[key] = &udpConnID{connecting: done}
+		c.mu.Unlock()
+
+		id, err := c.connect(ctx, m, key.remote, wait)
+		c.mu.Lock()
+		if err == nil {
+			c.conns[key] = &udpConnID{id: id, expires: c.clock().Add(c.udpTokenExpiry())}
+		} else {
+			delete(c.conns, key)
+		}
+		c.mu.Unlock()
+		close(done)
+		return id, err
 	}
-	return e.id, true
 }
 
-func (c *Client) storeConnID(key string, id uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.conns == nil {
-		c.conns = make(map[string]udpConnID)
+func (c *Client) connect(ctx context.Context, m *udpmux.Mux, remote netip.AddrPort, wait time.Duration) (uint64, error) {
+	reply, err := roundTrip(ctx, m, remote, udpConnectPacket, udpActionConn, wait)
+	if err != nil {
+		return 0, err
 	}
+	return ParseUDPConnectResponse(reply)
+}
+
+// pruneConnIDs forgets expired ids so the cache holds only live endpoints; c.mu held.
+func (c *Client) pruneConnIDs() {
 	now := c.clock()
-	for k, e := range c.conns { // keep the cache from growing without bound
-		if !now.Before(e.expires) {
+	for k, e := range c.conns {
+		if e.connecting == nil && !now.Before(e.expires) {
 			delete(c.conns, k)
 		}
 	}
-	c.conns[key] = udpConnID{id: id, expires: now.Add(udpConnIDLifetime)}
 }
 
-func (c *Client) dropConnID(key string, id uint64) {
+func (c *Client) dropConnID(key connKey, id uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.conns[key]; ok && e.id == id {
+	if e, ok := c.conns[key]; ok && e.connecting == nil && e.id == id {
 		delete(c.conns, key)
 	}
 }

@@ -16,8 +16,14 @@ import (
 	"github.com/libbt/libbt/core/tracker/trackertest"
 )
 
-func fastClient() *tracker.Client {
-	return &tracker.Client{UDPTimeout: 50 * time.Millisecond, UDPRetries: 3}
+func fastClient(t *testing.T) *tracker.Client {
+	return closed(t, &tracker.Client{UDPTimeout: 50 * time.Millisecond, UDPRetries: 3})
+}
+
+// closed closes c's own sockets when the test ends.
+func closed(t *testing.T, c *tracker.Client) *tracker.Client {
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func req(hash, peer byte, port uint16, left int64, ev tracker.Event) tracker.AnnounceRequest {
@@ -33,7 +39,7 @@ func TestUDPAnnounceReturnsOtherPeers(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
 	srv.SetInterval(17*time.Minute, 0)
-	c := fastClient()
+	c := fastClient(t)
 	ctx := context.Background()
 
 	_, err := c.Announce(ctx, srv.URL(), req(1, 'a', 6881, 0, tracker.Started))
@@ -57,7 +63,7 @@ func TestUDPAnnounceReturnsOtherPeers(t *testing.T) {
 func TestUDPAnnounceSendsAllEvents(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
-	c := fastClient()
+	c := fastClient(t)
 	for _, ev := range []tracker.Event{tracker.None, tracker.Started, tracker.Completed, tracker.Stopped} {
 		_, err := c.Announce(context.Background(), srv.URL(), req(2, 'a', 1000, 5, ev))
 		require.NoError(t, err)
@@ -74,7 +80,7 @@ func TestUDPRetriesAfterDroppedPackets(t *testing.T) {
 	for _, drop := range []int{1, 2} { // 1: connect lost; 2: connect lost, then announce lost
 		srv := trackertest.NewUDP()
 		srv.DropNext(drop)
-		c := fastClient()
+		c := fastClient(t)
 		start := time.Now()
 		_, err := c.Announce(context.Background(), srv.URL(), req(3, 'a', 1000, 5, tracker.Started))
 		require.NoError(t, err, "drop %d", drop)
@@ -88,7 +94,7 @@ func TestUDPTimesOutAfterRetries(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
 	srv.DropNext(1000)
-	c := &tracker.Client{UDPTimeout: 10 * time.Millisecond, UDPRetries: 2}
+	c := closed(t, &tracker.Client{UDPTimeout: 10 * time.Millisecond, UDPRetries: 2})
 	start := time.Now()
 	_, err := c.Announce(context.Background(), srv.URL(), req(3, 'a', 1000, 5, tracker.Started))
 	require.ErrorIs(t, err, tracker.ErrTimeout)
@@ -104,7 +110,7 @@ func TestUDPErrorActionIsFailureError(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
 	srv.SetFailure("torrent not registered")
-	_, err := fastClient().Announce(context.Background(), srv.URL(), req(4, 'a', 1000, 5, tracker.Started))
+	_, err := fastClient(t).Announce(context.Background(), srv.URL(), req(4, 'a', 1000, 5, tracker.Started))
 	var fe *tracker.FailureError
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "torrent not registered", fe.Reason)
@@ -115,7 +121,7 @@ func TestUDPContextCancelStopsWaiting(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
 	srv.DropNext(1000)
-	c := &tracker.Client{UDPTimeout: 10 * time.Second}
+	c := closed(t, &tracker.Client{UDPTimeout: 10 * time.Second})
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
 	start := time.Now()
@@ -158,7 +164,7 @@ func TestUDPIgnoresStrayDatagrams(t *testing.T) {
 			pc.WriteToUDPAddrPort(reply, from)
 		}
 	}()
-	resp, err := fastClient().Announce(context.Background(), "udp://"+pc.LocalAddr().String()+"/announce", req(6, 'a', 1, 1, tracker.None))
+	resp, err := fastClient(t).Announce(context.Background(), "udp://"+pc.LocalAddr().String()+"/announce", req(6, 'a', 1, 1, tracker.None))
 	require.NoError(t, err)
 	require.Equal(t, []netip.AddrPort{netip.MustParseAddrPort("10.0.0.1:6881")}, resp.Peers)
 	require.Equal(t, time.Minute, resp.Interval)
@@ -172,7 +178,7 @@ func TestUDPIPv6TrackerReturns18BytePeers(t *testing.T) {
 	l.Close()
 	srv := trackertest.NewUDPAddr("[::1]:0")
 	defer srv.Close()
-	c := fastClient()
+	c := fastClient(t)
 	_, err = c.Announce(context.Background(), srv.URL(), req(7, 'a', 7001, 0, tracker.Started))
 	require.NoError(t, err)
 	resp, err := c.Announce(context.Background(), srv.URL(), req(7, 'b', 7002, 0, tracker.Started))
@@ -183,7 +189,7 @@ func TestUDPIPv6TrackerReturns18BytePeers(t *testing.T) {
 func TestUDPConcurrentAnnouncesAreRaceFree(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
-	c := fastClient()
+	c := fastClient(t)
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for i := range 16 {
@@ -202,29 +208,32 @@ func TestUDPConcurrentAnnouncesAreRaceFree(t *testing.T) {
 	require.Len(t, srv.Peers(req(8, 0, 0, 0, 0).InfoHash), 16)
 }
 
-func TestUDPRefusedPortIsNetworkError(t *testing.T) {
+func TestUDPClosedPortTimesOut(t *testing.T) {
+	// The shared socket is not connected, so a closed port's ICMP reply does not reach it
+	// (as in libtorrent): the announce times out rather than failing at once.
 	pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	require.NoError(t, err)
 	addr := pc.LocalAddr().String()
 	pc.Close()
-	_, err = fastClient().Announce(context.Background(), "udp://"+addr, req(9, 'a', 1, 1, tracker.None))
-	require.Error(t, err)
+	c := closed(t, &tracker.Client{UDPTimeout: 10 * time.Millisecond, UDPRetries: 1})
+	_, err = c.Announce(context.Background(), "udp://"+addr, req(9, 'a', 1, 1, tracker.None))
+	require.ErrorIs(t, err, tracker.ErrTimeout)
 	var fe *tracker.FailureError
 	require.False(t, errors.As(err, &fe))
 	require.Contains(t, err.Error(), addr)
 }
 
 func TestAnnounceRejectsUnknownScheme(t *testing.T) {
-	_, err := fastClient().Announce(context.Background(), "wss://tracker.example/announce", req(1, 1, 1, 1, tracker.None))
+	_, err := fastClient(t).Announce(context.Background(), "wss://tracker.example/announce", req(1, 1, 1, 1, tracker.None))
 	require.ErrorIs(t, err, tracker.ErrUnsupportedScheme)
-	_, err = fastClient().Announce(context.Background(), "udp://127.0.0.1/announce", req(1, 1, 1, 1, tracker.None))
+	_, err = fastClient(t).Announce(context.Background(), "udp://127.0.0.1/announce", req(1, 1, 1, 1, tracker.None))
 	require.ErrorContains(t, err, "no port")
 }
 
 func TestUDPConnectionIDExpiresAfter60Seconds(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
-	c := fastClient()
+	c := fastClient(t)
 	var mu sync.Mutex
 	now := time.Unix(1_000_000, 0)
 	tracker.SetClock(c, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
@@ -300,7 +309,7 @@ func cat(parts ...[]byte) []byte {
 func TestUDPSendsPathAndQueryAsBEP41URLData(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
-	c := fastClient()
+	c := fastClient(t)
 	long := strings.Repeat("x", 300) // spans two 255-byte options
 	for _, suffix := range []string{"", "?passkey=abc%20d", "?k=" + long} {
 		_, err := c.Announce(context.Background(), srv.URL()+suffix, req(11, 'a', 1, 1, tracker.None))
@@ -319,7 +328,7 @@ func TestUDPSendsPathAndQueryAsBEP41URLData(t *testing.T) {
 func TestUDPErrorReplyForgetsConnectionID(t *testing.T) {
 	srv := trackertest.NewUDP()
 	defer srv.Close()
-	c := fastClient()
+	c := fastClient(t)
 	_, err := c.Announce(context.Background(), srv.URL(), req(12, 'a', 1, 1, tracker.None))
 	require.NoError(t, err)
 	srv.SetFailure("connection id mismatch")

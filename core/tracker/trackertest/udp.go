@@ -30,6 +30,8 @@ type UDP struct {
 	ids      map[uint64]time.Time // connection id -> expiry
 	drop     int                  // incoming datagrams still to drop
 	connects int
+	delay    time.Duration               // replies are sent this late
+	sources  map[netip.AddrPort]struct{} // every address a request came from
 }
 
 // NewUDP starts a UDP tracker on 127.0.0.1:0. Like httptest.NewServer it
@@ -48,11 +50,12 @@ func NewUDPAddr(addr string) *UDP {
 		panic(fmt.Sprintf("trackertest: listen udp %s: %v", addr, err))
 	}
 	u := &UDP{
-		swarms: newSwarms(),
-		conn:   conn,
-		v6:     ap.Addr().Is6(),
-		done:   make(chan struct{}),
-		ids:    make(map[uint64]time.Time),
+		swarms:  newSwarms(),
+		conn:    conn,
+		v6:      ap.Addr().Is6(),
+		done:    make(chan struct{}),
+		ids:     make(map[uint64]time.Time),
+		sources: make(map[netip.AddrPort]struct{}),
 	}
 	u.wg.Add(1)
 	go u.serve()
@@ -85,6 +88,25 @@ func (u *UDP) DropNext(n int) {
 	u.drop = n
 }
 
+// SetDelay makes the server send every reply d after the request: announces stay in
+// flight together, as they would with a distant tracker.
+func (u *UDP) SetDelay(d time.Duration) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.delay = d
+}
+
+// Sources returns every distinct address requests came from: one per client socket.
+func (u *UDP) Sources() []netip.AddrPort {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	out := make([]netip.AddrPort, 0, len(u.sources))
+	for a := range u.sources {
+		out = append(out, a)
+	}
+	return out
+}
+
 // Connects returns how many connect requests were answered.
 func (u *UDP) Connects() int {
 	u.mu.Lock()
@@ -105,8 +127,16 @@ func (u *UDP) serve() {
 			}
 			continue
 		}
+		u.mu.Lock()
+		u.sources[from] = struct{}{}
+		delay := u.delay
+		u.mu.Unlock()
 		if reply := u.handle(buf[:n], from); reply != nil {
-			u.conn.WriteToUDPAddrPort(reply, from)
+			if delay > 0 {
+				time.AfterFunc(delay, func() { u.conn.WriteToUDPAddrPort(reply, from) })
+			} else {
+				u.conn.WriteToUDPAddrPort(reply, from)
+			}
 		}
 	}
 }
