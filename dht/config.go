@@ -11,8 +11,13 @@ import (
 // a working node that contacts nobody until told to.
 type Config struct {
 	// Addrs are the UDP addresses to listen on, at most one per family
-	// (e.g. 127.0.0.1:0 and [::1]:0). Required.
+	// (e.g. 127.0.0.1:0 and [::1]:0): the node's own sockets, for a node that
+	// runs alone (tests, tools). Required unless Conns is set.
 	Addrs []netip.AddrPort
+	// Conns, when set, are used instead of Addrs: sockets the node does not
+	// open, at most one per family, such as core/udpmux's KRPC views of the
+	// session's shared socket. The node closes them on Close.
+	Conns []PacketConn
 	// Bootstrap nodes as host:port. Empty by default: libbt never contacts
 	// public routers on its own.
 	Bootstrap []string

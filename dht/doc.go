@@ -3,7 +3,9 @@
 // items (BEP 44) and infohash sampling (BEP 51). The wire format lives in
 // dht/krpc.
 //
-// A Server owns one UDP socket per configured address and one routing
+// A Server reads and writes one UDP socket per address family (its own,
+// Config.Addrs, or a view of a socket shared with UDP trackers and uTP,
+// Config.Conns: see core/udpmux) and keeps one routing
 // table per address family. It answers queries (ping, find_node,
 // get_peers, announce_peer, get, put, sample_infohashes) and runs
 // iterative lookups for its callers (GetPeers, Announce, FindNode, Get,

@@ -90,11 +90,29 @@ func startLTPeer(t *testing.T, args ...string) string {
 	return ""
 }
 
+// TestInteropWithLibtorrentDHT runs our node beside two libtorrent nodes, on a socket of its
+// own and on a socket shared with UDP tracker traffic (core/udpmux, as in a session).
 func TestInteropWithLibtorrentDHT(t *testing.T) {
 	requireLibtorrent(t)
-	cfg := testConfig()
-	cfg.RateLimit = RateLimit{PerSecond: 500, Burst: 1000}
-	s := newNode(t, cfg)
+	t.Run("own socket", func(t *testing.T) {
+		cfg := testConfig()
+		cfg.RateLimit = RateLimit{PerSecond: 500, Burst: 1000}
+		interopWithLibtorrent(t, newNode(t, cfg))
+	})
+	t.Run("shared socket", func(t *testing.T) {
+		m, conn := sharedSocket(t)
+		cfg := testConfig()
+		cfg.Addrs, cfg.Conns = nil, []PacketConn{conn}
+		cfg.RateLimit = RateLimit{PerSecond: 500, Burst: 1000}
+		s := newNode(t, cfg)
+		require.Equal(t, m.LocalAddr(), s.Addr())
+		interopWithLibtorrent(t, s)
+		requireTrackerWorksOn(t, m)
+		require.Positive(t, m.Stats().KRPCIn)
+	})
+}
+
+func interopWithLibtorrent(t *testing.T, s *Server) {
 	// libtorrent announces a torrent it seeds ("ltpeer dht --announce"
 	// trips over the 2.0.8 Python binding's dht_announce flags argument).
 	dir := t.TempDir()

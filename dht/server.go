@@ -52,7 +52,7 @@ type call struct {
 // Server is one DHT node. Create it with New; it is safe for concurrent use.
 type Server struct {
 	cfg   Config
-	conns [2]*net.UDPConn
+	conns [2]PacketConn // v4, v6; nil for a family we have no socket for
 
 	mu       sync.Mutex
 	id       NodeID
@@ -78,8 +78,8 @@ type Server struct {
 // Bootstrap or a lookup is called.
 func New(cfg Config) (*Server, error) {
 	c := cfg.withDefaults()
-	if len(c.Addrs) == 0 {
-		return nil, errors.New("dht: Config.Addrs is empty")
+	if len(c.Addrs) == 0 && len(c.Conns) == 0 {
+		return nil, errors.New("dht: Config.Addrs and Config.Conns are empty")
 	}
 	s := &Server{
 		cfg:      c,
@@ -115,21 +115,9 @@ func New(cfg Config) (*Server, error) {
 		s.tables[fam] = newTable(s.id, c.now)
 		s.tables[fam].oneIP = c.RestrictRoutingIPs
 	}
-	for _, a := range c.Addrs {
-		fam, network := famV4, "udp4"
-		if is6(a) {
-			fam, network = famV6, "udp6"
-		}
-		if s.conns[fam] != nil {
-			s.closeConns()
-			return nil, fmt.Errorf("dht: two listen addresses of one family (%v)", a)
-		}
-		conn, err := net.ListenUDP(network, net.UDPAddrFromAddrPort(unmapAP(a)))
-		if err != nil {
-			s.closeConns()
-			return nil, fmt.Errorf("dht: listen %v: %w", a, err)
-		}
-		s.conns[fam] = conn
+	if err := s.openConns(c); err != nil {
+		s.closeConns()
+		return nil, err
 	}
 	for fam, conn := range s.conns {
 		if conn != nil {
@@ -185,7 +173,7 @@ func (s *Server) Addrs() []netip.AddrPort {
 	var out []netip.AddrPort
 	for _, c := range s.conns {
 		if c != nil {
-			out = append(out, unmapAP(c.LocalAddr().(*net.UDPAddr).AddrPort()))
+			out = append(out, localAddr(c))
 		}
 	}
 	return out
@@ -236,7 +224,7 @@ func (s *Server) Nodes(v6 bool) []NodeInfo {
 	return s.tables[fam].closest(s.id, 1<<30)
 }
 
-func (s *Server) readLoop(conn *net.UDPConn, fam int) {
+func (s *Server) readLoop(conn PacketConn, fam int) {
 	buf := make([]byte, krpc.MaxMessageSize+1) // one byte more reveals oversized datagrams
 	for {
 		n, from, err := conn.ReadFromUDPAddrPort(buf)

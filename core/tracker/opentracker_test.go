@@ -1,15 +1,8 @@
 package tracker_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/hex"
-	"fmt"
-	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,127 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/libbt/libbt/core/tracker"
+	"github.com/libbt/libbt/core/tracker/trackertest"
 	"github.com/libbt/libbt/core/udpmux"
 )
 
-const opentrackerBin = "/usr/bin/opentracker"
-
-// lockedBuffer collects the daemon's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// startOpentracker runs Debian's opentracker on 127.0.0.1 (TCP and UDP on
-// one port) with a whitelist of hashes, and returns "127.0.0.1:port".
+// startOpentracker runs Debian's opentracker with a whitelist of hashes; see
+// trackertest.Opentracker.
 func startOpentracker(t *testing.T, hashes ...[20]byte) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("opentracker interop: skipped with -short")
-	}
-	if _, err := os.Stat(opentrackerBin); err != nil {
-		// Interop is part of the suite: a missing tracker fails it, it is not skipped.
-		t.Fatalf("opentracker interop needs Debian's opentracker (make deps): %v", err)
-	}
-	// opentracker chroots into tracker.rootdir and drops privileges to
-	// nobody, so the directory must be world-readable and the whitelist is
-	// named relative to it.
-	dir, err := os.MkdirTemp("", "opentracker")
-	require.NoError(t, err)
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	require.NoError(t, os.Chmod(dir, 0o755))
-	var wl bytes.Buffer
-	for _, h := range hashes {
-		fmt.Fprintln(&wl, hex.EncodeToString(h[:]))
-	}
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "whitelist"), wl.Bytes(), 0o644))
-
-	var (
-		cmd  *exec.Cmd
-		addr string
-		out  lockedBuffer
-	)
-	for attempt := 0; ; attempt++ {
-		addr = freeTCPUDPPort(t)
-		conf := fmt.Sprintf("listen.tcp_udp %s\naccess.whitelist whitelist\ntracker.rootdir %s\ntracker.user nobody\n", addr, dir)
-		confPath := filepath.Join(dir, "opentracker.conf")
-		require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
-		out = lockedBuffer{}
-		cmd = exec.Command(opentrackerBin, "-f", confPath)
-		cmd.Stdout, cmd.Stderr = &out, &out
-		require.NoError(t, cmd.Start())
-		if waitTCP(addr, 5*time.Second) {
-			break
-		}
-		cmd.Process.Kill()
-		cmd.Wait()
-		require.Less(t, attempt, 3, "opentracker did not start: %s", out.String())
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	// The whitelist is loaded by a thread after the sockets open: wait
-	// until an announce for the first hash is accepted ("stopped" ones are
-	// accepted even before), then take the probe peer out again.
-	probe := tracker.AnnounceRequest{InfoHash: hashes[0], Port: 1, Left: 1, NumWant: 0}
-	var c tracker.Client
-	defer c.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		_, err := c.Announce(context.Background(), "http://"+addr+"/announce", probe)
-		if err == nil {
-			break
-		}
-		require.True(t, time.Now().Before(deadline), "opentracker whitelist not loaded: %v\n%s", err, out.String())
-		time.Sleep(20 * time.Millisecond)
-	}
-	probe.Event = tracker.Stopped
-	_, err = c.Announce(context.Background(), "http://"+addr+"/announce", probe)
-	require.NoError(t, err)
-	return addr
-}
-
-func freeTCPUDPPort(t *testing.T) string {
-	t.Helper()
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addr := l.Addr().String()
-		u, err := net.ListenPacket("udp", addr)
-		l.Close()
-		if err == nil {
-			u.Close()
-			return addr
-		}
-	}
-	t.Fatal("no free port for both TCP and UDP")
-	return ""
-}
-
-func waitTCP(addr string, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return true
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return false
+	return trackertest.Opentracker(t, hashes...)
 }
 
 func TestOpentrackerTwoPeersSeeEachOther(t *testing.T) {

@@ -32,16 +32,19 @@ func udpSockets(t *testing.T) int {
 	return n
 }
 
-// sampleUDPSockets records the most UDP sockets the process held while it runs.
+// sampleUDPSockets records the most UDP sockets the process held while it runs; at the end it
+// logs their addresses.
 func sampleUDPSockets(t *testing.T) (stop func() int) {
 	var most atomic.Int64
+	var mostAddrs []string
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		for {
-			if n, err := trackertest.UDPSockets(); err == nil && int64(n) > most.Load() {
-				most.Store(int64(n))
+			if socks, err := trackertest.UDPSocketAddrs(); err == nil && int64(len(socks)) > most.Load() {
+				most.Store(int64(len(socks)))
+				mostAddrs = socks
 			}
 			select {
 			case <-done:
@@ -50,7 +53,12 @@ func sampleUDPSockets(t *testing.T) (stop func() int) {
 			}
 		}
 	}()
-	return func() int { close(done); <-finished; return int(most.Load()) }
+	return func() int {
+		close(done)
+		<-finished
+		t.Logf("at most %d UDP sockets: %v", most.Load(), mostAddrs)
+		return int(most.Load())
+	}
 }
 
 func TestUDPAnnouncesShareOneSocketAndOneConnect(t *testing.T) {
