@@ -16,7 +16,7 @@ type Config struct {
 	Addrs []netip.AddrPort
 	// Conns, when set, are used instead of Addrs: sockets the node does not
 	// open, at most one per family, such as core/udpmux's KRPC views of the
-	// session's shared socket. The node closes them on Close.
+	// session's shared socket. The node closes them on Close (and when New fails).
 	Conns []PacketConn
 	// Bootstrap nodes as host:port. Empty by default: libbt never contacts
 	// public routers on its own.

@@ -97,6 +97,9 @@ func New(cfg Config) (*Server, error) {
 	if len(c.State) > 0 {
 		var err error
 		if st, err = parseState(c.State); err != nil {
+			for _, conn := range c.Conns { // they were handed to us
+				conn.Close()
+			}
 			return nil, err
 		}
 	}

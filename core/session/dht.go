@@ -51,6 +51,9 @@ func (s *Session) startDHT() error {
 	cfg := dht.Config{Addrs: addrs, Bootstrap: splitList(s.settings.String("dht_bootstrap_nodes")),
 		ReadOnly: s.settings.Bool("dht_read_only"), EnforceNodeID: s.settings.Bool("dht_enforce_node_id"),
 		OnPanic: s.sessionPanic}
+	if cfg.Conns = s.dhtConns(addrs); cfg.Conns != nil { // udp.go: the shared sockets
+		cfg.Addrs = nil
+	}
 	if path := s.settings.String("dht_state_file"); path != "" {
 		if st, err := os.ReadFile(path); err == nil {
 			cfg.State = st

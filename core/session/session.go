@@ -98,6 +98,7 @@ func newSession(settings *Settings, hooks testHooks) (*Session, error) {
 		s.Close()
 		return nil, err
 	}
+	s.openUDP() // udp.go
 	s.applyLSD(st.Bool("enable_lsd"))
 	if err := s.startDHT(); err != nil {
 		s.Close()
@@ -311,6 +312,7 @@ func (s *Session) Close() error {
 	wg.Wait()
 	s.cancel()
 	s.wg.Wait()
+	s.closeUDP() // udp.go: after the torrents' stopped announces
 	s.disk.Close()
 	s.alerts.close()
 	return nil
