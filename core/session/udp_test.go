@@ -164,3 +164,30 @@ func TestSessionTorrentsShareOneTrackerConnection(t *testing.T) {
 	require.Equal(t, 1, srv.Connects(), "one connect for all torrents")
 	require.Equal(t, []netip.AddrPort{netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", s.ListenPort()))}, srv.Sources())
 }
+
+// TestSessionOpensOneUDPSocketPerListenAddress: listening on IPv4 and IPv6 loopback, the session
+// holds two UDP sockets, each on its TCP listener's address and port, and the DHT runs on both.
+func TestSessionOpensOneUDPSocketPerListenAddress(t *testing.T) {
+	before := udpSockets(t)
+	s := newTestSession(t, "127.0.0.1:0,[::1]:0", func(st *Settings) {
+		require.NoError(t, st.SetBool("enable_dht", true))
+	})
+	s.mu.Lock()
+	var tcp []netip.AddrPort
+	for _, ln := range s.listeners {
+		tcp = append(tcp, netip.MustParseAddrPort(ln.Addr().String()))
+	}
+	s.mu.Unlock()
+	if len(tcp) < 2 {
+		t.Skipf("no IPv6 loopback: listening on %v", tcp)
+	}
+	var udp []netip.AddrPort
+	for _, m := range s.trackers.UDP {
+		udp = append(udp, m.LocalAddr())
+	}
+	require.Equal(t, tcp, udp)
+	require.Equal(t, udp, s.DHT().Addrs())
+	require.Equal(t, before+2, udpSockets(t))
+	require.NoError(t, s.Close())
+	require.Equal(t, before, udpSockets(t))
+}
