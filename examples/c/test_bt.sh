@@ -3,7 +3,9 @@
 # process, download it with another (by .torrent and by magnet), compare the bytes, and check
 # that bad input exits 2 with one "bt: " line on stderr. Also: --resume across a kill -9,
 # --webseed from an HTTP server, --encryption forced against --super-seed, and a trackerless
-# magnet download through a `bt dht` node (--dht --dht-bootstrap), and escape sequences from the
+# magnet download through a `bt dht` node (--dht --dht-bootstrap), one seed process serving
+# four --torrent (three fetched by bt get and by libtorrent through tests/interop/ltpeer.py,
+# one with its data missing), and escape sequences from the
 # network (a magnet's dn, a tracker's failure reason) never reaching the terminal raw.
 #
 #   examples/c/test_bt.sh [path/to/bt]     (default: build/bin/bt)
@@ -193,6 +195,83 @@ grep -q '"event":"seeding"' "$W/seed.out" && ok "seed: seeding lines" || bad "se
 UP=$(grep '"event":"stopped"' "$W/seed.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["uploaded"])' 2>/dev/null)
 [ "${UP:-0}" -ge $((2 * 3070015)) ] && ok "seed: uploaded $UP bytes to two getters" || bad "seed: uploaded ${UP:-?}"
 
+# -- one seed process, several --torrent: fetched by bt get and by libtorrent (ltpeer.py) -----
+LTPEER="$(cd "$(dirname "$0")/../../tests/interop" && pwd)/ltpeer.py"
+for i in 0 1 2; do
+    mkdir -p "$W/multi/m$i" && head -c $((400000 + i * 150001)) /dev/urandom >"$W/multi/m$i/data.bin"
+    "$BT" make --data "$W/multi/m$i" --out "$W/m$i.torrent" --piece-size 32768 --json >/dev/null \
+        || bad "make m$i.torrent"
+done
+# and one whose data is missing: a torrent that cannot be seeded does not hold up the others
+mkdir -p "$W/mx/gone" && head -c 5000 /dev/urandom >"$W/mx/gone/data.bin"
+"$BT" make --data "$W/mx/gone" --out "$W/gone.torrent" --json >/dev/null || bad "make gone.torrent"
+"$BT" seed --torrent "$W/m0.torrent" --torrent "$W/m1.torrent" --torrent "$W/m2.torrent" \
+    --torrent "$W/gone.torrent" --save "$W/multi" --seconds 90 --json >"$W/mseed.out" 2>"$W/mseed.err" &
+MSEED=$!
+PIDS+=("$MSEED")
+for _ in $(seq 150); do grep -q '"event":"seeding"' "$W/mseed.out" 2>/dev/null && break; sleep 0.1; done
+MPORT=$(head -1 "$W/mseed.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["port"])' 2>/dev/null)
+grep -q '"event":"seeding","torrents":4' "$W/mseed.out" && ok "seed x4: one aggregate seeding line for 4 torrents" \
+    || bad "seed x4: no aggregate line: $(head -c 600 "$W/mseed.out") $(cat "$W/mseed.err")"
+"$BT" get --torrent "$W/m0.torrent" --save "$W/mget0" --peer "127.0.0.1:${MPORT:-1}" --seconds 60 >"$W/mget0.out" 2>&1 &
+MG0=$!
+"$BT" get --torrent "$W/m1.torrent" --save "$W/mget1" --peer "[::1]:${MPORT:-1}" --seconds 60 >"$W/mget1.out" 2>&1 &
+MG1=$!
+if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import libtorrent' 2>/dev/null; then
+    /usr/bin/python3 "$LTPEER" get --torrent "$W/m2.torrent" --save "$W/mlt2" --peer "127.0.0.1:${MPORT:-1}" \
+        --seconds 60 >"$W/mlt2.out" 2>&1 &
+    ML2=$!
+    /usr/bin/python3 "$LTPEER" get --torrent "$W/m0.torrent" --save "$W/mlt0" --peer "127.0.0.1:${MPORT:-1}" \
+        --seconds 60 >"$W/mlt0.out" 2>&1
+    rc=$?
+    wait "$ML2"
+    rc2=$?
+    for pair in "0 mlt0 $rc" "2 mlt2 $rc2"; do
+        set -- $pair
+        if [ "$3" = 0 ] && cmp -s "$W/multi/m$1/data.bin" "$W/$2/m$1/data.bin"; then
+            ok "seed x4 -> libtorrent get m$1: bytes identical"
+        else
+            bad "seed x4 -> libtorrent get m$1: exit $3, $(tail -2 "$W/$2.out")"
+        fi
+    done
+else
+    bad "seed x4 -> libtorrent: /usr/bin/python3 with libtorrent is missing (make deps)"
+fi
+for i in 0 1; do
+    if wait "$([ $i = 0 ] && echo $MG0 || echo $MG1)" && cmp -s "$W/multi/m$i/data.bin" "$W/mget$i/m$i/data.bin"; then
+        ok "seed x4 -> bt get m$i: bytes identical"
+    else
+        bad "seed x4 -> bt get m$i: $(tail -2 "$W/mget$i.out")"
+    fi
+done
+kill -TERM "$MSEED"
+wait "$MSEED"
+rc=$?
+[ $rc = 0 ] && ok "seed x4: SIGTERM -> exit 0" || bad "seed x4: SIGTERM -> exit $rc ($(cat "$W/mseed.err"))"
+python3 - "$W/mseed.out" "$W/mseed.err" <<'PY' && ok "seed x4: per-torrent checked/error events, aggregate lines, totals" || bad "seed x4: JSON lines: $(head -c 1500 "$W/mseed.out")"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+checked = {l["torrent"]: l for l in lines if l.get("event") == "checked"}
+assert sorted(checked) == [0, 1, 2, 3], checked
+assert all(checked[i]["complete"] for i in (0, 1, 2)) and not checked[3]["complete"], checked
+assert len({c["info_hash"] for c in checked.values()}) == 4
+assert checked[3]["file"].endswith("gone.torrent")
+assert "gone.torrent is incomplete" in open(sys.argv[2]).read()
+keys = ["event", "torrents", "progress", "down", "up", "peers", "seeds", "state", "downloaded",
+        "uploaded", "wanted", "wanted_done", "seeding", "checking", "errors"]
+agg = [l for l in lines if l.get("event") in ("seeding", "checking")]
+assert agg and all(list(l) == keys and l["torrents"] == 4 for l in agg), agg[:2]
+seeding = [l for l in agg if l["event"] == "seeding"]
+assert seeding and seeding[-1]["seeding"] == 3 and seeding[-1]["checking"] == 0 and seeding[-1]["errors"] == 0
+assert seeding[-1]["state"] == "downloading"  # the least advanced: gone.torrent has no data
+stopped = lines[-1]
+assert stopped["event"] == "stopped" and stopped["torrents"] == 4
+sizes = [400000 + i * 150001 for i in range(3)]
+assert stopped["uploaded"] >= sizes[0] * 2 + sizes[1] + sizes[2], stopped
+alerts = [l for l in lines if l.get("alert") == "torrent_checked"]
+assert alerts and all(len(a.get("info_hash", "")) == 40 for a in alerts)
+PY
+
 # -- an incomplete seed warns and keeps going ------------------------------------------------
 mkdir -p "$W/partial/album/sub" && cp "$W/data/album/readme.txt" "$W/partial/album/"
 "$BT" seed --torrent "$W/a.torrent" --save "$W/partial" --seconds 2 --json >"$W/partial.out" 2>"$W/partial.err"
@@ -304,6 +383,9 @@ expect_usage "--dht-bootstrap without --dht" get --torrent "$W/a.torrent" --save
 expect_usage "bad --dht-bootstrap" dht --dht-bootstrap nowhere
 expect_usage "bad --announce" dht --announce 1234
 expect_usage "bad --webseed" get --torrent "$W/a.torrent" --save "$W/x" --webseed "ftp://127.0.0.1/x"
+expect_usage "two --torrent on get" get --torrent "$W/a.torrent" --torrent "$W/a.torrent" --save "$W/x"
+expect_usage "--resume with two --torrent" seed --torrent "$W/a.torrent" --torrent "$W/m0.torrent" --save "$W/x" --resume "$W/r"
+expect_usage "the same torrent twice" seed --torrent "$W/a.torrent" --torrent "$W/a.torrent" --save "$W/seed"
 expect_usage "unreadable --resume" get --torrent "$W/a.torrent" --save "$W/x" --resume "$W"
 
 "$BT" --version >"$W/v.out" && grep -q '^bt ' "$W/v.out" && ok "--version: $(cat "$W/v.out")" || bad "--version"

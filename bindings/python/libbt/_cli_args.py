@@ -18,7 +18,8 @@ USAGE = """\
 usage:
   bt make --data PATH --out FILE [--piece-size BYTES] [--tracker URL]...
           [--webseed URL]... [--private] [--comment TEXT]
-  bt seed --torrent FILE --save DIR [--port P] [--seconds S] [--peer HOST:PORT]...
+  bt seed --torrent FILE [--torrent FILE]... --save DIR [--port P] [--seconds S]
+          [--peer HOST:PORT]...   (each torrent seeded from DIR)
   bt get  (--torrent FILE | --magnet URI) --save DIR [--peer HOST:PORT]...
           [--port P] [--seconds S] [--webseed URL]...
   seed and get also take: [--resume FILE] [--encryption forced|enabled|disabled]
@@ -66,7 +67,7 @@ _OPTIONS = {
         _Opt("webseed", True, True, _MAKE | _GET),
         _Opt("private", False, False, _MAKE),
         _Opt("comment", True, False, _MAKE),
-        _Opt("torrent", True, False, _SEED | _GET),
+        _Opt("torrent", True, True, _SEED | _GET),
         _Opt("magnet", True, False, _GET),
         _Opt("save", True, False, _SEED | _GET),
         _Opt("port", True, False, _SEED | _GET | _DHT),
@@ -99,7 +100,8 @@ class Args:
     data: Optional[str] = None
     out: Optional[str] = None
     comment: Optional[str] = None
-    torrent: Optional[str] = None
+    torrent: Optional[str] = None  # the first --torrent
+    torrents: list[str] = field(default_factory=list)  # every --torrent (seed takes several)
     magnet: Optional[str] = None
     save: Optional[str] = None
     piece_size: int = 0  # 0 = automatic
@@ -201,12 +203,16 @@ def _take_value(a: Args, name: str, v: str) -> None:
         if p is None:
             raise UsageError(f"--port '{v}' is not a port number (0-65535)")
         a.port = p
+    elif name == "torrent":
+        if a.torrent is None:
+            a.torrent = v
+        a.torrents.append(v)
     elif name == "seconds":
         s = parse_seconds(v)
         if s is None:
             raise UsageError(f"--seconds '{v}' is not a number of seconds")
         a.seconds = s
-    else:  # data, out, comment, torrent, magnet, save
+    else:  # data, out, comment, magnet, save
         setattr(a, name, v)
 
 
@@ -284,7 +290,11 @@ def _check_required(a: Args) -> None:
             raise UsageError(f"{cmd}: --torrent FILE is required")
         if a.save is None:
             raise UsageError(f"{cmd}: --save DIR is required")
+        if len(a.torrents) > 1 and a.resume is not None:
+            raise UsageError(f"{cmd}: --resume takes a single --torrent")
     elif cmd == "get":
+        if len(a.torrents) > 1:
+            raise UsageError("--torrent given twice")
         if (a.torrent is None) == (a.magnet is None):
             raise UsageError(f"{cmd}: give exactly one of --torrent FILE and --magnet URI")
         if a.save is None:

@@ -7,12 +7,13 @@ import json
 import math
 import re
 import sys
+from dataclasses import dataclass
 from typing import Optional, TextIO
 
 from ._types import AlertCategory, AlertType, TorrentState, TorrentStatus
 from .alerts import Alert
 
-__all__ = ["Output", "JsonLine", "state_name", "format_bytes", "format_duration", "error", "warn",
+__all__ = ["Output", "SeedTotals", "JsonLine", "state_name", "format_bytes", "format_duration", "error", "warn",
            "terminal_text"]
 
 _STATE_NAMES = {
@@ -173,6 +174,18 @@ _UNLESS_QUIET = {
 }
 
 
+@dataclass
+class SeedTotals:
+    """What several torrents add up to: rates, peers and byte counts summed, progress of the
+    wanted bytes, the state of the least advanced torrent."""
+
+    torrents: int
+    seeding: int
+    checking: int
+    errors: int
+    sum: TorrentStatus
+
+
 class Output:
     """JSON lines (``--json`` or stdout not a terminal) or text with a progress bar."""
 
@@ -182,6 +195,7 @@ class Output:
         self.json = json_mode
         self.quiet = quiet
         self.verbose = verbose
+        self.multi = False  # several torrents (bt seed): alert lines name their info_hash
         self._bar = False
 
     def write(self, s: str) -> None:
@@ -242,6 +256,31 @@ class Output:
         )
         self._bar = True
 
+    def seed_totals(self, event: str, t: "SeedTotals") -> None:
+        """The aggregate line of several torrents: {"event":E,"torrents":N,<the status keys>,
+        "seeding":N,"checking":N,"errors":N}, or a status line."""
+        if self.quiet:
+            return
+        if self.json:
+            self.line(_status_fields(JsonLine().string("event", event).integer("torrents", t.torrents),
+                                     t.sum)
+                      .integer("seeding", t.seeding).integer("checking", t.checking)
+                      .integer("errors", t.errors))
+            return
+        self.write(
+            f"\r{t.torrents} torrents: {t.seeding} seeding, {t.checking} checking, {t.errors} failed"
+            f"  {t.sum.progress * 100:5.1f}%  up {format_bytes(t.sum.upload_rate)}/s"
+            f"  {t.sum.num_peers} peers  uploaded {format_bytes(t.sum.total_upload)}\033[K"
+        )
+        self._bar = True
+
+    def seed_torrent(self, index: int, st: TorrentStatus) -> None:
+        """One torrent of several (--verbose): {"event":"torrent","torrent":I,"info_hash":H,...}."""
+        if not self.json or self.quiet:
+            return
+        self.line(_status_fields(JsonLine().string("event", "torrent").integer("torrent", index)
+                                 .string("info_hash", st.info_hash), st))
+
     def _worth_printing(self, a: Alert) -> bool:
         if self.verbose:
             return True
@@ -273,6 +312,8 @@ class Output:
                 v = getattr(a, key, "")
                 if v:
                     j.string(key, v)
+            if self.multi and a.info_hash:
+                j.string("info_hash", a.info_hash)
             self.line(j)
             return
         self.clear_bar()

@@ -3,7 +3,8 @@ arguments, JSON lines, text output and exit codes (0 done, 1 failed or out of ti
 
     bt make --data PATH --out FILE [--piece-size BYTES] [--tracker URL]... [--webseed URL]...
             [--private] [--comment TEXT]
-    bt seed --torrent FILE --save DIR [--port P] [--seconds S] [--peer HOST:PORT]...
+    bt seed --torrent FILE [--torrent FILE]... --save DIR [--port P] [--seconds S]
+            [--peer HOST:PORT]...   (each torrent seeded from DIR)
     bt get  (--torrent FILE | --magnet URI) --save DIR [--peer HOST:PORT]... [--port P] [--seconds S]
             [--webseed URL]...
     seed and get: [--resume FILE] [--encryption forced|enabled|disabled] [--dht [--dht-bootstrap
@@ -25,7 +26,7 @@ from typing import Any, Optional, Sequence
 from . import __version__, version as lib_version, version_number as lib_version_number
 from ._cli_args import EXIT_FAIL, EXIT_OK, EXIT_USAGE, USAGE, Args, UsageError, parse_args
 from ._cli_args import parse_int64
-from ._cli_output import JsonLine, Output, error, format_bytes, terminal_text, warn
+from ._cli_output import JsonLine, Output, SeedTotals, error, format_bytes, terminal_text, warn
 from ._errors import Error, InvalidArgument, SettingTypeError, StateError, UnknownSetting
 from ._types import AlertCategory, AlertType, DhtStats, SettingType, TorrentState, TorrentStatus
 from .create import create_torrent
@@ -348,77 +349,226 @@ def _print_not_done(out: Output, reason: str, progress: float, seconds: float) -
         out.write(f"not done ({reason}) after {seconds:.1f} s: {progress * 100:.1f}%\n")
 
 
-def _check_over(st: TorrentStatus, seen: _Seen, saw_checking: bool, since_add: float) -> bool:
+def _check_over(st: TorrentStatus, seen_checked: bool, saw_checking: bool, since_add: float) -> bool:
     if st.state == TorrentState.CHECKING_FILES:
         return False
     if st.state in (TorrentState.SEEDING, TorrentState.FINISHED, TorrentState.ERROR):
         return True
-    return seen.checked or saw_checking or since_add > 2.0
+    return seen_checked or saw_checking or since_add > 2.0
 
 
-def _print_checked(out: Output, a: Args, st: TorrentStatus) -> None:
+class _SeedItem:
+    """One --torrent FILE of the command line."""
+
+    def __init__(self, t: Torrent, file: str) -> None:
+        self.t = t
+        self.file = file
+        self.st: Optional[TorrentStatus] = None
+        self.checked = self.saw_checking = self.failed = False
+        self.last_dial = 0.0
+
+
+def _print_checked(out: Output, a: Args, it: _SeedItem, index: int) -> None:
+    st = it.st
+    assert st is not None
     complete = st.state in (TorrentState.SEEDING, TorrentState.FINISHED)
     if not complete:
         out.clear_bar()
-        warn(f"the data in {a.save} is incomplete ({st.progress * 100:.1f}% verified); "
+        where = f"{a.save} for {it.file}" if out.multi else f"{a.save}"
+        warn(f"the data in {where} is incomplete ({st.progress * 100:.1f}% verified); "
              "seeding what there is")
     if out.json:
-        out.line(JsonLine().string("event", "checked").boolean("complete", complete)
-                 .fixed("progress", st.progress, 4).integer("pieces", st.num_pieces)
-                 .integer("pieces_done", st.pieces_done))
-    elif not out.quiet and complete:
+        j = (JsonLine().string("event", "checked").boolean("complete", complete)
+             .fixed("progress", st.progress, 4).integer("pieces", st.num_pieces)
+             .integer("pieces_done", st.pieces_done))
+        if out.multi:
+            j.integer("torrent", index).string("info_hash", st.info_hash).string("file", it.file)
+        out.line(j)
+    elif not out.quiet and complete and not out.multi:
         out.clear_bar()
         out.write(f"checked: all {st.num_pieces} pieces present\n")
 
 
+def _print_failed(out: Output, it: _SeedItem, index: int) -> None:
+    """A torrent of several failed: one line, and the others go on."""
+    try:
+        msg = it.t.error
+    except Error:
+        msg = ""
+    out.clear_bar()
+    if out.json:
+        out.line(JsonLine().string("event", "error").integer("torrent", index)
+                 .string("info_hash", it.st.info_hash if it.st else "").string("file", it.file)
+                 .string("msg", msg))
+    warn(f"cannot seed {it.file}: {msg or 'error'}")
+
+
+def _seed_all_at_once(a: Args, s: Session, n: int) -> None:
+    """libtorrent's queueing would run only active_seeds (5) seeds at once: bt seed asks for
+    all of them, unless --set says otherwise."""
+    for name in ("active_seeds", "active_limit"):
+        if any(x.partition("=")[0] == name for x in a.sets):
+            continue
+        try:
+            v = s.get_setting(name)
+        except Error:
+            continue
+        if isinstance(v, int) and 0 <= v < n:
+            s.set_setting(name, n)
+
+
+def _add_seeds(s: Session, a: Args) -> list[_SeedItem]:
+    resume = _load_resume(a.resume)
+    items = []
+    for f in a.torrents:
+        try:
+            t = s.add_torrent(f, save_path=a.save, super_seeding=a.super_seed, resume_data=resume)
+        except Error as e:
+            error(f"cannot add {f}: {e}")
+            raise _Fail(EXIT_USAGE) from None
+        items.append(_SeedItem(t, f))
+    return items
+
+
+def _add_up(items: list[_SeedItem]) -> SeedTotals:
+    alive = [it for it in items if not it.failed and it.st is not None]
+    sts = [it.st for it in alive if it.st is not None]
+    wanted = sum(st.total_wanted for st in sts)
+    done = sum(st.total_wanted_done for st in sts)
+    state = min((st.state for st in sts), default=TorrentState.ERROR)
+    base = sts[0] if sts else None
+    summed = TorrentStatus(
+        state=TorrentState(state), paused=False, has_metadata=True, error=0,
+        progress=done / wanted if wanted > 0 else 0.0, total_size=0, total_wanted=wanted,
+        total_wanted_done=done, total_done=0,
+        total_download=sum(st.total_download for st in sts),
+        total_upload=sum(st.total_upload for st in sts),
+        download_rate=sum(st.download_rate for st in sts),
+        upload_rate=sum(st.upload_rate for st in sts),
+        num_peers=sum(st.num_peers for st in sts), num_seeds=sum(st.num_seeds for st in sts),
+        num_pieces=0, pieces_done=0, piece_length=0, info_hash=base.info_hash if base else "")
+    return SeedTotals(
+        torrents=len(items),
+        seeding=sum(1 for st in sts if st.state == TorrentState.SEEDING),
+        checking=sum(1 for it in items if not it.failed and not it.checked),
+        errors=sum(1 for it in items if it.failed),
+        sum=summed)
+
+
 def cmd_seed(a: Args, out: Output) -> int:
+    """Seeds every --torrent from --save. With several, each torrent's check and failure is its
+    own line ({"event":"checked"|"error","torrent":I,...}), progress is one aggregate line
+    ({"event":"checking"|"seeding","torrents":N,...}), and a torrent that fails does not stop
+    the others (exit 1 only when every one has failed)."""
+    n = len(a.torrents)
+    out.multi = n > 1
     with _Stop() as stop, _open_session(a, _listen_interfaces(a.port)) as s:
-        t = _add(s, a, a.torrent or "")
+        _seed_all_at_once(a, s, n)
+        items = _add_seeds(s, a)
         start = time.monotonic()
         _announce_port(s, out)
         seen = _Seen()
         tk = _Ticker(out, start)
-        checked = saw_checking = False
-        last_dial = last_save = start
-        st: Optional[TorrentStatus] = None
+        unchecked, failed, all_checked_shown = n, 0, False
+        last_poll, last_save = -1.0, start
         while not stop.requested():
             try:
-                st = _tick(s, t, out, seen, tk.wait(time.monotonic()))
-            except Error:
+                w = tk.wait(time.monotonic())
+                woke = s.wait_for_alert(w) if w > 0 else False
+                _drain(s, out, seen)
+            except Error as e:
+                out.end_bar()
+                error(f"lost the session: {e}")
                 return EXIT_FAIL
             now = time.monotonic()
-            if st.state == TorrentState.ERROR:
-                out.end_bar()
-                _report_torrent_error(t, "cannot seed")
-                return EXIT_FAIL
-            if st.state == TorrentState.CHECKING_FILES:
-                saw_checking = True
-            if not checked and _check_over(st, seen, saw_checking, now - start):
-                checked = True
-                _print_checked(out, a, st)
+            due = tk.due(now)
+            # Statuses are one call per torrent: read them on a tick, and more often only while
+            # checks are under way and something happened.
+            if due or (unchecked > 0 and (woke or now - last_poll >= 0.2)):
+                last_poll = now
+                for i, it in enumerate(items):
+                    if it.failed:
+                        continue
+                    try:
+                        it.st = it.t.status()
+                    except Error as e:
+                        out.end_bar()
+                        error(f"lost the session: {e}")
+                        return EXIT_FAIL
+                    st = it.st
+                    if st.state == TorrentState.ERROR:
+                        if not out.multi:
+                            out.end_bar()
+                            _report_torrent_error(it.t, "cannot seed")
+                            return EXIT_FAIL
+                        _print_failed(out, it, i)
+                        it.failed = True
+                        failed += 1
+                        if not it.checked:
+                            unchecked -= 1
+                        continue
+                    if st.state == TorrentState.CHECKING_FILES:
+                        it.saw_checking = True
+                    if not it.checked and _check_over(st, n == 1 and seen.checked,
+                                                      it.saw_checking, now - start):
+                        it.checked = True
+                        unchecked -= 1
+                        _print_checked(out, a, it, i)
+                        if not out.multi:
+                            tk.next = now  # the first seeding line right away
+                        _connect_peers(it.t, a.peers, out)
+                        it.last_dial = now
+                    if (it.checked and a.peers and st.num_peers == 0
+                            and now - it.last_dial >= PEER_RETRY_SECONDS):
+                        _connect_peers(it.t, a.peers, out)
+                        it.last_dial = now
+                if failed == n:
+                    out.end_bar()
+                    error(f"cannot seed any of the {n} torrents")
+                    return EXIT_FAIL
+            if out.multi and unchecked == 0 and not all_checked_shown:
+                all_checked_shown = True
+                if not out.json and not out.quiet:
+                    out.clear_bar()
+                    out.write(f"checked: {_add_up(items).seeding} of {n} torrents complete\n")
                 tk.next = now  # the first seeding line right away
-                _connect_peers(t, a.peers, out)
-                last_dial = now
-            if tk.due(now):
-                if checked:
-                    out.seeding(st)
-                else:
-                    out.progress(st)
+                due = False
+            if due:
+                if out.multi:
+                    out.seed_totals("checking" if unchecked > 0 else "seeding", _add_up(items))
+                    if out.verbose:
+                        for i, it in enumerate(items):
+                            if it.st is not None:
+                                out.seed_torrent(i, it.st)
+                elif items[0].st is not None:
+                    if items[0].checked:
+                        out.seeding(items[0].st)
+                    else:
+                        out.progress(items[0].st)
             if a.seconds >= 0 and now - start >= a.seconds:
                 break
-            if checked and a.peers and st.num_peers == 0 and now - last_dial >= PEER_RETRY_SECONDS:
-                _connect_peers(t, a.peers, out)
-                last_dial = now
-            if checked and a.resume is not None and now - last_save >= RESUME_SAVE_SECONDS:
-                _save_resume(t, a.resume)
+            if (n == 1 and items[0].checked and a.resume is not None
+                    and now - last_save >= RESUME_SAVE_SECONDS):
+                _save_resume(items[0].t, a.resume)
                 last_save = now
-        _save_resume(t, a.resume)
+        uploaded = 0
+        for it in items:
+            if not it.failed:
+                try:
+                    it.st = it.t.status()
+                except Error:
+                    pass
+            uploaded += it.st.total_upload if it.st else 0
+        if n == 1:
+            _save_resume(items[0].t, a.resume)
         out.end_bar()
         seconds = time.monotonic() - start
-        uploaded = st.total_upload if st else 0
         if out.json:
-            out.line(JsonLine().string("event", "stopped").integer("uploaded", uploaded)
-                     .fixed("seconds", seconds, 3))
+            j = (JsonLine().string("event", "stopped").integer("uploaded", uploaded)
+                 .fixed("seconds", seconds, 3))
+            if out.multi:
+                j.integer("torrents", n)
+            out.line(j)
         elif not out.quiet:
             out.write(f"stopped after {seconds:.1f} s, uploaded {format_bytes(uploaded)}\n")
     return EXIT_OK

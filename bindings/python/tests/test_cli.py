@@ -415,3 +415,30 @@ def test_terminal_text_escapes_what_a_terminal_acts_on_and_keeps_the_rest() -> N
         "\\u009b\\u0085\\u200e\\u202e\\u2066\\u061c")
     assert terminal_text(b"bad \xff\x9b".decode("utf-8", "surrogateescape")) == "bad \\xff\\x9b"
     assert terminal_text(None) == ""
+
+
+@pytest.mark.skipif(not C_BT.exists(), reason="the C bt client is not built (make)")
+def test_seed_of_several_torrents_prints_the_same_lines_as_the_c_client(tmp_path: Path) -> None:
+    """bt seed --torrent A --torrent B: per-torrent checked events, aggregate lines with the
+    same keys, the stopped line with the count, in Python as in C."""
+    torrents = []
+    for i in range(2):
+        write_tree(tmp_path / "data" / f"t{i}", {"f.bin": 100_000 + i})
+        out = tmp_path / f"t{i}.torrent"
+        assert bt("make", "--data", str(tmp_path / "data" / f"t{i}"), "--out", str(out)).returncode == 0
+        torrents += ["--torrent", str(out)]
+    args = ["seed", *torrents, "--save", str(tmp_path / "data"), "--seconds", "2.5", "--json"]
+    r_py = bt(*args)
+    r_c = subprocess.run([str(C_BT), *args], capture_output=True, text=True, timeout=60)
+    assert r_py.returncode == r_c.returncode == 0, r_py.stderr + r_c.stderr
+    shapes = []
+    for r in (r_py, r_c):
+        out = lines(r.stdout)
+        checked = sorted((o["torrent"], list(o)) for o in out if o.get("event") == "checked")
+        assert [c[0] for c in checked] == [0, 1]
+        seeding = [o for o in out if o.get("event") == "seeding"]
+        assert seeding and seeding[-1]["torrents"] == 2 and seeding[-1]["seeding"] == 2
+        assert seeding[-1]["wanted_done"] == seeding[-1]["wanted"] == 200_001
+        assert out[-1]["event"] == "stopped" and out[-1]["torrents"] == 2
+        shapes.append((checked, list(seeding[0]), list(out[-1])))
+    assert shapes[0] == shapes[1]

@@ -45,7 +45,7 @@ static const opt_spec options[] = {
     {"webseed", OPT_WEBSEED, 1, 1, FOR_MAKE | FOR_GET},
     {"private", OPT_PRIVATE, 0, 0, FOR_MAKE},
     {"comment", OPT_COMMENT, 1, 0, FOR_MAKE},
-    {"torrent", OPT_TORRENT, 1, 0, FOR_SEED | FOR_GET},
+    {"torrent", OPT_TORRENT, 1, 1, FOR_SEED | FOR_GET},
     {"magnet", OPT_MAGNET, 1, 0, FOR_GET},
     {"save", OPT_SAVE, 1, 0, FOR_SEED | FOR_GET},
     {"port", OPT_PORT, 1, 0, FOR_SEED | FOR_GET | FOR_DHT},
@@ -70,7 +70,8 @@ void print_usage(FILE *f)
     fputs("usage:\n"
           "  bt make --data PATH --out FILE [--piece-size BYTES] [--tracker URL]...\n"
           "          [--webseed URL]... [--private] [--comment TEXT]\n"
-          "  bt seed --torrent FILE --save DIR [--port P] [--seconds S] [--peer HOST:PORT]...\n"
+          "  bt seed --torrent FILE [--torrent FILE]... --save DIR [--port P] [--seconds S]\n"
+          "          [--peer HOST:PORT]...   (each torrent seeded from DIR)\n"
           "  bt get  (--torrent FILE | --magnet URI) --save DIR [--peer HOST:PORT]...\n"
           "          [--port P] [--seconds S] [--webseed URL]...\n"
           "  seed and get also take: [--resume FILE] [--encryption forced|enabled|disabled]\n"
@@ -157,7 +158,11 @@ static int take_value(bt_args *a, const opt_spec *o, const char *v)
     case OPT_DATA: a->data = v; break;
     case OPT_OUT: a->out = v; break;
     case OPT_COMMENT: a->comment = v; break;
-    case OPT_TORRENT: a->torrent = v; break;
+    case OPT_TORRENT:
+        if (a->torrent == NULL)
+            a->torrent = v;
+        a->torrents.items[a->torrents.count++] = v;
+        break;
     case OPT_MAGNET: a->magnet = v; break;
     case OPT_SAVE: a->save = v; break;
     case OPT_PIECE_SIZE:
@@ -208,8 +213,12 @@ static int check_required(const bt_args *a)
             return usage_error("%s: --torrent FILE is required", cmd);
         if (a->save == NULL)
             return usage_error("%s: --save DIR is required", cmd);
+        if (a->torrents.count > 1 && a->resume != NULL)
+            return usage_error("%s: --resume takes a single --torrent", cmd);
         break;
     case CMD_GET:
+        if (a->torrents.count > 1)
+            return usage_error("--torrent given twice");
         if ((a->torrent == NULL) == (a->magnet == NULL))
             return usage_error("%s: give exactly one of --torrent FILE and --magnet URI", cmd);
         if (a->save == NULL)
@@ -230,7 +239,8 @@ int args_parse(int argc, char **argv, bt_args *a)
     a->seconds = -1;
     a->encryption = -1;
     /* Each list holds at most one entry per argument. */
-    str_list *lists[] = {&a->sets, &a->trackers, &a->webseeds, &a->peers, &a->dht_bootstrap};
+    str_list *lists[] = {&a->sets,  &a->trackers,      &a->webseeds,
+                         &a->peers, &a->dht_bootstrap, &a->torrents};
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         lists[i]->items = calloc((size_t)argc + 1, sizeof(char *));
         if (lists[i]->items == NULL) {
@@ -310,5 +320,6 @@ void args_free(bt_args *a)
     free(a->webseeds.items);
     free(a->peers.items);
     free(a->dht_bootstrap.items);
+    free(a->torrents.items);
     memset(a, 0, sizeof *a);
 }

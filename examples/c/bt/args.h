@@ -30,6 +30,7 @@ typedef struct bt_args {
     str_list webseeds;   /* make/get --webseed */
     str_list peers;      /* seed/get --peer */
     str_list dht_bootstrap; /* seed/get/dht --dht-bootstrap */
+    str_list torrents;   /* seed/get --torrent (seed takes several; torrent is the first) */
     const char *data, *out, *comment;   /* make */
     const char *torrent, *magnet, *save; /* seed/get */
     int64_t piece_size;  /* 0 = automatic */

@@ -16,6 +16,7 @@ void out_init(out_ctx *o, const bt_args *a)
     o->json = a->json || !isatty(STDOUT_FILENO);
     o->quiet = a->quiet;
     o->verbose = a->verbose;
+    o->multi = a->command == CMD_SEED && a->torrents.count > 1;
 }
 
 /* ---- JSON ---------------------------------------------------------------------------------- */
@@ -223,6 +224,46 @@ void out_seeding(out_ctx *o, const struct bt_torrent_status *st)
     o->bar_shown = 1;
 }
 
+void out_seed_totals(out_ctx *o, const char *event, const seed_totals *t)
+{
+    if (o->quiet)
+        return;
+    if (o->json) {
+        json_line j;
+        json_begin(&j);
+        json_str(&j, "event", event);
+        json_int(&j, "torrents", t->torrents);
+        json_status_fields(&j, &t->sum);
+        json_int(&j, "seeding", t->seeding);
+        json_int(&j, "checking", t->checking);
+        json_int(&j, "errors", t->errors);
+        json_end(&j);
+        return;
+    }
+    char up[32], total[32];
+    format_bytes((double)t->sum.upload_rate, up, sizeof up);
+    format_bytes((double)t->sum.total_upload, total, sizeof total);
+    printf("\r%d torrents: %d seeding, %d checking, %d failed  %5.1f%%  up %s/s  %d peers  "
+           "uploaded %s\033[K",
+           t->torrents, t->seeding, t->checking, t->errors, t->sum.progress * 100, up,
+           t->sum.num_peers, total);
+    fflush(stdout);
+    o->bar_shown = 1;
+}
+
+void out_seed_torrent(out_ctx *o, int index, const struct bt_torrent_status *st)
+{
+    if (!o->json || o->quiet)
+        return;
+    json_line j;
+    json_begin(&j);
+    json_str(&j, "event", "torrent");
+    json_int(&j, "torrent", index);
+    json_str(&j, "info_hash", st->info_hash);
+    json_status_fields(&j, st);
+    json_end(&j);
+}
+
 /* Errors, tracker replies, hash failures, checks, metadata and finishing are worth a line;
  * peer alerts only with --verbose; with --quiet only errors. */
 static int worth_printing(const out_ctx *o, const bt_alert *al)
@@ -279,6 +320,8 @@ void out_alert(out_ctx *o, const bt_alert *al)
             json_str(&j, "endpoint", al->endpoint);
         if (al->path != NULL && al->path[0] != '\0')
             json_str(&j, "path", al->path);
+        if (o->multi && al->info_hash != NULL && al->info_hash[0] != '\0')
+            json_str(&j, "info_hash", al->info_hash);
         json_end(&j);
         return;
     }

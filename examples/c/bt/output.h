@@ -15,6 +15,7 @@ typedef struct out_ctx {
     int quiet;     /* no progress, only results and error alerts */
     int verbose;   /* every alert */
     int bar_shown; /* a progress line is on the terminal without its newline */
+    int multi;     /* several torrents (bt seed): alert lines name their info_hash */
 } out_ctx;
 
 void out_init(out_ctx *o, const bt_args *a);
@@ -49,6 +50,18 @@ void out_listening(out_ctx *o, int port);
 void out_progress(out_ctx *o, const struct bt_torrent_status *st);
 /* A seeder's status: {"event":"seeding",...} or a status line. */
 void out_seeding(out_ctx *o, const struct bt_torrent_status *st);
+/* What several torrents add up to (bt seed with more than one --torrent). */
+typedef struct seed_totals {
+    int torrents, checking, errors, seeding;
+    struct bt_torrent_status sum; /* rates, peers and byte counts added up; progress of the
+                                     wanted bytes; state of the least advanced torrent */
+} seed_totals;
+/* The aggregate line: {"event":E,"torrents":N,<the status keys>,"seeding":N,"checking":N,
+ * "errors":N} (E is "checking" until every check is over, then "seeding"), or a status line. */
+void out_seed_totals(out_ctx *o, const char *event, const seed_totals *t);
+/* One torrent of several (--verbose): {"event":"torrent","torrent":I,"info_hash":H,<keys>}. */
+void out_seed_torrent(out_ctx *o, int index, const struct bt_torrent_status *st);
+
 /* Prints the alert if it is worth printing ({"alert":name,"msg":...}). */
 void out_alert(out_ctx *o, const bt_alert *al);
 
