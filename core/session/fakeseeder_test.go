@@ -18,11 +18,12 @@ import (
 type reply int
 
 const (
-	serve      reply = iota // a request: send the block; anything else: nothing
-	ignore                  // say nothing (a silently dropped request)
-	reject                  // send a BEP 6 reject for the message's block
-	serveLate               // a request: send the block after lateBy
-	serveLater              // a request: send the block after twice lateBy
+	serve          reply = iota // a request: send the block; anything else: nothing
+	ignore                      // say nothing (a silently dropped request)
+	reject                      // send a BEP 6 reject for the message's block
+	serveLate                   // a request: send the block after lateBy
+	serveLater                  // a request: send the block after twice lateBy
+	serveOnRelease              // a request: send the block once the seeder's release channel closes
 )
 
 // lateBy stays well under the 2 s floor of the request timeout.
@@ -33,6 +34,13 @@ const lateBy = 800 * time.Millisecond
 // and cancel, on the connection's goroutine) says otherwise. id must differ between seeders of
 // one test.
 func scriptedSeeder(t *testing.T, mi *metainfo.MetaInfo, content []byte, id string, script func(m *peerwire.Message) reply) netip.AddrPort {
+	t.Helper()
+	return heldSeeder(t, mi, content, id, nil, script)
+}
+
+// heldSeeder is scriptedSeeder whose serveOnRelease blocks go out when release is closed (the
+// test closes it, or its cleanup does), so a test can order events without timing them.
+func heldSeeder(t *testing.T, mi *metainfo.MetaInfo, content []byte, id string, release <-chan struct{}, script func(m *peerwire.Message) reply) netip.AddrPort {
 	t.Helper()
 	ln, err := net.Listen("tcp4", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -48,14 +56,14 @@ func scriptedSeeder(t *testing.T, mi *metainfo.MetaInfo, content []byte, id stri
 			go func() {
 				defer conns.Done()
 				defer c.Close()
-				serveScripted(c, mi, content, id, script)
+				serveScripted(c, mi, content, id, release, script)
 			}()
 		}
 	}()
 	return netip.MustParseAddrPort(ln.Addr().String())
 }
 
-func serveScripted(c net.Conn, mi *metainfo.MetaInfo, content []byte, id string, script func(m *peerwire.Message) reply) {
+func serveScripted(c net.Conn, mi *metainfo.MetaInfo, content []byte, id string, release <-chan struct{}, script func(m *peerwire.Message) reply) {
 	if _, err := peerwire.ReadHandshake(c); err != nil {
 		return
 	}
@@ -106,6 +114,13 @@ func serveScripted(c net.Conn, mi *metainfo.MetaInfo, content []byte, id string,
 				delay *= 2
 			}
 			time.AfterFunc(delay, func() { write(late) })
+			continue
+		case serveOnRelease:
+			held := block(&m)
+			go func() {
+				<-release
+				write(held)
+			}()
 			continue
 		}
 		if err := write(buf); err != nil {

@@ -114,38 +114,44 @@ func TestBlockOnlyADroppingSeederHasIsAskedAgainUntilItComes(t *testing.T) {
 }
 
 // In end-game a block is requested from two peers; when one delivers it, the other is sent a
-// cancel so it does not send the block too.
+// cancel so it does not send the block too. Ordered, not timed: seeder a holds the block until
+// the leecher has asked b for it too, and b never sends it, so b is the one to be told.
 func TestEndGameDuplicateIsCancelledWhenTheBlockArrives(t *testing.T) {
 	mi, content, root := oneFileTorrent(t, 2<<20, 64<<10)
-	var mu sync.Mutex
-	cancelled := map[string]bool{}
-	slowOnTheBlock := func(id string) func(m *peerwire.Message) reply {
-		return func(m *peerwire.Message) reply {
-			if m.Index == 20 && m.Begin == 0 {
-				// Keeps the download going past the block, so the cancel goes out before the
-				// leecher, a seed by then, disconnects.
-				return serveLater
-			}
-			if !isTheBlock(m) {
-				return serve
-			}
-			if m.ID == peerwire.Cancel {
-				mu.Lock()
-				cancelled[id] = true
-				mu.Unlock()
-				return ignore
-			}
-			return serveLate
+	bAsked := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-bAsked:
+		default:
+			close(bAsked) // lets a's held block go if the test failed before b was asked
 		}
-	}
-	// Both are slow on the block, so it is requested from both (the torrent is in end-game
-	// almost at once) and whichever answers first, the other is told to cancel.
-	a := scriptedSeeder(t, mi, content, "-FAKE00-endgame00001", slowOnTheBlock("a"))
-	b := scriptedSeeder(t, mi, content, "-FAKE00-endgame00002", slowOnTheBlock("b"))
+	})
+	var mu sync.Mutex
+	bWasAsked, bCancelled := false, false
+	a := heldSeeder(t, mi, content, "-FAKE00-endgame00001", bAsked, func(m *peerwire.Message) reply {
+		if isTheBlock(m) && m.ID == peerwire.Request {
+			return serveOnRelease
+		}
+		return serve
+	})
+	b := scriptedSeeder(t, mi, content, "-FAKE00-endgame00002", func(m *peerwire.Message) reply {
+		if !isTheBlock(m) {
+			return serve
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if m.ID == peerwire.Cancel {
+			bCancelled = true
+		} else if !bWasAsked {
+			bWasAsked = true
+			close(bAsked)
+		}
+		return ignore
+	})
 	downloadFrom(t, mi, root, a, b)
 	require.Eventually(t, func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return len(cancelled) == 1
-	}, 5*time.Second, 10*time.Millisecond, "the peer that did not deliver the block is sent a cancel")
+		return bWasAsked && bCancelled
+	}, 5*time.Second, 10*time.Millisecond, "the block was asked of both and the peer that did not deliver it is sent a cancel")
 }
