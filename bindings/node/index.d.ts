@@ -117,6 +117,57 @@ export interface Settings {
   /** 1 plaintext, 2 RC4, 3 both */
   allowed_enc_level?: number;
   prefer_rc4?: boolean;
+  /** DHT (BEP 5): "host:port,..." nodes to bootstrap from; "" contacts nobody. */
+  dht_bootstrap_nodes?: string;
+  /** File the DHT node id and nodes are loaded from at start and saved to on close. */
+  dht_state_file?: string;
+  /** BEP 43: query the DHT without answering queries. */
+  dht_read_only?: boolean;
+  /** BEP 42: ignore nodes whose id does not match their address. */
+  dht_enforce_node_id?: boolean;
+  /** s; the floor on a tracker's announce interval; default 300. */
+  min_announce_interval?: number;
+  /** %; retry delay after the nth failure is 5 s + 5 s x tracker_backoff/100 x n^2, at most 1 h; default 250. */
+  tracker_backoff?: number;
+  /** Load limits (libtorrent's load_torrent_limits), for .torrent files and for info
+   * dictionaries from peers: bytes of a .torrent (10 MB), nesting (100), bencode tokens
+   * (3,000,000), pieces (2^21), path elements of a file (100), names tried while renaming
+   * clashing files (500). Past one, loading fails naming it. */
+  max_buffer_size?: number;
+  max_decode_depth?: number;
+  max_decode_tokens?: number;
+  max_pieces?: number;
+  max_directory_depth?: number;
+  max_duplicate_filenames?: number;
+  /** Queueing (libtorrent's names and defaults) of auto-managed torrents: how many run at once
+   * downloading (3), seeding (5), checking (1) and in all (500); -1 is unlimited. */
+  active_downloads?: number;
+  active_seeds?: number;
+  active_checking?: number;
+  active_limit?: number;
+  /** Running auto-managed torrents that announce to the DHT (88), trackers (1600), LSD (60). */
+  active_dht_limit?: number;
+  active_tracker_limit?: number;
+  active_lsd_limit?: number;
+  /** Torrents slower than inactive_down_rate / inactive_up_rate bytes/s (2048) take no
+   * active_downloads / active_seeds slot (default true). */
+  dont_count_slow_torrents?: boolean;
+  inactive_down_rate?: number;
+  inactive_up_rate?: number;
+  /** s a torrent's rate must stay on one side of the inactive rates to change (60). */
+  auto_manage_startup?: number;
+  /** s between passes of the auto-manager (30). */
+  auto_manage_interval?: number;
+  /** Seeds take active_limit slots before downloads (default false). */
+  auto_manage_prefer_seeds?: boolean;
+  /** A seed has met its goal at an upload/download ratio of share_ratio_limit % (200), a
+   * seeding/downloading time ratio of seed_time_ratio_limit % (700), or after seed_time_limit
+   * s of seeding (86400); such seeds rank last for active_seeds slots. */
+  share_ratio_limit?: number;
+  seed_time_ratio_limit?: number;
+  seed_time_limit?: number;
+  /** A peer connecting to a queued torrent starts it (default false). */
+  incoming_starts_queued_torrents?: boolean;
   [name: string]: number | bigint | boolean | string | undefined;
 }
 
