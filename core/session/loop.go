@@ -426,7 +426,9 @@ func (t *Torrent) publish() {
 			st.Progress = 1
 		}
 	}
-	t.snapshot.Store(st)
+	if statusChanged(t.snapshot.Swap(st), st) {
+		t.s.updates.mark(t)
+	}
 }
 
 // byteCounts are the byte totals behind Status, kept up to date piece by piece so a status

@@ -41,6 +41,8 @@ type Session struct {
 
 	numConns atomic.Int32 // connected and connecting peers across all torrents
 
+	updates updateSet // torrents whose status changed since TorrentUpdates last ran (updates.go)
+
 	// peerSendBytes is the payload held for peers across all torrents: their send buffers and
 	// the disk reads in flight for them. Bounded by connections_limit times the per-peer bound
 	// (see upload.go fillSendBuffer and peer.go send).
@@ -412,6 +414,7 @@ func (s *Session) RemoveTorrent(t *Torrent, deleteFiles bool) error {
 	delete(s.torrents, t.infoHash)
 	s.mu.Unlock()
 	t.shutdown(deleteFiles)
+	s.updates.forget(t)
 	s.alerts.push(Alert{Type: AlertTorrentRemoved, InfoHash: t.infoHash, Message: t.Name() + " removed"})
 	return nil
 }
