@@ -7,7 +7,9 @@ import "C"
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
+	"math"
 	"net/netip"
 	"slices"
 	"unsafe"
@@ -259,9 +261,15 @@ func bt_torrent_status(h *C.bt_torrent, out *C.struct_bt_torrent_status) (rc C.i
 	if rc != C.BT_OK {
 		return rc
 	}
-	st := tr.t.Status()
+	full := cTorrentStatus(tr.t.Status(), out.version)
+	copyPrefix(unsafe.Pointer(out), unsafe.Pointer(&full), size)
+	return C.BT_OK
+}
+
+// cTorrentStatus is st in libbt.h's layout, version being the caller's.
+func cTorrentStatus(st session.Status, version C.uint) C.struct_bt_torrent_status {
 	full := C.struct_bt_torrent_status{
-		version:           out.version,
+		version:           version,
 		state:             C.int(st.State),
 		paused:            cint(st.Paused),
 		has_metadata:      cint(st.HasMetadata),
@@ -284,9 +292,60 @@ func bt_torrent_status(h *C.bt_torrent, out *C.struct_bt_torrent_status) (rc C.i
 	if st.State == session.StateError && st.Err != nil {
 		full.error = errorCode(st.Err)
 	}
-	ih := tr.t.InfoHash()
-	copyCString(full.info_hash[:], hex.EncodeToString(ih[:]))
-	copyPrefix(unsafe.Pointer(out), unsafe.Pointer(&full), size)
+	copyCString(full.info_hash[:], hex.EncodeToString(st.InfoHash[:]))
+	return full
+}
+
+//export bt_session_torrent_updates
+func bt_session_torrent_updates(h *C.bt_session, torrents **C.bt_torrent, statuses *C.struct_bt_torrent_status, capacity C.size_t, count *C.size_t) (rc C.int) {
+	const c = call("bt_session_torrent_updates")
+	defer c.recover(&rc)
+	if count == nil {
+		return c.fail(C.BT_E_INVALID_ARG, "count is NULL")
+	}
+	*count = 0
+	if capacity > 0 && (torrents == nil || statuses == nil) {
+		return c.fail(C.BT_E_INVALID_ARG, "torrents or statuses is NULL but cap is %d", uint64(capacity))
+	}
+	// The first element's version chooses the layout of the whole array (see libbt.h).
+	var (
+		size    uintptr
+		version C.uint
+	)
+	if capacity > 0 {
+		version = statuses.version
+		if size, rc = structSize(c, C.CAPI_TORRENT_STATUS, version); rc != C.BT_OK {
+			return rc
+		}
+	}
+	so, sid, rc := lookupSession(c, h)
+	if rc != C.BT_OK {
+		return rc
+	}
+	limit := int(min(capacity, C.size_t(math.MaxInt32)))
+	updates, pending := so.s.TorrentUpdatesUpTo(limit)
+	if updates == nil && pending > limit {
+		*count = C.size_t(pending)
+		return c.fail(C.BT_E_BUFFER_TOO_SMALL, "%d torrent updates are pending, cap is %d", pending, limit)
+	}
+	type entry struct {
+		id handleID
+		st *session.Status
+	}
+	entries := make([]entry, 0, len(updates))
+	for i := range updates {
+		if id := torrentID(sid, updates[i].Torrent); id != 0 {
+			entries = append(entries, entry{id, &updates[i].Status})
+		}
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+	handles := unsafe.Slice(torrents, len(entries))
+	for i, e := range entries {
+		handles[i] = (*C.bt_torrent)(idPtr(e.id))
+		full := cTorrentStatus(*e.st, version)
+		copyPrefix(unsafe.Add(unsafe.Pointer(statuses), uintptr(i)*size), unsafe.Pointer(&full), size)
+	}
+	*count = C.size_t(len(entries))
 	return C.BT_OK
 }
 

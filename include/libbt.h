@@ -43,9 +43,9 @@ extern "C" {
 #endif
 
 #define LIBBT_VERSION_MAJOR 0
-#define LIBBT_VERSION_MINOR 3
+#define LIBBT_VERSION_MINOR 4
 #define LIBBT_VERSION_PATCH 0
-#define LIBBT_VERSION "0.3.0"
+#define LIBBT_VERSION "0.4.0"
 /* MAJOR * 10000 + MINOR * 100 + PATCH, comparable with bt_version_number(). */
 #define LIBBT_VERSION_NUMBER (LIBBT_VERSION_MAJOR * 10000 + LIBBT_VERSION_MINOR * 100 + LIBBT_VERSION_PATCH)
 
@@ -85,7 +85,7 @@ const char *bt_last_error(void);
 /* A static description of an error code. Never NULL. */
 const char *bt_strerror(int code);
 
-/* Runtime version, e.g. "0.3.0", and MAJOR*10000+MINOR*100+PATCH. */
+/* Runtime version, e.g. "0.4.0", and MAJOR*10000+MINOR*100+PATCH. */
 const char *bt_version(void);
 int bt_version_number(void);
 
@@ -275,6 +275,16 @@ int bt_torrent_status_init(struct bt_torrent_status *status, unsigned int versio
 
 /* out->version must be set (BT_TORRENT_STATUS_INIT). */
 int bt_torrent_status(bt_torrent *torrent, struct bt_torrent_status *out);
+/* Batched status, libtorrent's post_torrent_updates (since 0.4): the status of every torrent
+ * whose status changed since the previous call (the first call: every torrent), taken from
+ * snapshots the torrents publish (at most a second old) instead of asking each one; paused and
+ * idle torrents cost nothing. statuses[i] is about torrents[i]; statuses[0].version sets the
+ * layout of the whole array (BT_TORRENT_STATUS_INIT). When more than cap changed, nothing is
+ * taken: BT_E_BUFFER_TOO_SMALL with *count the number pending (cap 0 and NULL arrays ask for
+ * it); otherwise *count is the number written, in the order the torrents were added. One
+ * consumer per session: two callers split the changes between them. */
+int bt_session_torrent_updates(bt_session *session, bt_torrent **torrents,
+                               struct bt_torrent_status *statuses, size_t cap, size_t *count);
 /* The torrent's name (from metadata or the magnet's dn). Free with bt_free(). */
 int bt_torrent_name(bt_torrent *torrent, char **out);
 /* The current error message ("" if none). Free with bt_free(). */

@@ -498,7 +498,7 @@ module.exports = {
   settingType,
   strerror,
   writeResumeFile,
-  /** libbt's runtime version, e.g. '0.3.0'. */
+  /** libbt's runtime version, e.g. '0.4.0'. */
   version: native.version,
   /** MAJOR * 10000 + MINOR * 100 + PATCH of the loaded library. */
   versionNumber: native.versionNumber,

@@ -130,7 +130,7 @@ const (
 )
 
 // Version is the engine version, kept equal to LIBBT_VERSION in include/libbt.h.
-const Version = "0.3.0"
+const Version = "0.4.0"
 
 func checkListenInterfaces(v any) error {
 	_, err := parseListenInterfaces(v.(string))

@@ -381,9 +381,96 @@ static void test_alerts_and_free(void) {
     EXPECT_OK(bt_session_free(se));
 }
 
+/* Batched status (bt_session_torrent_updates): the first batches name every torrent, then only
+ * the ones that changed; a batch that does not fit takes nothing. */
+#define UPDATES_CAP 8
+static size_t take_updates(bt_session *se, bt_torrent **ts, struct bt_torrent_status *sts) {
+    size_t n = 0;
+    for (int i = 0; i < UPDATES_CAP; i++) {
+        sts[i] = (struct bt_torrent_status)BT_TORRENT_STATUS_INIT;
+        ts[i] = NULL;
+    }
+    EXPECT_OK(bt_session_torrent_updates(se, ts, sts, UPDATES_CAP, &n));
+    return n;
+}
+
+/* Takes batches until one is empty (the torrents settled); returns how many named t paused. */
+static int settle_updates(bt_session *se, bt_torrent *t) {
+    bt_torrent *ts[UPDATES_CAP];
+    struct bt_torrent_status sts[UPDATES_CAP];
+    int seen = 0;
+    for (int round = 0; round < 500; round++) {
+        size_t n = take_updates(se, ts, sts);
+        for (size_t i = 0; i < n; i++)
+            if (ts[i] == t && sts[i].paused == 1 && strlen(sts[i].info_hash) == 40)
+                seen++;
+        if (n == 0)
+            return seen;
+        struct timespec d = {0, 20 * 1000 * 1000};
+        nanosleep(&d, NULL);
+    }
+    CHECK(!"the torrents settle");
+    return seen;
+}
+
+static void test_torrent_updates(void) {
+    bt_settings *cfg = loopback_settings();
+    bt_session *se = NULL;
+    EXPECT_OK(bt_session_new(cfg, &se));
+    bt_settings_free(cfg);
+    bt_add_torrent_params p = BT_ADD_TORRENT_PARAMS_INIT;
+    p.save_path = scratch;
+    p.paused = 1;
+    bt_torrent *a = NULL, *b = NULL;
+    p.magnet_uri = "magnet:?xt=urn:btih:00112233445566778899aabbccddeeff00112233&dn=a";
+    EXPECT_OK(bt_session_add_torrent(se, &p, &a));
+    p.magnet_uri = "magnet:?xt=urn:btih:1111111111111111111111111111111111111111&dn=b";
+    EXPECT_OK(bt_session_add_torrent(se, &p, &b));
+
+    /* misuse */
+    size_t n = 99;
+    bt_torrent *ts[UPDATES_CAP];
+    struct bt_torrent_status sts[UPDATES_CAP];
+    sts[0] = (struct bt_torrent_status)BT_TORRENT_STATUS_INIT;
+    EXPECT_ERR(bt_session_torrent_updates(se, ts, sts, UPDATES_CAP, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_session_torrent_updates(se, NULL, sts, UPDATES_CAP, &n), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_session_torrent_updates(se, ts, NULL, UPDATES_CAP, &n), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_session_torrent_updates(NULL, ts, sts, UPDATES_CAP, &n), BT_E_INVALID_ARG);
+    sts[0].version = 0;
+    EXPECT_ERR(bt_session_torrent_updates(se, ts, sts, UPDATES_CAP, &n), BT_E_VERSION);
+    /* both are pending: one slot is too few and takes nothing */
+    sts[0] = (struct bt_torrent_status)BT_TORRENT_STATUS_INIT;
+    EXPECT_ERR(bt_session_torrent_updates(se, ts, sts, 1, &n), BT_E_BUFFER_TOO_SMALL);
+    CHECK(n == 2);
+    EXPECT_ERR(bt_session_torrent_updates(se, NULL, NULL, 0, &n), BT_E_BUFFER_TOO_SMALL);
+    CHECK(n == 2);
+
+    CHECK(settle_updates(se, a) >= 1); /* once, or again if its state moved on */
+    n = 99;
+    EXPECT_OK(bt_session_torrent_updates(se, NULL, NULL, 0, &n));
+    CHECK(n == 0);
+
+    /* b changes: the next batch has b alone, with its new status */
+    EXPECT_OK(bt_torrent_resume(b));
+    n = 0;
+    for (int round = 0; round < 500 && n == 0; round++) {
+        n = take_updates(se, ts, sts);
+        if (n == 0) {
+            struct timespec d = {0, 10 * 1000 * 1000};
+            nanosleep(&d, NULL);
+        }
+    }
+    CHECK(n == 1 && ts[0] == b && sts[0].paused == 0);
+    CHECK(n == 1 && strcmp(sts[0].info_hash, "1111111111111111111111111111111111111111") == 0);
+
+    EXPECT_OK(bt_session_free(se));
+    EXPECT_ERR(bt_session_torrent_updates(se, ts, sts, UPDATES_CAP, &n), BT_E_BAD_HANDLE);
+}
+
 static void run(void) {
     test_alerts_and_free(); /* runs test_torrents */
     test_v02_torrent_api();
+    test_torrent_updates();
 }
 
 int main(int argc, char **argv) { return capi_test_main(argc, argv, run); }

@@ -34,7 +34,7 @@ function assertClean(r, wantOut) {
 }
 
 test('the addon loads from any cwd through its relative RUNPATH', { skip: !runpathUsable && 'no ../../build/lib' }, () => {
-  const r = runScript(`const bt = require(process.env.LIBBT_PKG); console.log(bt.version === '0.3.0' && bt.versionNumber === 300);`);
+  const r = runScript(`const bt = require(process.env.LIBBT_PKG); console.log(bt.version === '0.4.0' && bt.versionNumber === 400);`);
   assertClean(r, 'true');
 });
 

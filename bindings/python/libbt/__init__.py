@@ -95,8 +95,8 @@ from .resume import read_resume_file, write_resume_file
 from .session import Session, setting_type
 from .torrent import Torrent
 
-__version__ = "0.3.0"
-#: The runtime version of the loaded libbt.so, e.g. "0.3.0".
+__version__ = "0.4.0"
+#: The runtime version of the loaded libbt.so, e.g. "0.4.0".
 version: str = (_cdll.bt_version() or b"").decode("ascii", "replace")
 #: MAJOR*10000 + MINOR*100 + PATCH of the loaded libbt.so.
 version_number: int = _cdll.bt_version_number()

@@ -81,7 +81,7 @@ def test_listen_port_is_the_real_port(session: libbt.Session) -> None:
 
 
 def test_version_strings() -> None:
-    assert libbt.version == "0.3.0"
-    assert libbt.version_number == 300
-    assert libbt.__version__ == "0.3.0"
+    assert libbt.version == "0.4.0"
+    assert libbt.version_number == 400
+    assert libbt.__version__ == "0.4.0"
     assert libbt.strerror(-3)
