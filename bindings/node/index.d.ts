@@ -238,6 +238,12 @@ export interface TorrentStatus {
   superSeeding: boolean;
 }
 
+/** One entry of Session#torrentUpdates(). */
+export interface TorrentUpdate {
+  torrent: Torrent;
+  status: TorrentStatus;
+}
+
 /** Default timeoutMs 10000; -1 leaves it to libbt's own limits. */
 export interface DhtOptions {
   timeoutMs?: number;
@@ -565,6 +571,13 @@ export class Session {
   addTorrent(params: AddTorrentParams): Torrent;
   removeTorrent(torrent: Torrent, options?: RemoveTorrentOptions): void;
   torrents(): Torrent[];
+  /**
+   * Batched status (libtorrent's post_torrent_updates): the torrents whose status changed since
+   * the previous call (the first call: every torrent), in the order they were added. Statuses
+   * are the snapshots torrents publish (at most a second old); paused and idle torrents cost
+   * nothing. One consumer per session.
+   */
+  torrentUpdates(): TorrentUpdate[];
   /** null if the session has no such torrent. */
   findTorrent(infoHash: string): Torrent | null;
   /** Takes every queued alert (not seen by alerts() iterators). */

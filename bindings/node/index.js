@@ -302,6 +302,20 @@ class Session {
     return handles.map((h) => this.#wrap(h));
   }
 
+  /**
+   * The status of every torrent whose status changed since the previous call (the first call:
+   * every torrent), in the order they were added: libtorrent's post_torrent_updates as one call.
+   * Statuses are the snapshots torrents publish (at most a second old); paused and idle torrents
+   * cost nothing, so a UI with thousands of torrents polls this instead of each status(). One
+   * consumer per session: two split the changes between them.
+   */
+  torrentUpdates() {
+    const flat = native.sessionTorrentUpdates(this.#h);
+    const out = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ torrent: this.#wrap(flat[i]), status: flat[i + 1] });
+    return out;
+  }
+
   /** The torrent with this info-hash (40 hex characters), or null. */
   findTorrent(infoHash) {
     const h = native.sessionFindTorrent(this.#h, infoHash);

@@ -67,6 +67,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
         FN("sessionAddTorrent", js_session_add_torrent),
         FN("sessionRemoveTorrent", js_session_remove_torrent),
         FN("sessionTorrents", js_session_torrents),
+        FN("sessionTorrentUpdates", js_session_torrent_updates),
         FN("sessionFindTorrent", js_session_find_torrent),
         FN("sessionPopAlerts", js_session_pop_alerts),
         FN("sessionWaitForAlert", js_session_wait_for_alert),

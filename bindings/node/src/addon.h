@@ -100,6 +100,7 @@ napi_value js_session_listen_port(napi_env env, napi_callback_info info);
 napi_value js_session_add_torrent(napi_env env, napi_callback_info info);
 napi_value js_session_remove_torrent(napi_env env, napi_callback_info info);
 napi_value js_session_torrents(napi_env env, napi_callback_info info);
+napi_value js_session_torrent_updates(napi_env env, napi_callback_info info);
 napi_value js_session_find_torrent(napi_env env, napi_callback_info info);
 napi_value js_session_disk_stats(napi_env env, napi_callback_info info);
 void session_close(session_state *st);
@@ -114,6 +115,7 @@ napi_value js_session_alerts_ref(napi_env env, napi_callback_info info);
 
 /* ---- torrent.c ---- */
 napi_value js_torrent_status(napi_env env, napi_callback_info info);
+int status_object(napi_env env, bt_torrent *t, struct bt_torrent_status *s, napi_value *out);
 napi_value js_torrent_name(napi_env env, napi_callback_info info);
 napi_value js_torrent_magnet(napi_env env, napi_callback_info info);
 napi_value js_torrent_error(napi_env env, napi_callback_info info);

@@ -257,6 +257,62 @@ fail:
     return NULL;
 }
 
+/* sessionTorrentUpdates(session) -> [handle, status, handle, status, ...]: the torrents whose
+ * status changed since the last call (bt_session_torrent_updates). */
+napi_value js_session_torrent_updates(napi_env env, napi_callback_info info) {
+    napi_value argv[1], arr;
+    session_state *st;
+    if (get_args(env, info, 1, argv) || get_session(env, argv[0], &st, 1))
+        return NULL;
+    size_t cap = 64, count = 0;
+    bt_torrent **ts = NULL;
+    struct bt_torrent_status *sts = NULL;
+    for (;;) {
+        bt_torrent **nt = realloc(ts, cap * sizeof *ts);
+        if (nt)
+            ts = nt;
+        struct bt_torrent_status *ns = nt ? realloc(sts, cap * sizeof *sts) : NULL;
+        if (!ns) {
+            free(ts);
+            free(sts);
+            napi_throw_error(env, NULL, "out of memory");
+            return NULL;
+        }
+        sts = ns;
+        sts[0] = (struct bt_torrent_status)BT_TORRENT_STATUS_INIT; /* the array's layout */
+        int rc = bt_session_torrent_updates(st->s, ts, sts, cap, &count);
+        if (rc == BT_E_BUFFER_TOO_SMALL) { /* nothing was taken: grow and ask again */
+            cap = count + 64;
+            continue;
+        }
+        if (rc != BT_OK) {
+            free(ts);
+            free(sts);
+            throw_bt(env, rc);
+            return NULL;
+        }
+        break;
+    }
+    int bad = napi_create_array_with_length(env, 2 * count, &arr) != napi_ok;
+    for (size_t i = 0; i < count && !bad; i++) {
+        napi_value h, o;
+        bad = value_to_torrent(env, ts[i], &h) || napi_set_element(env, arr, (uint32_t)(2 * i), h) != napi_ok;
+        if (!bad && status_object(env, ts[i], &sts[i], &o)) {
+            free(ts);
+            free(sts);
+            return NULL; /* its exception is pending */
+        }
+        bad = bad || napi_set_element(env, arr, (uint32_t)(2 * i + 1), o) != napi_ok;
+    }
+    free(ts);
+    free(sts);
+    if (bad) {
+        throw_napi_failure(env, napi_generic_failure, "building the torrent updates");
+        return NULL;
+    }
+    return arr;
+}
+
 /* sessionFindTorrent(session, hex) -> handle | null */
 napi_value js_session_find_torrent(napi_env env, napi_callback_info info) {
     napi_value argv[2], out = NULL;

@@ -70,6 +70,51 @@ static napi_value torrent_call_bool(napi_env env, napi_callback_info info, const
     return result(env, f(t, on));
 }
 
+/* The JS object for status s of torrent t (its error message is asked of t). -1 with an
+ * exception pending on failure. */
+int status_object(napi_env env, bt_torrent *t, struct bt_torrent_status *s, napi_value *out) {
+    char *err_msg = NULL;
+    if (s->error != 0 || s->state == BT_STATE_ERROR) {
+        int rc = bt_torrent_error(t, &err_msg);
+        if (rc == BT_E_BAD_HANDLE) /* removed since: its status still stands */
+            err_msg = NULL;
+        else if (rc != BT_OK) {
+            throw_bt(env, rc);
+            return -1;
+        }
+    }
+    s->info_hash[sizeof s->info_hash - 1] = 0;
+    napi_value o;
+    if (napi_create_object(env, &o) != napi_ok) {
+        bt_free(err_msg);
+        napi_throw_error(env, NULL, "napi_create_object failed");
+        return -1;
+    }
+    int bad = set_str(env, o, "state", state_name(s->state)) || set_bool(env, o, "paused", s->paused) ||
+              set_bool(env, o, "hasMetadata", s->has_metadata) ||
+              (s->error ? set_str(env, o, "error", error_code_name(s->error)) : set_null(env, o, "error")) ||
+              set_str(env, o, "errorMessage", err_msg ? err_msg : "") ||
+              set_num(env, o, "progress", s->progress) ||
+              set_num(env, o, "totalSize", (double)s->total_size) ||
+              set_num(env, o, "totalWanted", (double)s->total_wanted) ||
+              set_num(env, o, "totalWantedDone", (double)s->total_wanted_done) ||
+              set_num(env, o, "totalDone", (double)s->total_done) ||
+              set_num(env, o, "totalDownload", (double)s->total_download) ||
+              set_num(env, o, "totalUpload", (double)s->total_upload) ||
+              set_num(env, o, "downloadRate", (double)s->download_rate) ||
+              set_num(env, o, "uploadRate", (double)s->upload_rate) ||
+              set_num(env, o, "numPeers", s->num_peers) || set_num(env, o, "numSeeds", s->num_seeds) ||
+              set_num(env, o, "numPieces", s->num_pieces) || set_num(env, o, "piecesDone", s->pieces_done) ||
+              set_num(env, o, "pieceLength", (double)s->piece_length) ||
+              set_str(env, o, "infoHash", s->info_hash) ||
+              set_bool(env, o, "superSeeding", s->super_seeding);
+    bt_free(err_msg);
+    if (bad)
+        return -1;
+    *out = o;
+    return 0;
+}
+
 napi_value js_torrent_status(napi_env env, napi_callback_info info) {
     napi_value argv[1], o;
     bt_torrent *t;
@@ -79,34 +124,7 @@ napi_value js_torrent_status(napi_env env, napi_callback_info info) {
     int rc = bt_torrent_status(t, &s);
     if (rc != BT_OK)
         return result(env, rc);
-    char *err_msg = NULL;
-    if (s.error != 0 || s.state == BT_STATE_ERROR) {
-        rc = bt_torrent_error(t, &err_msg);
-        if (rc != BT_OK)
-            return result(env, rc);
-    }
-    s.info_hash[sizeof s.info_hash - 1] = 0;
-    NAPI_CALL(env, napi_create_object(env, &o));
-    int bad = set_str(env, o, "state", state_name(s.state)) || set_bool(env, o, "paused", s.paused) ||
-              set_bool(env, o, "hasMetadata", s.has_metadata) ||
-              (s.error ? set_str(env, o, "error", error_code_name(s.error)) : set_null(env, o, "error")) ||
-              set_str(env, o, "errorMessage", err_msg ? err_msg : "") ||
-              set_num(env, o, "progress", s.progress) ||
-              set_num(env, o, "totalSize", (double)s.total_size) ||
-              set_num(env, o, "totalWanted", (double)s.total_wanted) ||
-              set_num(env, o, "totalWantedDone", (double)s.total_wanted_done) ||
-              set_num(env, o, "totalDone", (double)s.total_done) ||
-              set_num(env, o, "totalDownload", (double)s.total_download) ||
-              set_num(env, o, "totalUpload", (double)s.total_upload) ||
-              set_num(env, o, "downloadRate", (double)s.download_rate) ||
-              set_num(env, o, "uploadRate", (double)s.upload_rate) ||
-              set_num(env, o, "numPeers", s.num_peers) || set_num(env, o, "numSeeds", s.num_seeds) ||
-              set_num(env, o, "numPieces", s.num_pieces) || set_num(env, o, "piecesDone", s.pieces_done) ||
-              set_num(env, o, "pieceLength", (double)s.piece_length) ||
-              set_str(env, o, "infoHash", s.info_hash) ||
-              set_bool(env, o, "superSeeding", s.super_seeding);
-    bt_free(err_msg);
-    return bad ? NULL : o;
+    return status_object(env, t, &s, &o) ? NULL : o;
 }
 
 napi_value js_torrent_name(napi_env env, napi_callback_info info) { return torrent_get_string(env, info, bt_torrent_name); }

@@ -117,6 +117,43 @@ test('torrents can be added from a file and a magnet, listed and found', (t) => 
   assert.deepEqual(new Set(s.torrents()), new Set([t1, t2]));
 });
 
+// Takes update batches until one is empty (the torrents settled); returns the last status of each.
+async function settleUpdates(s) {
+  const seen = new Map();
+  for (let round = 0; round < 500; round++) {
+    const batch = s.torrentUpdates();
+    for (const { torrent, status } of batch) seen.set(torrent, status);
+    if (batch.length === 0) return seen;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the torrents never settled');
+}
+
+test('torrentUpdates names every torrent first, then only the ones that changed', async (t) => {
+  const s = loopbackSession(t);
+  const dir = tmpdir(t);
+  // More than the addon's first buffer (64): it grows and loses none.
+  const torrents = [];
+  for (let i = 1; i <= 100; i++) {
+    torrents.push(s.addTorrent({ magnet: `magnet:?xt=urn:btih:${i.toString(16).padStart(40, '0')}`, savePath: dir, paused: true }));
+  }
+  const first = await settleUpdates(s);
+  assert.deepEqual(new Set(first.keys()), new Set(torrents));
+  assert.ok([...first.values()].every((st) => st.paused));
+  assert.equal(first.get(torrents[7]).infoHash, torrents[7].infoHash);
+  assert.deepEqual(s.torrentUpdates(), []);
+
+  torrents[42].resume();
+  let batch = [];
+  for (let round = 0; round < 500 && batch.length === 0; round++) {
+    batch = s.torrentUpdates();
+    if (batch.length === 0) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(batch.length, 1);
+  assert.equal(batch[0].torrent, torrents[42]);
+  assert.equal(batch[0].status.paused, false);
+});
+
 // The info-hash of a fixture's torrent, learned by adding and removing it in a scratch session.
 function createTorrentInfoHash(_s, fx) {
   const scratch = new Session({ listen_interfaces: '' });

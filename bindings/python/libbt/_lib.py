@@ -300,6 +300,7 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "bt_session_torrents": (c_int, [_H, _P(c_void_p), c_size_t, _P(c_size_t)]),
     "bt_session_find_torrent": (c_int, [_H, c_char_p, _OUT_H]),
     "bt_torrent_status": (c_int, [_H, _P(TorrentStatusStruct)]),
+    "bt_session_torrent_updates": (c_int, [_H, _P(c_void_p), _P(TorrentStatusStruct), c_size_t, _P(c_size_t)]),
     "bt_torrent_name": (c_int, [_H, _OUT_STR]),
     "bt_torrent_error": (c_int, [_H, _OUT_STR]),
     "bt_torrent_pieces": (c_int, [_H, _P(c_uint8), c_size_t, _P(c_size_t)]),

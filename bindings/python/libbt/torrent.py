@@ -53,6 +53,31 @@ def _cstr(value: str, what: str) -> bytes:
     return b
 
 
+def _status(s: TorrentStatusStruct) -> TorrentStatus:
+    return TorrentStatus(
+        state=TorrentState(s.state),
+        paused=bool(s.paused),
+        has_metadata=bool(s.has_metadata),
+        error=s.error,
+        progress=s.progress,
+        total_size=s.total_size,
+        total_wanted=s.total_wanted,
+        total_wanted_done=s.total_wanted_done,
+        total_done=s.total_done,
+        total_download=s.total_download,
+        total_upload=s.total_upload,
+        download_rate=s.download_rate,
+        upload_rate=s.upload_rate,
+        num_peers=s.num_peers,
+        num_seeds=s.num_seeds,
+        num_pieces=s.num_pieces,
+        pieces_done=s.pieces_done,
+        piece_length=s.piece_length,
+        info_hash=s.info_hash.decode("ascii", "replace"),
+        super_seeding=bool(s.super_seeding),
+    )
+
+
 class Torrent:
     """A torrent in a :class:`Session`. Equal and hashed by libbt handle.
 
@@ -100,30 +125,9 @@ class Torrent:
         """A snapshot of the torrent's state, progress, rates and counts."""
         s = TorrentStatusStruct()
         check(lib.bt_torrent_status(self._handle, byref(s)))
-        ih = s.info_hash.decode("ascii", "replace")
-        self._info_hash = ih
-        return TorrentStatus(
-            state=TorrentState(s.state),
-            paused=bool(s.paused),
-            has_metadata=bool(s.has_metadata),
-            error=s.error,
-            progress=s.progress,
-            total_size=s.total_size,
-            total_wanted=s.total_wanted,
-            total_wanted_done=s.total_wanted_done,
-            total_done=s.total_done,
-            total_download=s.total_download,
-            total_upload=s.total_upload,
-            download_rate=s.download_rate,
-            upload_rate=s.upload_rate,
-            num_peers=s.num_peers,
-            num_seeds=s.num_seeds,
-            num_pieces=s.num_pieces,
-            pieces_done=s.pieces_done,
-            piece_length=s.piece_length,
-            info_hash=ih,
-            super_seeding=bool(s.super_seeding),
-        )
+        st = _status(s)
+        self._info_hash = st.info_hash
+        return st
 
     @property
     def info_hash(self) -> str:

@@ -312,3 +312,38 @@ def test_move_storage_and_rename_file(session: libbt.Session, tmp_path: Path) ->
     assert (dest / "payload" / "renamed.bin").stat().st_size == 50_000
     with pytest.raises(libbt.InvalidArgument):
         t.rename_file(x, "../escape")
+
+
+def _settle(session: libbt.Session) -> dict[libbt.Torrent, libbt.TorrentStatus]:
+    """Takes update batches until one is empty; returns the last status seen per torrent."""
+    seen: dict[libbt.Torrent, libbt.TorrentStatus] = {}
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        batch = session.torrent_updates()
+        seen.update(batch)
+        if not batch:
+            return seen
+        time.sleep(0.02)
+    raise AssertionError("the torrents never settled")
+
+
+def test_torrent_updates_name_only_what_changed(session: libbt.Session, tmp_path: Path) -> None:
+    # More torrents than the binding's first buffer holds (64): it grows and loses none.
+    torrents = [
+        session.add_torrent(magnet="magnet:?xt=urn:btih:%040x" % (i + 1), save_path=tmp_path, paused=True)
+        for i in range(100)
+    ]
+    first = _settle(session)
+    assert set(first) == set(torrents)
+    assert all(st.paused for st in first.values())
+    assert first[torrents[7]].info_hash == torrents[7].info_hash
+    assert session.torrent_updates() == []
+
+    torrents[42].resume()
+    deadline = time.monotonic() + 5
+    batch = session.torrent_updates()
+    while not batch and time.monotonic() < deadline:
+        time.sleep(0.01)
+        batch = session.torrent_updates()
+    assert [t for t, _ in batch] == [torrents[42]]
+    assert batch[0][1].paused is False
