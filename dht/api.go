@@ -165,7 +165,10 @@ func (s *Server) findNode(ctx context.Context, target NodeID, seeds []netip.Addr
 func (s *Server) Bootstrap(ctx context.Context) error {
 	var seeds []netip.AddrPort
 	var errs []error
-	for _, h := range s.cfg.Bootstrap {
+	s.mu.Lock()
+	hosts := s.cfg.Bootstrap // under mu: tests point a running node elsewhere (setBootstrap)
+	s.mu.Unlock()
+	for _, h := range hosts {
 		a, err := resolve(ctx, h)
 		if err != nil {
 			errs = append(errs, err)

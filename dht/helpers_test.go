@@ -22,6 +22,14 @@ func testConfig() Config {
 	}
 }
 
+// setBootstrap points a running node at other bootstrap nodes; under mu, since its maintenance
+// reads them.
+func setBootstrap(s *Server, hosts ...string) {
+	s.mu.Lock()
+	s.cfg.Bootstrap = hosts
+	s.mu.Unlock()
+}
+
 func newNode(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	s, err := New(cfg)
@@ -53,7 +61,7 @@ func network(t testing.TB, n int, mk func(i int) Config) []*Server {
 			}
 			seeds = append(seeds, nodes[j].Addr().String())
 		}
-		s.cfg.Bootstrap = seeds
+		setBootstrap(s, seeds...)
 		if err := s.Bootstrap(ctx); err != nil && i > 0 {
 			t.Logf("bootstrap %d: %v", i, err)
 		}

@@ -130,7 +130,7 @@ func TestLookupIgnoresNodeListsWithPortZero(t *testing.T) {
 			_, _ = liar.conn.WriteToUDPAddrPort(out, from)
 		}
 	}()
-	s.cfg.Bootstrap = []string{liar.addr().String()}
+	setBootstrap(s, liar.addr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, s.Bootstrap(ctx))
@@ -367,7 +367,7 @@ func TestIPv6AndDualStackNetwork(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, n := range nodes {
-		n.cfg.Bootstrap = []string{nodes[0].Addrs()[1].String()}
+		setBootstrap(n, nodes[0].Addrs()[1].String())
 		require.NoError(t, n.Bootstrap(ctx))
 	}
 	for _, n := range nodes {
@@ -392,7 +392,7 @@ func TestLookupsFailFastWithoutNodesAndOnClose(t *testing.T) {
 	require.Error(t, s.Bootstrap(ctx), "nothing to bootstrap from")
 
 	silent := newRawClient(t) // answers nothing: the lookup waits on it
-	s.cfg.Bootstrap = []string{silent.addr().String()}
+	setBootstrap(s, silent.addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- s.Bootstrap(ctx) }()
 	waitFor(t, func() bool { return s.Stats().LookupsInFlight == 1 }, "the lookup to start")
