@@ -14,23 +14,22 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/libbt/libbt/dht"
+	"github.com/libbt/libbt/core/session"
 )
 
 // maxDHTValue bounds the BEP 44 values and salts accepted from C before the engine checks them.
 const maxDHTValue = 1 << 16
 
-// lookupDHT returns the session's DHT node, or BT_E_STATE when enable_dht is off.
-func lookupDHT(c call, h *C.bt_session) (*dht.Server, C.int) {
+// lookupDHT returns the session, or BT_E_STATE when its DHT is off (enable_dht).
+func lookupDHT(c call, h *C.bt_session) (*session.Session, C.int) {
 	so, _, rc := lookupSession(c, h)
 	if rc != C.BT_OK {
 		return nil, rc
 	}
-	d := so.s.DHT()
-	if d == nil {
-		return nil, c.fail(C.BT_E_STATE, "the DHT is off (enable_dht)")
+	if !so.s.DHTRunning() {
+		return nil, c.err(session.ErrDHTOff)
 	}
-	return d, C.BT_OK
+	return so.s, C.BT_OK
 }
 
 // dhtContext bounds a blocking DHT call: timeoutMs < 0 leaves it to the DHT's own limits.
@@ -46,9 +45,9 @@ func dhtContext(c call, timeoutMs C.int) (context.Context, context.CancelFunc, C
 	return ctx, cancel, C.BT_OK
 }
 
-// dhtCall is the start of every blocking DHT export: the session's DHT and a context bounded
-// by timeoutMs. cancel must be called when rc is BT_OK.
-func dhtCall(c call, h *C.bt_session, timeoutMs C.int) (*dht.Server, context.Context, context.CancelFunc, C.int) {
+// dhtCall is the start of every blocking DHT export: the session (its DHT on) and a context
+// bounded by timeoutMs. cancel must be called when rc is BT_OK.
+func dhtCall(c call, h *C.bt_session, timeoutMs C.int) (*session.Session, context.Context, context.CancelFunc, C.int) {
 	d, rc := lookupDHT(c, h)
 	if rc != C.BT_OK {
 		return nil, nil, nil, rc
@@ -74,8 +73,8 @@ func cBuf(c call, what string, p *C.capi_cuint8, n C.size_t, limit int) ([]byte,
 	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))), C.BT_OK
 }
 
-func hexID(c call, what string, p *C.capi_cchar) (dht.NodeID, C.int) {
-	var id dht.NodeID
+func hexID(c call, what string, p *C.capi_cchar) ([20]byte, C.int) {
+	var id [20]byte
 	s, ok := gostr(p)
 	if !ok {
 		return id, c.fail(C.BT_E_INVALID_ARG, "%s is NULL", what)
@@ -104,7 +103,10 @@ func bt_session_dht_stats(h *C.bt_session, out *C.bt_dht_stats) (rc C.int) {
 	if rc != C.BT_OK {
 		return rc
 	}
-	st := d.Stats()
+	st, err := d.DHTStats()
+	if err != nil {
+		return c.err(err)
+	}
 	full := C.bt_dht_stats{
 		version: out.version,
 		nodes4:  C.int(st.Nodes4), nodes6: C.int(st.Nodes6), good4: C.int(st.Good4), good6: C.int(st.Good6),
@@ -137,24 +139,12 @@ func bt_session_dht_announce(h *C.bt_session, infoHash *C.capi_cchar, port C.int
 	if !ok {
 		return c.fail(C.BT_E_INVALID_ARG, "info_hash %q: want 40 hex characters", s)
 	}
-	so, _, rc := lookupSession(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	d, rc := lookupDHT(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	p := int(port)
-	if p <= 0 {
-		p = so.s.ListenPort()
-	}
-	ctx, cancel, rc := dhtContext(c, timeoutMs)
+	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
 		return rc
 	}
 	defer cancel()
-	if err := d.Announce(ctx, ih, p, false); err != nil {
+	if err := d.DHTAnnounce(ctx, ih, int(port)); err != nil {
 		return c.err(err)
 	}
 	return C.BT_OK
@@ -181,7 +171,7 @@ func bt_session_dht_get_peers(h *C.bt_session, infoHash *C.capi_cchar, timeoutMs
 		return rc
 	}
 	defer cancel()
-	peers, err := d.GetPeers(ctx, ih)
+	peers, err := d.DHTGetPeers(ctx, ih)
 	if err != nil {
 		return c.err(err)
 	}
@@ -209,7 +199,7 @@ func bt_session_dht_put_immutable(h *C.bt_session, value *C.capi_cuint8, size C.
 	if rc != C.BT_OK {
 		return rc
 	}
-	it, err := dht.NewImmutableItem(v)
+	it, err := session.NewDHTImmutableItem(v)
 	if err != nil {
 		return c.err(err)
 	}
@@ -218,7 +208,7 @@ func bt_session_dht_put_immutable(h *C.bt_session, value *C.capi_cuint8, size C.
 		return rc
 	}
 	defer cancel()
-	n, err := d.Put(ctx, it, nil)
+	n, err := d.DHTPut(ctx, it)
 	if err != nil {
 		return c.err(err)
 	}
@@ -231,12 +221,13 @@ func bt_session_dht_put_immutable(h *C.bt_session, value *C.capi_cuint8, size C.
 }
 
 // itemValue hands an item's value to C (bt_free'd).
-func itemValue(c call, it *dht.Item, value **C.uint8_t, size *C.size_t) C.int {
-	mem, err := cBytes(it.V)
+func itemValue(c call, it session.DHTItem, value **C.uint8_t, size *C.size_t) C.int {
+	v := it.Value()
+	mem, err := cBytes(v)
 	if err != nil {
 		return c.fail(C.BT_E_INTERNAL, "%v", err)
 	}
-	*value, *size = mem, C.size_t(len(it.V))
+	*value, *size = mem, C.size_t(len(v))
 	return C.BT_OK
 }
 
@@ -257,7 +248,7 @@ func bt_session_dht_get_immutable(h *C.bt_session, target *C.capi_cchar, timeout
 		return rc
 	}
 	defer cancel()
-	it, err := d.GetImmutable(ctx, id)
+	it, err := d.DHTGetImmutable(ctx, id)
 	if err != nil {
 		return c.err(err)
 	}
@@ -284,20 +275,19 @@ func bt_session_dht_put_mutable(h *C.bt_session, seed *C.capi_cuint8, salt *C.ca
 	if rc != C.BT_OK {
 		return rc
 	}
-	priv := ed25519.NewKeyFromSeed(key)
-	it, err := dht.NewMutableItem(priv, v, s, int64(seq))
+	it, pub, err := session.NewDHTMutableItem(key, v, s, int64(seq))
 	if err != nil {
 		return c.err(err)
 	}
 	if publicKey != nil {
-		copy(unsafe.Slice((*byte)(unsafe.Pointer(publicKey)), ed25519.PublicKeySize), priv.Public().(ed25519.PublicKey))
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(publicKey)), ed25519.PublicKeySize), pub)
 	}
 	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
 		return rc
 	}
 	defer cancel()
-	n, err := d.Put(ctx, it, nil)
+	n, err := d.DHTPut(ctx, it)
 	if err != nil {
 		return c.err(err)
 	}
@@ -332,12 +322,12 @@ func bt_session_dht_get_mutable(h *C.bt_session, publicKey *C.capi_cuint8, salt 
 		return rc
 	}
 	defer cancel()
-	it, err := d.GetMutable(ctx, pub, s)
+	it, err := d.DHTGetMutable(ctx, pub, s)
 	if err != nil {
 		return c.err(err)
 	}
 	if seq != nil {
-		*seq = C.int64_t(it.Seq)
+		*seq = C.int64_t(it.Seq())
 	}
 	return itemValue(c, it, value, size)
 }

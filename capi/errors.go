@@ -6,18 +6,11 @@ package main
 import "C"
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net"
-	"os"
 	"unsafe"
 
-	"github.com/libbt/libbt/core/limits"
 	"github.com/libbt/libbt/core/session"
-	"github.com/libbt/libbt/dht"
-	"github.com/libbt/libbt/disk"
 )
 
 // call is the name of the export being run; it prefixes every error message.
@@ -72,71 +65,55 @@ type errInvalid struct{ err error }
 func (e errInvalid) Error() string { return e.err.Error() }
 func (e errInvalid) Unwrap() error { return e.err }
 
-// errorCode maps an engine error onto BT_E_*. The order matters: capi's own wrappers first,
-// then the engine's sentinels, then file-system errors.
+// errorCode maps an engine error onto BT_E_*. The order matters: a recovered panic first, then
+// capi's own wrappers around the engine's classes (session.Classify), then file-system errors.
 func errorCode(err error) C.int {
 	var (
 		bad     errBadHandle
 		parse   errParse
 		invalid errInvalid
-		fileErr *disk.FileError
-		pathErr *fs.PathError
-		netErr  net.Error
 	)
-	switch {
-	case err == nil:
+	if err == nil {
 		return C.BT_OK
-	case errors.Is(err, session.ErrInternal): // a recovered panic, whatever it wraps
+	}
+	class := session.Classify(err)
+	switch {
+	case class == session.ErrorInternal: // a recovered panic, whatever it wraps
 		return C.BT_E_INTERNAL
 	case errors.As(err, &bad):
 		return C.BT_E_BAD_HANDLE
-	case errors.Is(err, limits.ErrLimit):
+	case class == session.ErrorLimit:
 		// Before errParse: a parser that stops at a bound reports the limit, not malformed input.
 		return C.BT_E_LIMIT
-	case errors.As(err, &parse), errors.Is(err, session.ErrInvalidTorrent):
+	case errors.As(err, &parse):
 		return C.BT_E_PARSE
-	case errors.Is(err, session.ErrUnknownSetting):
-		return C.BT_E_UNKNOWN_SETTING
-	case errors.Is(err, session.ErrSettingType):
-		return C.BT_E_SETTING_TYPE
-	case errors.Is(err, session.ErrInvalidArgument):
-		return C.BT_E_INVALID_ARG
-	case errors.Is(err, session.ErrDuplicateTorrent):
-		return C.BT_E_EXISTS
-	case errors.Is(err, session.ErrNoMetadata):
-		return C.BT_E_STATE
-	case errors.Is(err, session.ErrClosed), errors.Is(err, session.ErrTorrentRemoved):
-		return C.BT_E_BAD_HANDLE
-	case errors.Is(err, session.ErrNetwork):
-		return C.BT_E_NETWORK
-	case errors.Is(err, dht.ErrNotFound):
-		return C.BT_E_NOT_FOUND
-	case errors.Is(err, dht.ErrValueTooBig), errors.Is(err, dht.ErrSaltTooBig), errors.Is(err, dht.ErrBadValue):
-		return C.BT_E_INVALID_ARG
-	case errors.Is(err, dht.ErrBadSignature):
-		return C.BT_E_PARSE
-	case errors.Is(err, dht.ErrClosed):
-		return C.BT_E_BAD_HANDLE
-	case errors.Is(err, dht.ErrTimeout):
-		return C.BT_E_TIMEOUT
-	case errors.Is(err, dht.ErrNoNodes), errors.Is(err, dht.ErrNoSocket):
-		return C.BT_E_NETWORK
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
-		return C.BT_E_TIMEOUT
-	case errors.As(err, &fileErr), errors.As(err, &pathErr), errors.Is(err, fs.ErrNotExist),
-		errors.Is(err, fs.ErrPermission), errors.Is(err, fs.ErrExist):
-		return C.BT_E_IO
-	case errors.As(err, &netErr):
-		if netErr.Timeout() {
-			return C.BT_E_TIMEOUT
-		}
-		return C.BT_E_NETWORK
-	case errors.As(err, &invalid):
+	}
+	if code, ok := classCodes[class]; ok {
+		return code
+	}
+	if errors.As(err, &invalid) {
 		return C.BT_E_INVALID_ARG
 	}
 	// An error the engine did not classify: report it rather than guess a code, so the missing
 	// sentinel shows up in tests.
 	return C.BT_E_INTERNAL
+}
+
+// classCodes maps the engine's error classes onto BT_E_* codes.
+var classCodes = map[session.ErrorClass]C.int{
+	session.ErrorInternal:        C.BT_E_INTERNAL,
+	session.ErrorLimit:           C.BT_E_LIMIT,
+	session.ErrorParse:           C.BT_E_PARSE,
+	session.ErrorUnknownSetting:  C.BT_E_UNKNOWN_SETTING,
+	session.ErrorSettingType:     C.BT_E_SETTING_TYPE,
+	session.ErrorInvalidArgument: C.BT_E_INVALID_ARG,
+	session.ErrorExists:          C.BT_E_EXISTS,
+	session.ErrorState:           C.BT_E_STATE,
+	session.ErrorClosed:          C.BT_E_BAD_HANDLE,
+	session.ErrorNetwork:         C.BT_E_NETWORK,
+	session.ErrorNotFound:        C.BT_E_NOT_FOUND,
+	session.ErrorTimeout:         C.BT_E_TIMEOUT,
+	session.ErrorIO:              C.BT_E_IO,
 }
 
 // alertErrorCode is errorCode for the error of an alert: what the engine did not classify is

@@ -9,7 +9,6 @@ import (
 	"unsafe"
 
 	"github.com/libbt/libbt/core/session"
-	"github.com/libbt/libbt/core/webseed"
 )
 
 //export bt_torrent_set_super_seeding
@@ -50,11 +49,11 @@ func bt_torrent_remove_web_seed(h *C.bt_torrent, url *C.capi_cchar) (rc C.int) {
 	return torrentAction(c, h, func(t *session.Torrent) error { return t.RemoveWebSeed(u) })
 }
 
-func webSeedType(k webseed.Kind) C.int {
+func webSeedType(k session.WebSeedKind) C.int {
 	switch k {
-	case webseed.GetRight:
+	case session.WebSeedGetRight:
 		return C.BT_WEB_SEED_URL
-	case webseed.Hoffman:
+	case session.WebSeedHoffman:
 		return C.BT_WEB_SEED_HTTP
 	}
 	return 0

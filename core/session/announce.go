@@ -92,8 +92,8 @@ func (t *Torrent) announceRequest(ev tracker.Event, key uint32) tracker.Announce
 // tracker_backoff).
 func (t *Torrent) trackerPolicy() tracker.Policy {
 	return tracker.Policy{
-		MinAnnounceInterval: time.Duration(t.s.settings.Int("min_announce_interval")) * time.Second,
-		BackoffRatio:        int(t.s.settings.Int("tracker_backoff")),
+		MinAnnounceInterval: t.s.conf().MinAnnounceInterval,
+		BackoffRatio:        t.s.conf().TrackerBackoff,
 	}
 }
 
@@ -136,7 +136,7 @@ func (t *Torrent) trackerLoop(ctx context.Context, tiers *tracker.Tiers, done ch
 		req := t.announceRequest(event, key)
 		t.s.alerts.push(Alert{Type: AlertTrackerAnnounce, Torrent: t, InfoHash: t.infoHash, URL: url, Operation: event.String(),
 			Message: fmt.Sprintf("%s: announcing %s to %s", t.name, event, url)})
-		actx, cancel := context.WithTimeout(ctx, time.Duration(t.s.settings.Int("tracker_completion_timeout"))*time.Second)
+		actx, cancel := context.WithTimeout(ctx, t.s.conf().TrackerCompletionTimeout)
 		resp, err := t.s.trackers.Announce(actx, url, req)
 		cancel()
 		if ctx.Err() != nil && err != nil {

@@ -26,7 +26,7 @@ const (
 
 // startDHT starts the DHT node if enable_dht is set and it is not running.
 func (s *Session) startDHT() error {
-	if !s.settings.Bool("enable_dht") {
+	if !s.conf().EnableDHT {
 		return nil
 	}
 	s.mu.Lock()
@@ -48,13 +48,13 @@ func (s *Session) startDHT() error {
 	if len(addrs) == 0 {
 		return fmt.Errorf("%w: the DHT needs a listen interface", ErrInvalidArgument)
 	}
-	cfg := dht.Config{Addrs: addrs, Bootstrap: splitList(s.settings.String("dht_bootstrap_nodes")),
-		ReadOnly: s.settings.Bool("dht_read_only"), EnforceNodeID: s.settings.Bool("dht_enforce_node_id"),
+	cfg := dht.Config{Addrs: addrs, Bootstrap: splitList(s.conf().DHTBootstrapNodes),
+		ReadOnly: s.conf().DHTReadOnly, EnforceNodeID: s.conf().DHTEnforceNodeID,
 		OnPanic: s.sessionPanic}
 	if cfg.Conns = s.dhtConns(addrs); cfg.Conns != nil { // udp.go: the shared sockets
 		cfg.Addrs = nil
 	}
-	if path := s.settings.String("dht_state_file"); path != "" {
+	if path := s.conf().DHTStateFile; path != "" {
 		if st, err := os.ReadFile(path); err == nil {
 			cfg.State = st
 		}
@@ -84,7 +84,7 @@ func (s *Session) stopDHT() {
 	if d == nil {
 		return
 	}
-	if path := s.settings.String("dht_state_file"); path != "" {
+	if path := s.conf().DHTStateFile; path != "" {
 		WriteResumeFile(path, d.State())
 	}
 	d.Close()

@@ -40,11 +40,14 @@
 //	             who sent the bad blocks of a failed piece)
 //	upload.go    serving requests under the send-buffer watermark (core/upload), choking
 //	timeouts.go  our requests' timeouts and snubbing (core/inflight); wire.go their settings
+//	settings.go  the core/settings names the API keeps; conf(), the resolved settings in force
 //	announce.go  trackers (BEP 3/12/15)
 //	extension.go BEP 10 and the Extension plug-in interface; pex.go (BEP 11), metadata.go
 //	             (BEP 9: glue to core/utmetadata, which owns the fetch), superseed.go (BEP 16)
 //	webseed.go   web seeds (BEP 19/17) as pseudo-peers feeding download.go's storeBlock
-//	dht.go       the DHT node and torrents' announces; lsd.go local service discovery (BEP 14)
+//	dht.go       the DHT node and torrents' announces; dhtapi.go the DHT as an API (items,
+//	             lookups) for the C API; lsd.go local service discovery (BEP 14)
+//	errors.go    sentinel errors and Classify, the kind of failure the C API maps to a code
 //	encryption.go MSE/PE policies on dial and accept
 //	resume.go    fast resume data; diskstats.go disk counters; peerinfo.go the peer list
 //	inbox.go     posting to the torrent goroutine and the bound on its inbox

@@ -23,12 +23,7 @@ import (
 )
 
 // Encryption policies (in_enc_policy, out_enc_policy), libtorrent's pe_forced, pe_enabled,
-// pe_disabled.
-const (
-	encForced   = 0
-	encEnabled  = 1
-	encDisabled = 2
-)
+// pe_disabled, are settings.EncForced, EncEnabled, EncDisabled (settings.go).
 
 var (
 	// errEncryptedHandshake marks an MSE handshake that failed on an established TCP
@@ -78,13 +73,13 @@ func (e *encryptionState) forgetPlaintext(addr netip.AddrPort) {
 
 // allowedMethods is allowed_enc_level as a method set (1 plaintext, 2 RC4, 3 both).
 func (s *Session) allowedMethods() mse.CryptoMethods {
-	return mse.CryptoMethods(s.settings.Int("allowed_enc_level")) & mse.AllMethods
+	return mse.CryptoMethods(s.conf().AllowedEncLevel) & mse.AllMethods
 }
 
 // dial connects to a peer and does the handshake as out_enc_policy says; it runs on its own
 // goroutine. The connection is a *mse.Conn when MSE was used (mse.MethodOf tells which method).
 func (s *Session) dial(ctx context.Context, addr netip.AddrPort, ih [20]byte) (net.Conn, peerwire.Handshake, error) {
-	policy := s.settings.Int("out_enc_policy")
+	policy := s.conf().OutEncPolicy
 	if policy == encDisabled {
 		return s.dialConn(ctx, addr, ih, false)
 	}
@@ -126,7 +121,7 @@ func (s *Session) negotiateIncoming(c net.Conn) (net.Conn, *metainfo.InfoHash, e
 	if _, err := io.ReadFull(c, first); err != nil {
 		return nil, nil, err
 	}
-	policy := s.settings.Int("in_enc_policy")
+	policy := s.conf().InEncPolicy
 	if mse.IsPlaintextHandshake(first) {
 		if policy == encForced {
 			return nil, nil, errPlaintextRefused
@@ -137,7 +132,7 @@ func (s *Session) negotiateIncoming(c net.Conn) (net.Conn, *metainfo.InfoHash, e
 		return nil, nil, errEncryptedRefused
 	}
 	tuneSocket(c)
-	ec, _, skey, ia, err := mse.Accept(s.ctx, mse.PrefixConn(c, first), s.lookupReq2, s.allowedMethods(), s.settings.Bool("prefer_rc4"))
+	ec, _, skey, ia, err := mse.Accept(s.ctx, mse.PrefixConn(c, first), s.lookupReq2, s.allowedMethods(), s.conf().PreferRC4)
 	if err != nil {
 		return nil, nil, err
 	}

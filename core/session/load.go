@@ -17,13 +17,14 @@ import (
 
 // loadLimits returns the load limits as currently set.
 func (s *Session) loadLimits() metainfo.Limits {
+	st := s.conf()
 	return metainfo.Limits{
-		MaxBufferSize:         s.settings.Int("max_buffer_size"),
-		MaxDecodeDepth:        int(s.settings.Int("max_decode_depth")),
-		MaxDecodeTokens:       int(s.settings.Int("max_decode_tokens")),
-		MaxPieces:             int(s.settings.Int("max_pieces")),
-		MaxDirectoryDepth:     int(s.settings.Int("max_directory_depth")),
-		MaxDuplicateFilenames: int(s.settings.Int("max_duplicate_filenames")),
+		MaxBufferSize:         st.MaxBufferSize,
+		MaxDecodeDepth:        st.MaxDecodeDepth,
+		MaxDecodeTokens:       st.MaxDecodeTokens,
+		MaxPieces:             st.MaxPieces,
+		MaxDirectoryDepth:     st.MaxDirectoryDepth,
+		MaxDuplicateFilenames: st.MaxDuplicateFilenames,
 	}
 }
 

@@ -85,11 +85,11 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 		}
 		specs[i] = disk.FileSpec{Path: path, Length: f.Length, Pad: !f.OnDisk()} // symlinks are not created
 	}
-	writeMode := t.s.settings.Int("disk_io_write_mode")
+	writeMode := t.s.conf().DiskIOWriteMode
 	st, err := disk.OpenStorage(t.savePath, specs, disk.StorageOptions{
-		WriteThrough:   t.s.settings.Bool("disk_write_through") || writeMode == diskWriteThrough,
+		WriteThrough:   t.s.conf().DiskWriteThrough || writeMode == diskWriteThrough,
 		DropOSCache:    writeMode != diskEnableOSCache,
-		FullAllocation: t.s.settings.Bool("full_allocation"),
+		FullAllocation: t.s.conf().FullAllocation,
 		FilePool:       t.s.files,
 		WrapBackend:    t.s.wrapBackend,
 		PartFile:       "." + mi.InfoHash.String() + ".parts", // skipped files' bytes in shared pieces
@@ -357,7 +357,7 @@ func (t *Torrent) tick(now time.Time) {
 	t.down.tick(now)
 	t.up.tick(now)
 	t.wire = t.s.wireSettings()
-	peerTimeout := time.Duration(t.s.settings.Int("peer_timeout")) * time.Second
+	peerTimeout := t.s.conf().PeerTimeout
 	for p := range t.peers {
 		p.down.tick(now)
 		p.up.tick(now)

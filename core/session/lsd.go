@@ -60,7 +60,7 @@ func (s *Session) applyLSDLocked(on, restart bool) {
 	var ifaces []string
 	if on {
 		var err error
-		ifaces, err = lsdInterfaces(s.settings.String("listen_interfaces"))
+		ifaces, err = lsdInterfaces(s.conf().ListenInterfaces)
 		s.lsd.started = lsdInterfacesState(ifaces, err)
 		if err != nil {
 			s.lsdFailed(err)
@@ -91,13 +91,13 @@ func (s *Session) lsdWatch(unwatch chan struct{}) {
 			return
 		case <-tick.C:
 		}
-		if !s.settings.Bool("enable_lsd") {
+		if !s.conf().EnableLSD {
 			continue
 		}
-		ifaces, err := lsdInterfaces(s.settings.String("listen_interfaces"))
+		ifaces, err := lsdInterfaces(s.conf().ListenInterfaces)
 		now := lsdInterfacesState(ifaces, err)
 		s.lsd.mu.Lock()
-		if !s.lsd.closed && now != s.lsd.started && s.settings.Bool("enable_lsd") {
+		if !s.lsd.closed && now != s.lsd.started && s.conf().EnableLSD {
 			s.applyLSDLocked(true, true)
 		}
 		s.lsd.mu.Unlock()

@@ -29,7 +29,7 @@ func metadataKey(p *peerConn) utmetadata.PeerKey { return utmetadata.PeerKey(p.k
 func (t *Torrent) metadataFetcher() *metadataFetch {
 	if t.metadata == nil {
 		t.metadata = utmetadata.New(utmetadata.Config{InfoHash: t.infoHash,
-			MaxSize: int(t.s.settings.Int("max_metadata_size"))})
+			MaxSize: t.s.conf().MaxMetadataSize})
 	}
 	return t.metadata
 }

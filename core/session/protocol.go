@@ -68,7 +68,7 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 		}
 	}
 	if incoming {
-		if int(t.s.numConns.Load()) >= int(t.s.settings.Int("connections_limit")) {
+		if int(t.s.numConns.Load()) >= t.s.conf().ConnectionsLimit {
 			c.Close()
 			return
 		}
@@ -406,7 +406,7 @@ func (t *Torrent) requestTarget(p *peerConn) int {
 	if p.out.Snubbed() {
 		return 1 // as libtorrent: a peer that let requests time out gets one at a time
 	}
-	queueTime := t.s.settings.Int("request_queue_time")
+	queueTime := t.s.conf().RequestQueueTime
 	n := int(p.down.rate() * queueTime / picker.BlockSize)
 	// Slow start: before the rate meter has data, grow with what has been received.
 	if grown := int(p.down.total.Load()/picker.BlockSize) + minRequestQueue; n < grown {
@@ -415,7 +415,7 @@ func (t *Torrent) requestTarget(p *peerConn) int {
 	if n < minRequestQueue {
 		n = minRequestQueue
 	}
-	limit := int(t.s.settings.Int("max_out_request_queue"))
+	limit := t.s.conf().MaxOutRequestQueue
 	if p.maxRequests < limit {
 		limit = p.maxRequests
 	}
@@ -489,7 +489,7 @@ func (t *Torrent) connectPeers() {
 	if t.paused || t.stopped.Load() || t.state == StateError || t.state == StateCheckingFiles || t.state == StateSeeding && len(t.candidates) == 0 {
 		return
 	}
-	limit := int(t.s.settings.Int("connections_limit"))
+	limit := t.s.conf().ConnectionsLimit
 	connected := map[netip.AddrPort]bool{}
 	for p := range t.peers {
 		connected[p.addr] = true
@@ -502,7 +502,7 @@ func (t *Torrent) connectPeers() {
 		if t.isBanned(addr) || t.connecting[addr] || connected[addr] {
 			continue
 		}
-		if !t.s.settings.Bool("enable_outgoing_tcp") {
+		if !t.s.conf().EnableOutgoingTCP {
 			continue
 		}
 		t.connecting[addr] = true

@@ -15,6 +15,7 @@ import (
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/mse"
 	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/settings"
 	"github.com/libbt/libbt/core/tracker"
 	"github.com/libbt/libbt/dht"
 	"github.com/libbt/libbt/disk"
@@ -23,7 +24,9 @@ import (
 // Session runs any number of torrents: it owns the listen sockets, the disk service, the tracker
 // client and the alert queue. All methods are safe for concurrent use.
 type Session struct {
-	settings *Settings
+	settings *Settings                         // what was applied, by name (Settings returns a copy)
+	resolved atomic.Pointer[settings.Resolved] // the same, resolved: what the engine reads (conf)
+	applyMu  sync.Mutex                        // serialises ApplySettings' merge and publish
 	alerts   *alertQueue
 	peerID   [20]byte
 	disk     *disk.IO
@@ -66,34 +69,34 @@ type Session struct {
 // New starts a session with the given settings (nil for defaults) and opens its listen sockets.
 // A listen address that cannot be bound produces a listen_failed alert, not an error, as in
 // libtorrent; New fails only when no interface at all could be bound while some were asked for.
-func New(settings *Settings) (*Session, error) { return newSession(settings, defaultTestHooks) }
+func New(pack *Settings) (*Session, error) { return newSession(pack, defaultTestHooks) }
 
-func newSession(settings *Settings, hooks testHooks) (*Session, error) {
-	st := settings.Clone()
+func newSession(pack *Settings, hooks testHooks) (*Session, error) {
 	s := &Session{
 		hooks:    hooks,
-		settings: st,
-		alerts:   newAlertQueue(int(st.Int("alert_queue_size")), Category(st.Int("alert_mask"))),
+		settings: pack.Clone(),
 		torrents: map[metainfo.InfoHash]*Torrent{},
 	}
+	st := s.applySettingsPack(nil)
+	s.alerts = newAlertQueue(st.AlertQueueSize, Category(st.AlertMask))
 	s.extensions = append(s.extensions, builtinExtensions...)
-	s.peerID = makePeerID(st.String("peer_fingerprint"))
+	s.peerID = makePeerID(st.PeerFingerprint)
 	s.disk = disk.NewIO(disk.IOOptions{
-		Workers:             int(st.Int("aio_threads")),
-		MaxQueuedWriteBytes: st.Int("max_queued_disk_bytes"),
+		Workers:             st.AIOThreads,
+		MaxQueuedWriteBytes: st.MaxQueuedDiskBytes,
 		OnPanic:             s.sessionPanic,
 		Cache: disk.CacheOptions{
-			Size:         st.Int("cache_size") * 16 << 10,
-			MaxWriteSize: st.Int("disk_max_write_size"),
-			NoLock:       !st.Bool("lock_disk_cache"),
+			Size:         st.CacheSize * 16 << 10,
+			MaxWriteSize: st.DiskMaxWriteSize,
+			NoLock:       !st.LockDiskCache,
 			OnLockFailed: func(err error) {
 				s.alerts.push(Alert{Type: AlertPerformance, Err: err,
 					Message: fmt.Sprintf("the disk cache could not be locked in memory (%v); it stays unlocked and may be paged out", err)})
 			},
 		},
 	})
-	s.files = disk.NewFilePool(int(st.Int("file_pool_size")))
-	s.trackers = &tracker.Client{UserAgent: st.String("user_agent"), UDPTimeout: time.Duration(st.Int("tracker_udp_timeout_ms")) * time.Millisecond}
+	s.files = disk.NewFilePool(st.FilePoolSize)
+	s.trackers = &tracker.Client{UserAgent: st.UserAgent, UDPTimeout: st.TrackerUDPTimeout}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.applyLimits()
 	if err := s.listen(); err != nil {
@@ -101,7 +104,7 @@ func newSession(settings *Settings, hooks testHooks) (*Session, error) {
 		return nil, err
 	}
 	s.openUDP() // udp.go
-	s.applyLSD(st.Bool("enable_lsd"))
+	s.applyLSD(st.EnableLSD)
 	if err := s.startDHT(); err != nil {
 		s.Close()
 		return nil, err
@@ -117,10 +120,10 @@ func makePeerID(fingerprint string) [20]byte {
 }
 
 func (s *Session) listen() error {
-	if !s.settings.Bool("enable_incoming_tcp") {
+	if !s.conf().EnableIncomingTCP {
 		return nil
 	}
-	addrs, err := parseListenInterfaces(s.settings.String("listen_interfaces"))
+	addrs, err := parseListenInterfaces(s.conf().ListenInterfaces)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
@@ -157,7 +160,7 @@ func (s *Session) listen() error {
 		s.superviseSession("listener "+ln.Addr().String(), s.ctx.Done(), func() { s.acceptLoop(ln) })
 	}
 	if len(s.listeners) == 0 && len(addrs) > 0 {
-		return fmt.Errorf("%w: cannot listen on %s: %v", ErrNetwork, s.settings.String("listen_interfaces"), firstErr)
+		return fmt.Errorf("%w: cannot listen on %s: %v", ErrNetwork, s.conf().ListenInterfaces, firstErr)
 	}
 	return nil
 }
@@ -182,7 +185,7 @@ func (s *Session) acceptLoop(ln net.Listener) {
 			time.Sleep(50 * time.Millisecond) // e.g. EMFILE: back off rather than spin
 			continue
 		}
-		if int(s.numConns.Load()) >= int(s.settings.Int("connections_limit")) {
+		if int(s.numConns.Load()) >= s.conf().ConnectionsLimit {
 			c.Close()
 			continue
 		}
@@ -201,7 +204,7 @@ func (s *Session) acceptLoop(ln net.Listener) {
 func (s *Session) handleIncoming(c net.Conn) {
 	// Closing the session must not wait for a silent peer's handshake timeout.
 	defer context.AfterFunc(s.ctx, func() { c.Close() })()
-	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
+	c.SetDeadline(time.Now().Add(s.conf().HandshakeTimeout))
 	pc, skey, err := s.negotiateIncoming(c) // plaintext or MSE, as in_enc_policy says (encryption.go)
 	if err != nil {
 		c.Close()
@@ -246,14 +249,14 @@ func (s *Session) handshake(ih [20]byte) peerwire.Handshake {
 // dialConn opens an outgoing connection and does the handshake, inside MSE when encrypt
 // (dial in encryption.go chooses); it runs on its own goroutine.
 func (s *Session) dialConn(ctx context.Context, addr netip.AddrPort, ih [20]byte, encrypt bool) (net.Conn, peerwire.Handshake, error) {
-	d := net.Dialer{Timeout: time.Duration(s.settings.Int("peer_connect_timeout")) * time.Second}
+	d := net.Dialer{Timeout: s.conf().PeerConnectTimeout}
 	c, err := d.DialContext(ctx, "tcp", addr.String())
 	if err != nil {
 		return nil, peerwire.Handshake{}, err
 	}
 	raw := c // c becomes the MSE stream below; the closer must not read the variable
 	defer context.AfterFunc(ctx, func() { raw.Close() })()
-	c.SetDeadline(time.Now().Add(time.Duration(s.settings.Int("handshake_timeout")) * time.Second))
+	c.SetDeadline(time.Now().Add(s.conf().HandshakeTimeout))
 	if encrypt { // our handshake travels inside the MSE handshake
 		ec, err := s.initiateEncrypted(ctx, c, ih)
 		if err != nil {
@@ -338,9 +341,9 @@ func (s *Session) ApplySettings(p *Settings) error {
 	if p == nil {
 		return fmt.Errorf("%w: nil settings", ErrInvalidArgument)
 	}
-	oldListen := s.settings.String("listen_interfaces") + fmt.Sprint(s.settings.Bool("enable_incoming_tcp"))
-	s.settings.merge(p)
-	if s.settings.String("listen_interfaces")+fmt.Sprint(s.settings.Bool("enable_incoming_tcp")) != oldListen {
+	old := s.conf()
+	st := s.applySettingsPack(p)
+	if st.ListenInterfaces != old.ListenInterfaces || st.EnableIncomingTCP != old.EnableIncomingTCP {
 		s.mu.Lock()
 		old := s.listeners
 		s.listeners = nil
@@ -352,10 +355,10 @@ func (s *Session) ApplySettings(p *Settings) error {
 			return err
 		}
 	}
-	s.alerts.configure(int(s.settings.Int("alert_queue_size")), Category(s.settings.Int("alert_mask")))
+	s.alerts.configure(st.AlertQueueSize, Category(st.AlertMask))
 	s.applyLimits()
-	s.applyLSD(s.settings.Bool("enable_lsd"))
-	if s.settings.Bool("enable_dht") {
+	s.applyLSD(st.EnableLSD)
+	if st.EnableDHT {
 		return s.startDHT()
 	}
 	s.stopDHT()
@@ -363,9 +366,10 @@ func (s *Session) ApplySettings(p *Settings) error {
 }
 
 func (s *Session) applyLimits() {
-	s.files.SetLimit(int(s.settings.Int("file_pool_size")))
-	s.downLimit.setLimit(s.settings.Int("download_rate_limit"))
-	s.upLimit.setLimit(s.settings.Int("upload_rate_limit"))
+	st := s.conf()
+	s.files.SetLimit(st.FilePoolSize)
+	s.downLimit.setLimit(st.DownloadRateLimit)
+	s.upLimit.setLimit(st.UploadRateLimit)
 }
 
 // PopAlerts takes every queued alert.

@@ -56,7 +56,7 @@ const aloneMaxPieces = 1
 // paroleSlots is how many suspects may fill a piece at once: the cache's worth of pieces, at
 // least one.
 func (t *Torrent) paroleSlots() int {
-	cache := t.s.settings.Int("cache_size") * picker.BlockSize
+	cache := t.s.conf().CacheSize * picker.BlockSize
 	return int(max(1, cache/t.meta.Info.PieceLength))
 }
 

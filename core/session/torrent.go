@@ -214,7 +214,7 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		rng:          rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		wire:         s.wireSettings(),
 	}
-	t.choker = &choker.Choker{Slots: int(s.settings.Int("unchoke_slots_limit"))}
+	t.choker = &choker.Choker{Slots: s.conf().UnchokeSlotsLimit}
 	if p.MetaInfo != nil {
 		t.infoHash = p.MetaInfo.InfoHash
 		t.name = p.MetaInfo.Info.Name

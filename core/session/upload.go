@@ -147,7 +147,7 @@ func (t *Torrent) maybeUnchoke(p *peerConn) {
 // rechoke runs the choker over all peers.
 func (t *Torrent) rechoke(now time.Time) {
 	t.lastRechoke = now
-	t.choker.Slots = int(t.s.settings.Int("unchoke_slots_limit"))
+	t.choker.Slots = t.s.conf().UnchokeSlotsLimit
 	peers := make([]choker.Peer, 0, len(t.peers))
 	byKey := make(map[uint64]*peerConn, len(t.peers))
 	for p := range t.peers {

@@ -28,10 +28,18 @@ import (
 // state here is owned by the torrent goroutine
 // except what the job goroutines touch: their context, the client, and the blocks they fill.
 
+// WebSeedKind is a web seed's protocol.
+type WebSeedKind = webseed.Kind
+
+const (
+	WebSeedGetRight = webseed.GetRight // BEP 19 "url-list": byte ranges of the torrent's files
+	WebSeedHoffman  = webseed.Hoffman  // BEP 17 "httpseeds": pieces by info-hash and index
+)
+
 // WebSeedInfo describes one web seed of a torrent.
 type WebSeedInfo struct {
 	URL          string
-	Kind         webseed.Kind  // webseed.GetRight (BEP 19) or webseed.Hoffman (BEP 17)
+	Kind         WebSeedKind   // WebSeedGetRight (BEP 19) or WebSeedHoffman (BEP 17)
 	Requests     int           // fetch jobs in flight
 	Downloaded   int64         // payload bytes received from it
 	DownloadRate int64         // bytes/s
@@ -200,7 +208,7 @@ func (t *Torrent) fillWebSeeds() {
 		}
 		if ws.client == nil {
 			c, err := webseed.New(ws.kind, ws.url, t.infoHash, &t.meta.Info, webseed.Options{
-				UserAgent: t.s.settings.String("user_agent"), Connections: webSeedConnections, IdleTimeout: webSeedIdleTimeout})
+				UserAgent: t.s.conf().UserAgent, Connections: webSeedConnections, IdleTimeout: webSeedIdleTimeout})
 			if err != nil {
 				ws.banned = true
 				t.webSeedAlert(ws, err, "dropped")
