@@ -6,8 +6,10 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/libbt/libbt/core/ext"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/pex"
 )
 
 // Extension message ids we assign (BEP 10: each side picks its own). Extensions added with
@@ -21,45 +23,30 @@ const (
 	maxExtensionsNum = 200
 )
 
-// Extension adds a BEP 10 extension-protocol message to every torrent of a session; ut_pex is
-// built on it. Its methods run on the torrent's goroutine and must not block.
-type Extension interface {
-	// Name is the extension's key in the handshake's "m" dictionary, e.g. "ut_pex".
-	Name() string
-	// NewPeer is called when a peer's extended handshake says it supports the extension. It
-	// returns the extension's state for that peer, or nil to leave the peer alone.
-	NewPeer(p *ExtensionPeer) PeerExtension
-}
+// Extension adds a BEP 10 extension-protocol message to every torrent of a session (the
+// plug-in API is core/ext's; ut_pex, core/pex, is built on it). Its methods run on the torrent's
+// goroutine and must not block.
+type Extension = ext.Extension
 
 // PeerExtension is one extension's state for one peer.
-type PeerExtension interface {
-	// Message handles one message of this extension; an error disconnects the peer.
-	Message(payload []byte) error
-	// Tick runs about once a second.
-	Tick(now time.Time)
-	// Close runs when the peer disconnects.
-	Close()
-}
+type PeerExtension = ext.PeerExtension
 
 // ExtensionPeer is what an extension may do with its peer.
-type ExtensionPeer struct {
+type ExtensionPeer = ext.Peer
+
+// extensionPeer is the session's ext.Peer: one peer of one torrent, for one extension. Its
+// methods run on the torrent's goroutine.
+type extensionPeer struct {
 	t    *Torrent
 	p    *peerConn
 	name string
 }
 
-// Addr returns the peer's address.
-func (e *ExtensionPeer) Addr() netip.AddrPort { return e.p.addr }
+func (e *extensionPeer) Addr() netip.AddrPort        { return e.p.addr }
+func (e *extensionPeer) InfoHash() metainfo.InfoHash { return e.t.infoHash }
+func (e *extensionPeer) Private() bool               { return e.t.private() }
 
-// InfoHash returns the torrent's info-hash.
-func (e *ExtensionPeer) InfoHash() metainfo.InfoHash { return e.t.infoHash }
-
-// Private reports whether the torrent is private (BEP 27): peer-sharing extensions must not
-// run for it.
-func (e *ExtensionPeer) Private() bool { return e.t.private() }
-
-// Send sends payload as a message of this extension.
-func (e *ExtensionPeer) Send(payload []byte) {
+func (e *extensionPeer) Send(payload []byte) {
 	id := e.p.extIDs[e.name]
 	if id <= 0 || id > 255 {
 		return
@@ -67,8 +54,45 @@ func (e *ExtensionPeer) Send(payload []byte) {
 	e.p.send(func(buf []byte) []byte { return peerwire.AppendExtended(buf, uint8(id), payload) })
 }
 
-// Disconnect drops the peer.
-func (e *ExtensionPeer) Disconnect(reason error) { e.t.dropPeer(e.p, reason, true) }
+func (e *extensionPeer) Disconnect(reason error) { e.t.dropPeer(e.p, reason, true) }
+
+func (e *extensionPeer) Swarm() []ext.SwarmPeer {
+	var out []ext.SwarmPeer
+	for q := range e.t.peers {
+		if q == e.p {
+			continue
+		}
+		if a, ok := q.pexAddr(); ok {
+			out = append(out, ext.SwarmPeer{Addr: a, Seed: q.has.Len() > 0 && q.has.All() || q.uploadOnly, Outgoing: !q.incoming})
+		}
+	}
+	return out
+}
+
+func (e *extensionPeer) AddPeers(addrs []netip.AddrPort) {
+	t := e.t
+	for _, a := range addrs {
+		if t.isBanned(a) || len(t.candidates) >= maxCandidates {
+			continue
+		}
+		if _, known := t.candidates[a]; !known {
+			t.candidates[a] = sourcePEX
+		}
+	}
+	t.connectPeers()
+}
+
+// pexAddr is the address other peers can reach p at: the one we dialled, or for an incoming
+// peer its IP with the listen port from its extended handshake.
+func (p *peerConn) pexAddr() (netip.AddrPort, bool) {
+	if !p.incoming {
+		return p.addr, true
+	}
+	if p.listenPort != 0 {
+		return netip.AddrPortFrom(p.addr.Addr(), p.listenPort), true
+	}
+	return netip.AddrPort{}, false
+}
 
 type registeredExtension struct {
 	id  uint8
@@ -95,7 +119,7 @@ func (s *Session) AddExtension(ext Extension) error {
 }
 
 // builtinExtensions are registered in every session.
-var builtinExtensions = []registeredExtension{{id: extUTPexID, ext: pexExtension{}}}
+var builtinExtensions = []registeredExtension{{id: extUTPexID, ext: pex.Extension{}}}
 
 func (s *Session) extensionList() []registeredExtension {
 	s.mu.Lock()
@@ -185,7 +209,7 @@ func (t *Torrent) onExtendedHandshake(p *peerConn, payload []byte) error {
 		if hs.M[r.ext.Name()] == 0 {
 			continue
 		}
-		if pe := r.ext.NewPeer(&ExtensionPeer{t: t, p: p, name: r.ext.Name()}); pe != nil {
+		if pe := r.ext.NewPeer(&extensionPeer{t: t, p: p, name: r.ext.Name()}); pe != nil {
 			if p.exts == nil {
 				p.exts = map[uint8]PeerExtension{}
 			}

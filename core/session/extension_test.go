@@ -24,13 +24,13 @@ type echoExtension struct {
 
 func (e *echoExtension) Name() string { return "x_echo" }
 
-func (e *echoExtension) NewPeer(p *ExtensionPeer) PeerExtension {
+func (e *echoExtension) NewPeer(p ExtensionPeer) PeerExtension {
 	return &echoPeer{ext: e, p: p}
 }
 
 type echoPeer struct {
 	ext  *echoExtension
-	p    *ExtensionPeer
+	p    ExtensionPeer
 	sent bool
 }
 

@@ -79,7 +79,8 @@ func TestPrivateTorrentDoesNotExchangePeers(t *testing.T) {
 func TestOversizedOrMalformedPEXDisconnectsThePeer(t *testing.T) {
 	for name, payload := range map[string][]byte{
 		"oversized": func() []byte {
-			b, _ := bencode.Marshal(pexMessage{Added: make([]byte, 6*(pexMaxIncoming+1))})
+			// core/pex refuses a message naming more than 500 peers.
+			b, _ := bencode.Marshal(map[string][]byte{"added": make([]byte, 6*501)})
 			return b
 		}(),
 		"malformed":     []byte("d5:added3:abce"),

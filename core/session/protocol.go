@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/libbt/libbt/core/bitfield"
+	"github.com/libbt/libbt/core/ext"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
 )
 
 // errProtocol marks a peer that broke the protocol; it is disconnected with a peer_error alert.
-var errProtocol = errors.New("protocol violation")
+var errProtocol = ext.ErrProtocol // extensions (core/ext) return it too
 
 func protocolError(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errProtocol, fmt.Sprintf(format, args...))

@@ -154,6 +154,9 @@ type Torrent struct {
 	stopped     atomic.Bool
 }
 
+// maxCandidates bounds the addresses a torrent keeps to connect to.
+const maxCandidates = 2000
+
 type peerSource int
 
 const (

@@ -1,20 +1,24 @@
-package session
+// Package pex is µTorrent peer exchange (ut_pex, BEP 11) as an extension (core/ext): every
+// minute each peer hears which peers we gained and lost since the last message, and the peers it
+// tells us of become candidates of the torrent. Disabled for private torrents (BEP 27).
+//
+// Its state is per peer and owned by the torrent's goroutine (core/ext's rule); it does no I/O
+// beyond ext.Peer.Send and starts no goroutines.
+package pex
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 
 	"github.com/libbt/libbt/core/bencode"
+	"github.com/libbt/libbt/core/ext"
 )
-
-// µTorrent peer exchange (ut_pex, BEP 11): every minute each peer hears which peers we gained
-// and lost since the last message. Disabled for private torrents (BEP 27).
 
 const (
 	pexInterval     = time.Minute
 	pexMaxPerList   = 50  // entries per added/dropped list in one message, as real clients send
 	pexMaxIncoming  = 500 // a message naming more peers than this is abuse
-	maxCandidates   = 2000
 	pexFlagEncrypt  = 0x01
 	pexFlagSeed     = 0x02
 	pexFlagOutgoing = 0x10 // we reached it: it accepts connections
@@ -29,11 +33,14 @@ type pexMessage struct {
 	Dropped6 []byte `bencode:"dropped6,omitempty"`
 }
 
-type pexExtension struct{}
+// Extension is ut_pex.
+type Extension struct{}
 
-func (pexExtension) Name() string { return "ut_pex" }
+// Name is ut_pex's key in the extended handshake.
+func (Extension) Name() string { return "ut_pex" }
 
-func (pexExtension) NewPeer(e *ExtensionPeer) PeerExtension {
+// NewPeer starts peer exchange with a peer (none for a private torrent).
+func (Extension) NewPeer(e ext.Peer) ext.PeerExtension {
 	if e.Private() {
 		return nil
 	}
@@ -41,44 +48,26 @@ func (pexExtension) NewPeer(e *ExtensionPeer) PeerExtension {
 }
 
 type pexPeer struct {
-	e        *ExtensionPeer
+	e        ext.Peer
 	lastSent time.Time
 	lastRecv time.Time
 	told     map[netip.AddrPort]bool // what this peer has heard from us
-}
-
-// pexAddr is the address other peers can reach p at: the one we dialled, or for an incoming
-// peer its IP with the listen port from its extended handshake.
-func (p *peerConn) pexAddr() (netip.AddrPort, bool) {
-	if !p.incoming {
-		return p.addr, true
-	}
-	if p.listenPort != 0 {
-		return netip.AddrPortFrom(p.addr.Addr(), p.listenPort), true
-	}
-	return netip.AddrPort{}, false
 }
 
 func (x *pexPeer) Tick(now time.Time) {
 	if now.Sub(x.lastSent) < pexInterval {
 		return
 	}
-	t, self := x.e.t, x.e.p
 	current := map[netip.AddrPort]byte{}
-	for q := range t.peers {
-		if q == self {
-			continue
+	for _, q := range x.e.Swarm() {
+		var flags byte
+		if q.Seed {
+			flags |= pexFlagSeed
 		}
-		if a, ok := q.pexAddr(); ok {
-			var flags byte
-			if q.has.Len() > 0 && q.has.All() || q.uploadOnly {
-				flags |= pexFlagSeed
-			}
-			if !q.incoming {
-				flags |= pexFlagOutgoing
-			}
-			current[a] = flags
+		if q.Outgoing {
+			flags |= pexFlagOutgoing
 		}
+		current[q.Addr] = flags
 	}
 	var msg pexMessage
 	added, dropped := 0, 0
@@ -127,17 +116,12 @@ func (x *pexPeer) Message(payload []byte) error {
 		return nil // more often than any real client sends: ignore, don't act on floods
 	}
 	x.lastRecv = now
-	t := x.e.t
-	for _, a := range added {
-		if t.isBanned(a) || len(t.candidates) >= maxCandidates {
-			continue
-		}
-		if _, known := t.candidates[a]; !known {
-			t.candidates[a] = sourcePEX
-		}
-	}
-	t.connectPeers()
+	x.e.AddPeers(added)
 	return nil
+}
+
+func protocolError(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ext.ErrProtocol, fmt.Sprintf(format, args...))
 }
 
 // parsePEX decodes a ut_pex message and returns the peers it adds (dropped peers are only
