@@ -109,7 +109,7 @@ func TestEnabledPolicyRemembersPeersThatOnlySpeakPlaintext(t *testing.T) {
 	x := startEncTransfer(t, map[string]int64{"in_enc_policy": encDisabled}, nil)
 	x.finish(t)
 	addr := netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", x.seeder.ListenPort()))
-	require.True(t, x.leecher.enc.plaintextWorked(addr))
+	require.True(t, x.leecher.enc.PlaintextWorked(addr))
 
 	// The peer turns to forced encryption: the remembered plaintext attempt fails, is
 	// forgotten, and the next attempt uses MSE again.
@@ -120,7 +120,7 @@ func TestEnabledPolicyRemembersPeersThatOnlySpeakPlaintext(t *testing.T) {
 	}()))
 	_, _, err := x.leecher.dial(context.Background(), addr, x.mi.InfoHash)
 	require.Error(t, err)
-	require.False(t, x.leecher.enc.plaintextWorked(addr))
+	require.False(t, x.leecher.enc.PlaintextWorked(addr))
 	conn, _, err := x.leecher.dial(context.Background(), addr, x.mi.InfoHash)
 	require.NoError(t, err)
 	defer conn.Close()

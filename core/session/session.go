@@ -55,8 +55,8 @@ type Session struct {
 
 	extensions []registeredExtension // guarded by mu
 
-	lsd lsdState        // local service discovery (lsd.go)
-	enc encryptionState // protocol encryption memory (encryption.go)
+	lsd lsdState   // local service discovery (lsd.go)
+	enc mse.Memory // protocol encryption memory: plaintext peers, req2 hashes (encryption.go)
 
 	dht *dht.Server // nil unless enable_dht (dht.go); guarded by mu
 
