@@ -2,13 +2,11 @@ package session
 
 import (
 	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/superseed"
 )
 
-// Super seeding (BEP 16): a seed that hides what it has and offers each peer only a couple of
-// pieces at a time, choosing the rarest, so an initial seeder uploads each piece about once.
-// As in libtorrent, a peer is offered a new piece once it announces the one it was given.
-
-const superSeedOffers = 2
+// Super seeding (BEP 16): the choice of pieces is core/superseed's; here the torrent keeps what
+// each peer was offered (peerConn.superPieces) and sends the Have messages.
 
 // superSeeding reports whether super seeding is in effect (asked for, and we are a seed).
 func (t *Torrent) superSeeding() bool { return t.superSeed && t.state == StateSeeding }
@@ -16,26 +14,15 @@ func (t *Torrent) superSeeding() bool { return t.superSeed && t.state == StateSe
 // superOffer tops up the pieces offered to p, rarest first among those p lacks and nobody else
 // is being offered.
 func (t *Torrent) superOffer(p *peerConn) {
-	for len(p.superPieces) < superSeedOffers {
+	for len(p.superPieces) < superseed.Offers {
 		offered := map[int]bool{}
 		for q := range t.peers {
 			for piece := range q.superPieces {
 				offered[piece] = true
 			}
 		}
-		best, bestAvail := -1, 0
-		for i := 0; i < t.meta.Info.NumPieces(); i++ {
-			if p.has.Has(i) || p.superPieces[i] {
-				continue
-			}
-			avail := t.availability(i)
-			if offered[i] {
-				avail += len(t.peers) // prefer pieces not in flight elsewhere
-			}
-			if best < 0 || avail < bestAvail {
-				best, bestAvail = i, avail
-			}
-		}
+		best := superseed.Next(t.meta.Info.NumPieces(), func(i int) bool { return p.has.Has(i) || p.superPieces[i] },
+			t.availability, offered, len(t.peers))
 		if best < 0 {
 			return
 		}

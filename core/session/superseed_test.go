@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/superseed"
 	"github.com/stretchr/testify/require"
 )
 
@@ -48,7 +49,7 @@ func TestSuperSeedHidesPiecesAndOffersThemOneByOne(t *testing.T) {
 		}
 	}
 	offered := map[uint32]bool{}
-	for len(offered) < superSeedOffers {
+	for len(offered) < superseed.Offers {
 		offered[next(peerwire.Have).Index] = true
 	}
 	next(peerwire.Unchoke)
