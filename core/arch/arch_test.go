@@ -2,6 +2,7 @@ package arch
 
 import (
 	"bufio"
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"io/fs"
@@ -165,4 +166,83 @@ func TestPackageSizes(t *testing.T) {
 		require.Greater(t, p.lines, maxLines, "%s fits in %d lines now: drop it from oversized", name, maxLines)
 		require.Less(t, c-p.lines, 1000, "%s has %d lines: lower its ceiling (%d) to hold the gain", name, p.lines, c)
 	}
+}
+
+// Packages that own nothing of their own: their state belongs to the goroutine that calls them
+// (a torrent's, the scheduler's), so they start no goroutines and touch no sockets or files. The
+// pure ones do not read the clock or lock either: time is passed in, and the caller serialises.
+// docs/ARCHITECTURE.md ("Ownership") names them.
+var (
+	purePackages = []string{"core/bitfield", "core/choker", "core/ext", "core/inflight", "core/limits",
+		"core/picker", "core/queue", "core/smartban", "core/superseed", "core/utmetadata"}
+	passivePackages = []string{"core/bencode", "core/inbox", "core/peerwire", "core/pex", "core/settings", "core/upload"}
+)
+
+// forbidden lists what a package's non-test files use that its class does not allow: imports
+// of sockets, files, goroutine starters (and for pure packages locks), go statements, and for
+// pure packages calls that read the clock or wait on it.
+func forbidden(t *testing.T, dir string, pure bool) []string {
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	badImport := func(ip string) bool {
+		switch {
+		case ip == "net", strings.HasPrefix(ip, "net/") && ip != "net/netip", ip == "os", strings.HasPrefix(ip, "os/"),
+			ip == "syscall", ip == module+"core/guard":
+			return true
+		case pure && (ip == "sync" || ip == "sync/atomic"):
+			return true
+		}
+		return false
+	}
+	clock := map[string]bool{"Now": true, "Since": true, "Until": true, "After": true, "AfterFunc": true,
+		"NewTimer": true, "NewTicker": true, "Tick": true, "Sleep": true}
+	var found []string
+	files, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, dir)
+	fset := token.NewFileSet()
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		timeName := ""
+		for _, im := range f.Imports {
+			ip, _ := strconv.Unquote(im.Path.Value)
+			if badImport(ip) {
+				found = append(found, filepath.Base(path)+" imports "+ip)
+			}
+			if ip == "time" {
+				timeName = "time"
+				if im.Name != nil {
+					timeName = im.Name.Name
+				}
+			}
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.GoStmt:
+				found = append(found, fset.Position(n.Pos()).String()+": go statement")
+			case *ast.SelectorExpr:
+				if x, ok := n.X.(*ast.Ident); ok && pure && timeName != "" && x.Name == timeName && clock[n.Sel.Name] {
+					found = append(found, fset.Position(n.Pos()).String()+": time."+n.Sel.Name)
+				}
+			}
+			return true
+		})
+	}
+	return found
+}
+
+func TestPurePackagesOwnNoGoroutinesIOOrClock(t *testing.T) {
+	for _, dir := range purePackages {
+		require.Empty(t, forbidden(t, dir, true), "%s is pure (docs/ARCHITECTURE.md, Ownership)", dir)
+	}
+	for _, dir := range passivePackages {
+		require.Empty(t, forbidden(t, dir, false), "%s starts no goroutines and does no I/O (docs/ARCHITECTURE.md, Ownership)", dir)
+	}
+	// The check itself sees what it forbids.
+	require.NotEmpty(t, forbidden(t, "core/lsd", false), "core/lsd has sockets and goroutines")
+	require.NotEmpty(t, forbidden(t, "core/pex", true), "core/pex reads the clock")
 }

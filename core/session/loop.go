@@ -43,18 +43,29 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 		case <-t.mailbox.Wake():
 			batch = t.runInbox(batch)
 		case now := <-tick.C:
-			t.safely("torrent tick", func() {
-				if t.s.hooks.tick != nil {
-					t.s.hooks.tick(t)
-				}
-				t.tick(now)
-			})
+			t.runTick(now)
 		case <-t.ctx.Done():
 			t.safely("torrent stop", t.stopRunning)
 			return
 		}
 	}
 }
+
+// runTick is the torrent's once-a-second work (tick) under guard, on the torrent goroutine. Its
+// own ticker calls it today; a session-wide scheduler calls it through postTick instead.
+func (t *Torrent) runTick(now time.Time) {
+	t.safely("torrent tick", func() {
+		if t.s.hooks.tick != nil {
+			t.s.hooks.tick(t)
+		}
+		t.tick(now)
+	})
+}
+
+// postTick asks the torrent goroutine to run its tick for now without waiting; a torrent with
+// offerLimit closures waiting skips this one (the next tick catches up, as tick reads the clock
+// it is given).
+func (t *Torrent) postTick(now time.Time) { t.tryPost(func() { t.runTick(now) }) }
 
 // stopRunning closes what the torrent goroutine holds open as it returns.
 func (t *Torrent) stopRunning() {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"testing"
+	"time"
 
 	"github.com/libbt/libbt/core/settings"
 	"github.com/stretchr/testify/require"
@@ -40,4 +41,29 @@ func TestDHTCallsWhileTheDHTIsOff(t *testing.T) {
 	_, pub, err := NewDHTMutableItem(make([]byte, 32), []byte("i1e"), nil, 1)
 	require.NoError(t, err)
 	require.Len(t, pub, 32)
+}
+
+// A tick posted from outside (as a session scheduler will) runs on the torrent goroutine with
+// the time it was given, under the same guard as the torrent's own ticker.
+func TestPostedTickRunsOnTheTorrentGoroutine(t *testing.T) {
+	ticks := make(chan *Torrent, 16)
+	s := newHookedSession(t, testHooks{tick: func(tor *Torrent) { ticks <- tor }})
+	root := t.TempDir()
+	mi := createTorrent(t, makeFiles(t, root, map[string]int{"a": 20_000}), 16<<10)
+	tor, err := s.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root, Paused: true})
+	require.NoError(t, err)
+	for len(ticks) > 0 {
+		<-ticks
+	}
+	at := time.Now().Add(time.Hour)
+	ran := make(chan time.Time, 1)
+	tor.postTick(at)
+	tor.post(func() { ran <- at })
+	require.Equal(t, at, <-ran)
+	select { // the posted tick ran before the closure posted after it
+	case got := <-ticks:
+		require.Equal(t, tor, got)
+	default:
+		t.Fatal("the posted tick did not run")
+	}
 }
