@@ -42,13 +42,14 @@
 //	timeouts.go  our requests' timeouts and snubbing (core/inflight); wire.go their settings
 //	settings.go  the core/settings names the API keeps; conf(), the resolved settings in force
 //	announce.go  trackers (BEP 3/12/15)
-//	extension.go BEP 10 and the Extension plug-in interface; pex.go (BEP 11), metadata.go
-//	             (BEP 9: glue to core/utmetadata, which owns the fetch), superseed.go (BEP 16)
+//	extension.go BEP 10 and the wiring of core/ext's plug-in API (ut_pex is core/pex);
+//	             metadata.go (BEP 9: glue to core/utmetadata, which owns the fetch),
+//	             superseed.go (BEP 16: glue to core/superseed)
 //	webseed.go   web seeds (BEP 19/17) as pseudo-peers feeding download.go's storeBlock
 //	dht.go       the DHT node and torrents' announces; dhtapi.go the DHT as an API (items,
 //	             lookups) for the C API; lsd.go local service discovery (BEP 14)
 //	errors.go    sentinel errors and Classify, the kind of failure the C API maps to a code
-//	encryption.go MSE/PE policies on dial and accept
+//	encryption.go MSE/PE on dial and accept (the policies are core/mse's)
 //	resume.go    fast resume data; diskstats.go disk counters; peerinfo.go the peer list
 //	inbox.go     posting to the torrent goroutine and the bound on its inbox
 //	guard.go     recovered panics: torrent and session errors, test hooks
