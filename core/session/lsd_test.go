@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"net"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -15,7 +14,7 @@ import (
 
 func TestLSDIsOffByDefault(t *testing.T) {
 	s := newTestSession(t, "127.0.0.1:0")
-	require.False(t, s.lsdRunning(), "no multicast unless enable_lsd is set")
+	require.False(t, s.lsd.Running(), "no multicast unless enable_lsd is set")
 	st := NewSettings()
 	require.NoError(t, st.SetBool("enable_lsd", true), "enable_lsd can be turned on")
 	require.False(t, s.Settings().Bool("enable_lsd"))
@@ -69,19 +68,4 @@ func TestLSDIgnoresPrivateTorrents(t *testing.T) {
 	b.lsdPeer(lsd.Peer{InfoHash: mi.InfoHash, Addr: netip.MustParseAddrPort(fmt.Sprintf("127.0.0.1:%d", a.ListenPort()))})
 	time.Sleep(500 * time.Millisecond)
 	require.Empty(t, bt.Peers(), "nor does it take peers from LSD")
-}
-
-func TestLSDRunsOnTheInterfacesOfTheListenAddresses(t *testing.T) {
-	for _, listen := range []string{"", "0.0.0.0:6881", "127.0.0.1:1,[::]:1"} {
-		ifaces, err := lsdInterfaces(listen)
-		require.NoError(t, err, listen)
-		require.Nil(t, ifaces, "%q: every multicast-capable interface", listen)
-	}
-	lo, err := net.InterfaceByIndex(1)
-	require.NoError(t, err)
-	ifaces, err := lsdInterfaces("127.0.0.1:6881,[::1]:6881")
-	require.NoError(t, err)
-	require.Equal(t, []string{lo.Name}, ifaces, "a loopback-only port is announced on loopback only")
-	_, err = lsdInterfaces("192.0.2.77:6881")
-	require.ErrorContains(t, err, "no interface holds a listen address")
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/libbt/libbt/core/guard"
+	"github.com/libbt/libbt/core/lsd"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/mse"
 	"github.com/libbt/libbt/core/peerwire"
@@ -55,8 +56,8 @@ type Session struct {
 
 	extensions []registeredExtension // guarded by mu
 
-	lsd lsdState   // local service discovery (lsd.go)
-	enc mse.Memory // protocol encryption memory: plaintext peers, req2 hashes (encryption.go)
+	lsd *lsd.Manager // local service discovery (lsd.go)
+	enc mse.Memory   // protocol encryption memory: plaintext peers, req2 hashes (encryption.go)
 
 	dht *dht.Server // nil unless enable_dht (dht.go); guarded by mu
 
@@ -78,6 +79,7 @@ func newSession(pack *Settings, hooks testHooks) (*Session, error) {
 		torrents: map[metainfo.InfoHash]*Torrent{},
 	}
 	st := s.applySettingsPack(nil)
+	s.lsd = s.newLSD()
 	s.alerts = newAlertQueue(st.AlertQueueSize, Category(st.AlertMask))
 	s.extensions = append(s.extensions, builtinExtensions...)
 	s.peerID = makePeerID(st.PeerFingerprint)
@@ -104,7 +106,7 @@ func newSession(pack *Settings, hooks testHooks) (*Session, error) {
 		return nil, err
 	}
 	s.openUDP() // udp.go
-	s.applyLSD(st.EnableLSD)
+	s.lsd.Apply(st.EnableLSD)
 	if err := s.startDHT(); err != nil {
 		s.Close()
 		return nil, err
@@ -304,7 +306,7 @@ func (s *Session) Close() error {
 	for _, ln := range lns {
 		ln.Close()
 	}
-	s.closeLSD()
+	s.lsd.Close()
 	s.stopDHT()
 	var wg sync.WaitGroup
 	for _, t := range torrents {
@@ -357,7 +359,7 @@ func (s *Session) ApplySettings(p *Settings) error {
 	}
 	s.alerts.configure(st.AlertQueueSize, Category(st.AlertMask))
 	s.applyLimits()
-	s.applyLSD(st.EnableLSD)
+	s.lsd.Apply(st.EnableLSD)
 	if st.EnableDHT {
 		return s.startDHT()
 	}
