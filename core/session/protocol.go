@@ -87,8 +87,8 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 	if t.meta != nil {
 		p.has = bitfield.New(t.meta.Info.NumPieces())
 	}
-	t.goSafely("peer writer", p.writeLoop)
-	t.goSafely("peer reader", p.readLoop)
+	t.goSafely("peer writer", p.wire.WriteLoop)
+	t.goSafely("peer reader", p.wire.ReadLoop)
 
 	if p.extended {
 		p.send(func(buf []byte) []byte { return appendExtendedHandshake(buf, t, p) })
