@@ -22,8 +22,8 @@ func (t *Torrent) onPiece(p *peerConn, index int, begin uint32, data []byte) err
 		putBlock(data)
 		return nil
 	}
-	p.down.add(len(data))
-	t.down.add(len(data))
+	p.down.Add(len(data))
+	t.down.Add(len(data))
 
 	if !t.storeBlock(p.key, p.blameSource(), b, data) {
 		t.fillRequests(p)

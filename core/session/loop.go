@@ -365,13 +365,13 @@ func (t *Torrent) setPaused(paused bool) {
 }
 
 func (t *Torrent) tick(now time.Time) {
-	t.down.tick(now)
-	t.up.tick(now)
+	t.down.Tick(now)
+	t.up.Tick(now)
 	t.wire = t.s.wireSettings()
 	peerTimeout := t.s.conf().PeerTimeout
 	for p := range t.peers {
-		p.down.tick(now)
-		p.up.tick(now)
+		p.down.Tick(now)
+		p.up.Tick(now)
 		if now.Sub(p.lastReceived()) > peerTimeout {
 			t.dropPeer(p, errors.New("peer timed out"), false)
 			continue
@@ -403,10 +403,10 @@ func (t *Torrent) publish() {
 		SuperSeeding:  t.superSeed,
 		HasMetadata:   t.meta != nil,
 		Err:           t.err,
-		TotalDownload: t.down.total.Load(),
-		TotalUpload:   t.up.total.Load(),
-		DownloadRate:  t.down.rate(),
-		UploadRate:    t.up.rate(),
+		TotalDownload: t.down.Total(),
+		TotalUpload:   t.up.Total(),
+		DownloadRate:  t.down.Rate(),
+		UploadRate:    t.up.Rate(),
 		NumPeers:      len(t.peers),
 		InfoHash:      t.infoHash,
 		Name:          t.name,

@@ -13,6 +13,7 @@ import (
 	"github.com/libbt/libbt/core/peerconn"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/rate"
 	"github.com/libbt/libbt/core/upload"
 )
 
@@ -42,7 +43,7 @@ type peerConn struct {
 	allowedFast                 map[int]bool
 	maxRequests                 int // the peer's reqq
 	connectedAt                 time.Time
-	down, up                    rateMeter
+	down, up                    rate.Meter
 	extIDs                      map[string]int
 	listenPort                  uint16                  // from the extended handshake
 	uploadOnly                  bool                    // BEP 21, from the extended handshake
@@ -98,8 +99,8 @@ func newPeerConn(t *Torrent, c net.Conn, h peerwire.Handshake, incoming bool, ke
 		SendLimit:      int(t.wire.highWatermark) + sendBacklog,
 		SendBytes:      &s.peerSendBytes,
 		Done:           t.ctx.Done(),
-		UploadWait:     s.upLimit.wait,
-		DownloadWait:   s.downLimit.wait,
+		UploadWait:     s.upLimit.Wait,
+		DownloadWait:   s.downLimit.Wait,
 		WriteQueueFull: s.disk.WriteQueueFull,
 		WaitWritable:   func(done <-chan struct{}) { s.disk.WaitWritable(done) },
 		AfterWrite: func() {

@@ -64,8 +64,8 @@ func (t *Torrent) Peers() []PeerInfo {
 		for p := range t.peers {
 			info := PeerInfo{
 				Addr: p.addr, Client: p.client, Source: PeerSource(p.source), Incoming: p.incoming,
-				DownloadRate: p.down.rate(), UploadRate: p.up.rate(),
-				Downloaded: p.down.total.Load(), Uploaded: p.up.total.Load(),
+				DownloadRate: p.down.Rate(), UploadRate: p.up.Rate(),
+				Downloaded: p.down.Total(), Uploaded: p.up.Total(),
 				Choked: p.amChoking, Interested: p.amInterested,
 				PeerChoked: p.peerChoking, PeerInterest: p.peerInterested, Snubbed: p.out.Snubbed(),
 			}
@@ -85,7 +85,7 @@ func (t *Torrent) Peers() []PeerInfo {
 		for _, ws := range t.webSeeds {
 			if len(ws.jobs) > 0 {
 				out = append(out, PeerInfo{URL: ws.url, Source: SourceWebSeed, Seed: true, Progress: 1,
-					DownloadRate: ws.down.rate(), Downloaded: ws.down.total.Load(), Interested: true})
+					DownloadRate: ws.down.Rate(), Downloaded: ws.down.Total(), Interested: true})
 			}
 		}
 		return nil

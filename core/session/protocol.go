@@ -408,9 +408,9 @@ func (t *Torrent) requestTarget(p *peerConn) int {
 		return 1 // as libtorrent: a peer that let requests time out gets one at a time
 	}
 	queueTime := t.s.conf().RequestQueueTime
-	n := int(p.down.rate() * queueTime / picker.BlockSize)
+	n := int(p.down.Rate() * queueTime / picker.BlockSize)
 	// Slow start: before the rate meter has data, grow with what has been received.
-	if grown := int(p.down.total.Load()/picker.BlockSize) + minRequestQueue; n < grown {
+	if grown := int(p.down.Total()/picker.BlockSize) + minRequestQueue; n < grown {
 		n = grown
 	}
 	if n < minRequestQueue {

@@ -72,7 +72,7 @@ func (t *Torrent) SaveResumeData() ([]byte, error) {
 			rd.FilePriority[i] = int64(t.filePriority(i))
 		}
 		rd.Name, rd.SavePath = t.name, t.savePath
-		rd.TotalUploaded, rd.TotalDownloaded = t.up.total.Load(), t.down.total.Load()
+		rd.TotalUploaded, rd.TotalDownloaded = t.up.Total(), t.down.Total()
 		rd.Paused, rd.Sequential = boolInt(t.paused), boolInt(t.sequential)
 		st = t.storage
 		return nil

@@ -16,6 +16,7 @@ import (
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/mse"
 	"github.com/libbt/libbt/core/peerwire"
+	"github.com/libbt/libbt/core/rate"
 	"github.com/libbt/libbt/core/settings"
 	"github.com/libbt/libbt/core/tracker"
 	"github.com/libbt/libbt/dht"
@@ -52,7 +53,7 @@ type Session struct {
 	// (see upload.go fillSendBuffer and peer.go send).
 	peerSendBytes atomic.Int64
 
-	downLimit, upLimit rateLimiter // download_rate_limit, upload_rate_limit
+	downLimit, upLimit rate.Limiter // download_rate_limit, upload_rate_limit
 
 	extensions []registeredExtension // guarded by mu
 
@@ -370,8 +371,8 @@ func (s *Session) ApplySettings(p *Settings) error {
 func (s *Session) applyLimits() {
 	st := s.conf()
 	s.files.SetLimit(st.FilePoolSize)
-	s.downLimit.setLimit(st.DownloadRateLimit)
-	s.upLimit.setLimit(st.UploadRateLimit)
+	s.downLimit.SetLimit(st.DownloadRateLimit)
+	s.upLimit.SetLimit(st.UploadRateLimit)
 }
 
 // PopAlerts takes every queued alert.

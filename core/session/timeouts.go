@@ -18,7 +18,7 @@ const maxTimeoutAlerts = 8
 // watermark from its upload rate, and the timeouts of our requests to it.
 func (t *Torrent) peerWireTick(p *peerConn, now time.Time) {
 	w := &t.wire
-	p.watermark = upload.Watermark(p.up.rate(), w.watermarkFactor, w.lowWatermark, w.highWatermark)
+	p.watermark = upload.Watermark(p.up.Rate(), w.watermarkFactor, w.lowWatermark, w.highWatermark)
 	if p.upq.Queued() > 0 {
 		t.fillSendBuffer(p) // the watermark may have grown
 	}

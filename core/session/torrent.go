@@ -16,6 +16,7 @@ import (
 	"github.com/libbt/libbt/core/inbox"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/rate"
 	"github.com/libbt/libbt/core/smartban"
 	"github.com/libbt/libbt/disk"
 )
@@ -139,7 +140,7 @@ type Torrent struct {
 	dhtWaiting     bool // a retry is scheduled while the DHT bootstraps
 	checking       context.CancelFunc
 	checked        atomic.Pointer[atomic.Int64] // pieces the current check has done (a fresh counter per check)
-	down, up       rateMeter
+	down, up       rate.Meter
 	metadata       *metadataFetch
 	trackerWake    chan trackerEvent
 	trackerStop    context.CancelFunc

@@ -85,8 +85,8 @@ func (t *Torrent) readForPeer(p *peerConn, b picker.Block) {
 			buf = peerwire.AppendPieceHeader(buf, uint32(b.Piece), b.Begin, int(b.Length))
 			return append(buf, data...)
 		})
-		p.up.add(len(data))
-		t.up.add(len(data))
+		p.up.Add(len(data))
+		t.up.Add(len(data))
 	})
 }
 
@@ -156,8 +156,8 @@ func (t *Torrent) rechoke(now time.Time) {
 			Key:          uint64(p.key),
 			Interested:   p.peerInterested,
 			Choked:       p.amChoking,
-			DownloadRate: float64(p.down.rate()),
-			UploadRate:   float64(p.up.rate()),
+			DownloadRate: float64(p.down.Rate()),
+			UploadRate:   float64(p.up.Rate()),
 			Snubbed:      p.out.Snubbed(),
 			ConnectedAt:  p.connectedAt,
 		})

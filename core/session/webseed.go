@@ -11,6 +11,7 @@ import (
 	"github.com/libbt/libbt/core/bitfield"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/rate"
 	"github.com/libbt/libbt/core/smartban"
 	"github.com/libbt/libbt/core/webseed"
 )
@@ -73,7 +74,7 @@ type webSeed struct {
 	retryAt time.Time
 	banned  bool
 	lastErr error
-	down    rateMeter
+	down    rate.Meter
 	window  bitfield.Bitfield // scratch: the one piece a job is extended into
 }
 
@@ -97,8 +98,8 @@ func (t *Torrent) WebSeeds() []WebSeedInfo {
 	t.do(func() error {
 		now := time.Now()
 		for _, ws := range t.webSeeds {
-			info := WebSeedInfo{URL: ws.url, Kind: ws.kind, Requests: len(ws.jobs), Downloaded: ws.down.total.Load(),
-				DownloadRate: ws.down.rate(), Failures: ws.backoff.Failures(), Banned: ws.banned, LastError: ws.lastErr}
+			info := WebSeedInfo{URL: ws.url, Kind: ws.kind, Requests: len(ws.jobs), Downloaded: ws.down.Total(),
+				DownloadRate: ws.down.Rate(), Failures: ws.backoff.Failures(), Banned: ws.banned, LastError: ws.lastErr}
 			if ws.retryAt.After(now) && !ws.banned {
 				info.RetryIn = ws.retryAt.Sub(now)
 			}
@@ -330,7 +331,7 @@ func (s *wsSink) ensure() error {
 	}
 	n := int(s.j.blocks[s.next].Length)
 	done := s.j.ctx.Done()
-	s.t.s.downLimit.wait(n, done)
+	s.t.s.downLimit.Wait(n, done)
 	if s.t.s.disk.WriteQueueFull() {
 		// Back-pressure, as for peers: let the disk drain before reading more.
 		s.flush()
@@ -428,8 +429,8 @@ func (t *Torrent) webSeedBlocks(j *wsJob, first int, bufs [][]byte) {
 
 // storeWebSeedBlock counts a web seed's block and stores it like a peer's.
 func (t *Torrent) storeWebSeedBlock(ws *webSeed, b picker.Block, data []byte) {
-	ws.down.add(len(data))
-	t.down.add(len(data))
+	ws.down.Add(len(data))
+	t.down.Add(len(data))
 	t.storeBlock(ws.key, smartban.WebSeed(ws.url), b, data)
 }
 
@@ -515,7 +516,7 @@ func (t *Torrent) closeWebSeeds() {
 // tickWebSeeds updates the web seeds' rates and retries those whose back-off is over.
 func (t *Torrent) tickWebSeeds(now time.Time) {
 	for _, ws := range t.webSeeds {
-		ws.down.tick(now)
+		ws.down.Tick(now)
 	}
 	t.fillWebSeeds()
 }

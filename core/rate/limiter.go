@@ -1,28 +1,29 @@
-package session
+package rate
 
 import (
 	"sync"
 	"time"
 )
 
-// rateLimiter is a token bucket shared by all peers of a session, one per direction. A limit of
-// 0 means unlimited. wait blocks the calling socket goroutine (never the torrent goroutine), so
+// Limiter is a token bucket shared by all peers of a session, one per direction. A limit of
+// 0 means unlimited. Wait blocks the calling socket goroutine (never the torrent goroutine), so
 // a throttled peer simply stops being read or written, and TCP pushes back on the other side.
-type rateLimiter struct {
+type Limiter struct {
 	mu     sync.Mutex
 	limit  int64 // bytes per second; 0 = unlimited
 	tokens float64
 	last   time.Time
 }
 
-func (r *rateLimiter) setLimit(bytesPerSecond int64) {
+// SetLimit sets the limit in bytes per second (0: unlimited).
+func (r *Limiter) SetLimit(bytesPerSecond int64) {
 	r.mu.Lock()
 	r.limit = bytesPerSecond
 	r.mu.Unlock()
 }
 
-// wait takes n bytes' worth of tokens, sleeping until they are available. stop aborts the wait.
-func (r *rateLimiter) wait(n int, stop <-chan struct{}) {
+// Wait takes n bytes' worth of tokens, sleeping until they are available. stop aborts the wait.
+func (r *Limiter) Wait(n int, stop <-chan struct{}) {
 	for {
 		r.mu.Lock()
 		if r.limit <= 0 {
