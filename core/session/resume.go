@@ -2,48 +2,17 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/libbt/libbt/core/bencode"
 	"github.com/libbt/libbt/core/metainfo"
+	"github.com/libbt/libbt/core/resume"
 	"github.com/libbt/libbt/disk"
 )
 
-// ResumeData is the fast resume blob, bencoded with libtorrent's field names where they fit,
-// so that the files are familiar to anyone who has looked at a .fastresume. It records which
-// pieces were complete and, per file, the size and modification time at the time, so that a
-// restart trusts the pieces only of files that have not changed since.
-type ResumeData struct {
-	FileFormat      string  `bencode:"file-format"`  // "libtorrent resume file"
-	FileVersion     int64   `bencode:"file-version"` // 1
-	InfoHash        []byte  `bencode:"info-hash"`    // 20 bytes
-	Name            string  `bencode:"name"`
-	SavePath        string  `bencode:"save_path"`
-	Pieces          []byte  `bencode:"pieces"` // one byte per piece, bit 0 set = complete
-	FilePriority    []int64 `bencode:"file_priority"`
-	TotalUploaded   int64   `bencode:"total_uploaded"`
-	TotalDownloaded int64   `bencode:"total_downloaded"`
-	AddedTime       int64   `bencode:"added_time"` // Unix seconds
-	Paused          int64   `bencode:"paused"`
-	Sequential      int64   `bencode:"sequential_download"`
-	// FileSizes is libtorrent 1.x's "file sizes": [size, mtime in Unix seconds] per file,
-	// size -1 for a file that did not exist.
-	FileSizes [][]int64 `bencode:"file sizes"`
-	// FileMtimeNs refines FileSizes' mtimes to nanoseconds (libbt's own field).
-	FileMtimeNs []int64 `bencode:"libbt-file-mtime-ns,omitempty"`
-}
-
-const (
-	resumeFormat  = "libtorrent resume file"
-	resumeVersion = 1
-	// maxResumeData bounds what ParseResumeData accepts (a 1 Mi-piece torrent with 100k files
-	// is well under it).
-	maxResumeData = 64 << 20
-)
+// ResumeData is the fast resume blob (core/resume's format, libtorrent's field names).
+type ResumeData = resume.Data
 
 // SaveResumeData returns the torrent's fast resume data. Pass it back in
 // AddTorrentParams.ResumeData to skip the full recheck on the next start; write it to disk with
@@ -86,7 +55,7 @@ func (t *Torrent) SaveResumeData() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	rd.FileFormat, rd.FileVersion = resumeFormat, resumeVersion
+	rd.FileFormat, rd.FileVersion = resume.Format, resume.Version
 	rd.InfoHash = append([]byte(nil), t.infoHash[:]...)
 	rd.Pieces = pieces
 	rd.AddedTime = t.addedAt
@@ -107,62 +76,21 @@ func boolInt(b bool) int64 {
 }
 
 // ParseResumeData decodes resume data and checks its own consistency (not yet against a
-// torrent): format, info-hash length, one priority and one file entry per file.
+// torrent): format, info-hash length, one priority and one file entry per file. Its errors wrap
+// ErrInvalidArgument.
 func ParseResumeData(b []byte) (*ResumeData, error) {
-	if len(b) > maxResumeData {
-		return nil, fmt.Errorf("%w: resume data: %d bytes", ErrInvalidArgument, len(b))
+	rd, err := resume.Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
-	var rd ResumeData
-	if err := bencode.Unmarshal(b, &rd); err != nil {
-		return nil, fmt.Errorf("%w: resume data: %v", ErrInvalidArgument, err)
-	}
-	switch {
-	case rd.FileFormat != resumeFormat:
-		return nil, fmt.Errorf("%w: resume data: file-format %q", ErrInvalidArgument, rd.FileFormat)
-	case rd.FileVersion != resumeVersion:
-		return nil, fmt.Errorf("%w: resume data: file-version %d", ErrInvalidArgument, rd.FileVersion)
-	case len(rd.InfoHash) != len(metainfo.InfoHash{}):
-		return nil, fmt.Errorf("%w: resume data: info-hash of %d bytes", ErrInvalidArgument, len(rd.InfoHash))
-	case len(rd.FilePriority) != len(rd.FileSizes):
-		return nil, fmt.Errorf("%w: resume data: %d file priorities for %d files", ErrInvalidArgument, len(rd.FilePriority), len(rd.FileSizes))
-	case rd.FileMtimeNs != nil && len(rd.FileMtimeNs) != len(rd.FileSizes):
-		return nil, fmt.Errorf("%w: resume data: %d file times for %d files", ErrInvalidArgument, len(rd.FileMtimeNs), len(rd.FileSizes))
-	}
-	for i, fs := range rd.FileSizes {
-		if len(fs) != 2 || fs[0] < -1 {
-			return nil, fmt.Errorf("%w: resume data: file %d: bad size entry", ErrInvalidArgument, i)
-		}
-	}
-	for i, p := range rd.FilePriority {
-		if p < 0 || p > 7 {
-			return nil, fmt.Errorf("%w: resume data: file %d: priority %d", ErrInvalidArgument, i, p)
-		}
-	}
-	return &rd, nil
+	return rd, nil
 }
 
 // resumeState checks resume data against the torrent and turns it into what the disk trusts.
 func resumeState(rd *ResumeData, ih metainfo.InfoHash, info *metainfo.Info) (disk.ResumeState, error) {
-	if len(rd.InfoHash) != len(ih) || [20]byte(rd.InfoHash) != [20]byte(ih) {
-		return disk.ResumeState{}, fmt.Errorf("%w: resume data is for another torrent", ErrInvalidArgument)
-	}
-	if len(rd.Pieces) != info.NumPieces() || len(rd.FileSizes) != len(info.Files) {
-		return disk.ResumeState{}, fmt.Errorf("%w: resume data has %d pieces and %d files, the torrent %d and %d",
-			ErrInvalidArgument, len(rd.Pieces), len(rd.FileSizes), info.NumPieces(), len(info.Files))
-	}
-	rs := disk.ResumeState{Have: make([]bool, len(rd.Pieces)), Files: make([]disk.FileState, len(rd.FileSizes))}
-	for i, b := range rd.Pieces {
-		rs.Have[i] = b&1 != 0
-	}
-	for i, fs := range rd.FileSizes {
-		mt := fs[1] * int64(time.Second)
-		if rd.FileMtimeNs != nil {
-			mt = rd.FileMtimeNs[i]
-		}
-		rs.Files[i] = disk.FileState{Size: fs[0], ModTime: mt}
-		if fs[0] < 0 {
-			rs.Files[i].ModTime = 0
-		}
+	rs, err := resume.State(rd, ih, info)
+	if err != nil {
+		return rs, fmt.Errorf("%w: %v", ErrInvalidArgument, err)
 	}
 	return rs, nil
 }
@@ -203,42 +131,6 @@ func (t *Torrent) verifyData(ctx context.Context, progress func(piece int, ok bo
 	t.s.disk.Verify(ctx, t.storage, info.PieceLength, info.TotalLength, info.Pieces, progress, done)
 }
 
-// WriteResumeFile writes resume data to path atomically: to a temporary file in the same
-// directory, fsync'd, renamed over path, and the directory fsync'd, so that a crash leaves
+// WriteResumeFile writes resume data to path atomically (resume.WriteFile): a crash leaves
 // either the old or the new file, never a torn one.
-func WriteResumeFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("resume file %s: %w", path, err)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("resume file %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("resume file %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("resume file %s: %w", path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("resume file %s: %w", path, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
-		return fmt.Errorf("resume file %s: sync directory: %w", path, err)
-	}
-	return nil
-}
+func WriteResumeFile(path string, data []byte) error { return resume.WriteFile(path, data) }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/libbt/libbt/core/bencode"
 	"github.com/stretchr/testify/require"
 )
 
@@ -155,27 +154,6 @@ func TestWriteResumeFileReplacesAtomically(t *testing.T) {
 	require.Len(t, entries, 1, "no temporary file is left behind")
 	require.Error(t, WriteResumeFile(filepath.Join(dir, "missing", "x"), []byte("z")))
 }
-
-func FuzzParseResumeData(f *testing.F) {
-	f.Add([]byte("d11:file-format22:libtorrent resume file12:file-versioni1e9:info-hash20:aaaaaaaaaaaaaaaaaaaa13:file_priorityli4ee10:file sizeslli5ei7eeee"))
-	f.Add([]byte("d11:file-format22:libtorrent resume file12:file-versioni1e9:info-hash3:abce"))
-	f.Add([]byte("le"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		rd, err := ParseResumeData(data)
-		if err != nil {
-			return
-		}
-		// Whatever parses re-encodes and parses the same.
-		out, err := bencodeMarshalResume(rd)
-		require.NoError(t, err)
-		again, err := ParseResumeData(out)
-		require.NoError(t, err)
-		require.Equal(t, rd.InfoHash, again.InfoHash)
-		require.Equal(t, len(rd.FileSizes), len(again.FileSizes))
-	})
-}
-
-func bencodeMarshalResume(rd *ResumeData) ([]byte, error) { return bencode.Marshal(rd) }
 
 func TestAddWithResumeDataSeedsWithoutReadingFiles(t *testing.T) {
 	root := t.TempDir()
