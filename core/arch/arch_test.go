@@ -24,7 +24,7 @@ const maxLines = 2000
 // oversized are the packages still larger than maxLines, with the ceiling each may not pass
 // while it is split up (issue 10). Lower a ceiling when a package shrinks; never raise one.
 var oversized = map[string]int{
-	"core/session": 7000,
+	"core/session": 6300,
 	"disk":         4500,
 	"dht":          3000,
 	"capi":         3000,
