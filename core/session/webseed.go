@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 
@@ -289,130 +288,25 @@ func compareBlocks(a, b picker.Block) int {
 	return int(a.Begin) - int(b.Begin)
 }
 
-// run fetches the job's runs on its own goroutine, handing blocks over as they fill.
+// run fetches the job's runs on its own goroutine, handing blocks over as they fill
+// (webseed.Blocks cuts the stream).
 func (j *wsJob) run(t *Torrent) {
-	s := &wsSink{t: t, j: j}
+	lengths := make([]int, len(j.blocks))
+	for i, b := range j.blocks {
+		lengths[i] = int(b.Length)
+	}
+	s := &webseed.Blocks{Ctx: j.ctx, Lengths: lengths, BatchBytes: webSeedBatchBytes, GetBuf: getBlock, PutBuf: putBlock,
+		RateWait: t.s.downLimit.Wait, Congested: t.s.disk.WriteQueueFull, Uncongested: t.s.disk.Writable,
+		Deliver: func(first int, bufs [][]byte) { t.post(func() { t.webSeedBlocks(j, first, bufs) }) }}
 	var err error
 	for _, r := range j.runs {
 		if err = j.ws.client.Fetch(j.ctx, r.off, r.n, s); err != nil {
 			break
 		}
 	}
-	s.flush()
-	if s.cur != nil {
-		putBlock(s.cur)
-	}
+	s.Close()
 	j.cancel()
 	t.post(func() { t.webSeedJobDone(j, err) })
-}
-
-// wsSink cuts a job's byte stream into its blocks. It implements io.ReaderFrom so the HTTP body
-// is read straight into pooled block buffers.
-type wsSink struct {
-	t          *Torrent
-	j          *wsJob
-	next       int    // index in j.blocks of the block being filled
-	cur        []byte // that block's buffer
-	fill       int
-	batch      [][]byte
-	batchFirst int
-	batchBytes int
-}
-
-var errWebSeedOverrun = errors.New("web seed: more data than the job's blocks")
-
-// ensure has a buffer ready for the next block, after waiting for the rate limit and the disk.
-func (s *wsSink) ensure() error {
-	if s.cur != nil {
-		return nil
-	}
-	if s.next >= len(s.j.blocks) {
-		return errWebSeedOverrun
-	}
-	n := int(s.j.blocks[s.next].Length)
-	done := s.j.ctx.Done()
-	s.t.s.downLimit.Wait(n, done)
-	if s.t.s.disk.WriteQueueFull() {
-		// Back-pressure, as for peers: let the disk drain before reading more.
-		s.flush()
-		select {
-		case <-s.t.s.disk.Writable():
-		case <-done:
-		}
-	}
-	if err := s.j.ctx.Err(); err != nil {
-		return err
-	}
-	s.cur, s.fill = getBlock(n), 0
-	return nil
-}
-
-func (s *wsSink) complete() {
-	if s.fill < len(s.cur) {
-		return
-	}
-	if len(s.batch) == 0 {
-		s.batchFirst = s.next
-	}
-	s.batch = append(s.batch, s.cur)
-	s.batchBytes += len(s.cur)
-	s.cur = nil
-	s.next++
-	if s.batchBytes >= webSeedBatchBytes {
-		s.flush()
-	}
-}
-
-func (s *wsSink) flush() {
-	if len(s.batch) == 0 {
-		return
-	}
-	t, j, first, bufs := s.t, s.j, s.batchFirst, s.batch
-	s.batch, s.batchBytes = nil, 0
-	t.post(func() { t.webSeedBlocks(j, first, bufs) })
-}
-
-func (s *wsSink) Write(p []byte) (int, error) {
-	n := 0
-	for len(p) > 0 {
-		if err := s.ensure(); err != nil {
-			return n, err
-		}
-		k := copy(s.cur[s.fill:], p)
-		s.fill += k
-		n += k
-		p = p[k:]
-		s.complete()
-	}
-	return n, nil
-}
-
-func (s *wsSink) ReadFrom(r io.Reader) (int64, error) {
-	var total int64
-	for {
-		var k int
-		var err error
-		if s.cur == nil && s.next >= len(s.j.blocks) {
-			var probe [1]byte
-			if k, err = r.Read(probe[:]); k > 0 {
-				return total, errWebSeedOverrun
-			}
-		} else {
-			if err := s.ensure(); err != nil {
-				return total, err
-			}
-			k, err = r.Read(s.cur[s.fill:])
-			s.fill += k
-			total += int64(k)
-			s.complete()
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
 }
 
 // webSeedBlocks takes a batch of a job's blocks on the torrent goroutine.
