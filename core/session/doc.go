@@ -35,6 +35,8 @@
 //	torrent.go   the Torrent type and its public methods
 //	loop.go      the torrent goroutine: metadata, checking, state, ticks, status snapshots
 //	protocol.go  peer wire messages, interest, request pipelining, connecting to peers
+//	peer.go      a peer's protocol state; its socket, reader, writer and send buffer are a
+//	             core/peerconn.Conn
 //	download.go  received blocks -> disk -> hash -> have
 //	smartban.go  bans by IP address, suspects and parole (glue to core/smartban, which judges
 //	             who sent the bad blocks of a failed piece)
@@ -45,12 +47,15 @@
 //	extension.go BEP 10 and the wiring of core/ext's plug-in API (ut_pex is core/pex);
 //	             metadata.go (BEP 9: glue to core/utmetadata, which owns the fetch),
 //	             superseed.go (BEP 16: glue to core/superseed)
-//	webseed.go   web seeds (BEP 19/17) as pseudo-peers feeding download.go's storeBlock
+//	webseed.go   web seeds (BEP 19/17) as pseudo-peers feeding download.go's storeBlock (a
+//	             job's stream is cut into blocks by core/webseed's Blocks)
 //	dht.go       the DHT node and torrents' announces; dhtapi.go the DHT as an API (items,
-//	             lookups) for the C API; lsd.go local service discovery (BEP 14)
+//	             lookups) for the C API; lsd.go which torrents announce on local service
+//	             discovery (BEP 14; core/lsd's Manager runs the service)
 //	errors.go    sentinel errors and Classify, the kind of failure the C API maps to a code
 //	encryption.go MSE/PE on dial and accept (the policies are core/mse's)
-//	resume.go    fast resume data; diskstats.go disk counters; peerinfo.go the peer list
+//	resume.go    fast resume data (the format is core/resume's); diskstats.go disk counters;
+//	             peerinfo.go the peer list; rates are core/rate's meters and limiters
 //	inbox.go     posting to the torrent goroutine and the bound on its inbox
 //	guard.go     recovered panics: torrent and session errors, test hooks
 package session
