@@ -42,9 +42,11 @@ const firstID handleID = 1 << 16
 type sessionObj struct {
 	s      *session.Session
 	notify notifier // the C alert-notify callback (notify.go)
-	// Guarded by reg.mu.
-	torrents map[*session.Torrent]handleID
-	removed  map[*session.Torrent]bool // removed torrents never get a new id
+	// Guarded by reg.mu. A removed torrent leaves nothing here: its id dies with its entry (ids
+	// are never reused, so a stale handle stays stale), and torrentID refuses it a new one
+	// because the engine says it is Removed.
+	torrents     map[*session.Torrent]handleID
+	peakTorrents int // the most entries torrents has held (see deleteShrinking)
 }
 
 type torrentObj struct {
@@ -61,7 +63,27 @@ var reg = struct {
 	mu   sync.RWMutex
 	next handleID
 	m    map[handleID]*entry
+	peak int // the most entries m has held (see deleteShrinking)
 }{next: firstID, m: map[handleID]*entry{}}
+
+// deleteShrinking deletes k from m and returns the map to keep: m itself or, once deletes have
+// left it at a quarter of the most entries it held (*peak), a copy of its current size. Go maps
+// never give back the memory of deleted entries; without this a session that once held 10,000
+// torrents would keep their slots after removing them. Amortised O(1) per delete.
+func deleteShrinking[K comparable, V any](m map[K]V, peak *int, k K) map[K]V {
+	delete(m, k)
+	n := len(m)
+	*peak = max(*peak, n+1)
+	if n >= *peak/4 {
+		return m
+	}
+	small := make(map[K]V, n)
+	for k, v := range m {
+		small[k] = v
+	}
+	*peak = n
+	return small
+}
 
 // register adds obj and returns its new id. Caller must not hold reg.mu.
 func register(k kind, obj any) handleID {
@@ -74,6 +96,7 @@ func registerLocked(k kind, obj any) handleID {
 	id := reg.next
 	reg.next++
 	reg.m[id] = &entry{kind: k, obj: obj}
+	reg.peak = max(reg.peak, len(reg.m))
 	return id
 }
 
@@ -108,7 +131,7 @@ func unregister(id handleID, k kind) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	delete(reg.m, id)
+	reg.m = deleteShrinking(reg.m, &reg.peak, id)
 	return obj, nil
 }
 
@@ -121,16 +144,20 @@ func freeSession(id handleID) (*sessionObj, error) {
 		return nil, err
 	}
 	so := obj.(*sessionObj)
-	delete(reg.m, id)
+	reg.m = deleteShrinking(reg.m, &reg.peak, id)
 	for _, tid := range so.torrents {
-		delete(reg.m, tid)
+		reg.m = deleteShrinking(reg.m, &reg.peak, tid)
 	}
-	so.torrents, so.removed = nil, nil
+	so.torrents = nil
 	return so, nil
 }
 
 // torrentID returns the one id of t in session sid, creating it on first sight. It returns 0 if
-// the session is gone or t was removed through this API.
+// the session is gone or t was removed.
+//
+// A removal cannot leave a live id behind: bt_session_remove_torrent calls forgetTorrent after
+// the engine has marked t Removed, and both that and the check here run under reg.mu, so an id
+// made before forgetTorrent is deleted by it and none is made after.
 func torrentID(sid handleID, t *session.Torrent) handleID {
 	reg.mu.RLock()
 	e := reg.m[sid]
@@ -146,7 +173,7 @@ func torrentID(sid handleID, t *session.Torrent) handleID {
 	}
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
-	if e := reg.m[sid]; e == nil || e.kind != kindSession || so.removed[t] {
+	if e := reg.m[sid]; e == nil || e.kind != kindSession || t.Removed() {
 		return 0
 	}
 	if id, ok := so.torrents[t]; ok {
@@ -154,10 +181,12 @@ func torrentID(sid handleID, t *session.Torrent) handleID {
 	}
 	id = registerLocked(kindTorrent, &torrentObj{t: t, owner: sid})
 	so.torrents[t] = id
+	so.peakTorrents = max(so.peakTorrents, len(so.torrents))
 	return id
 }
 
-// forgetTorrent makes a torrent's id stale after its removal.
+// forgetTorrent makes a torrent's id stale after its removal (t.Removed() is true) and drops
+// every reference capi held to it.
 func forgetTorrent(sid handleID, t *session.Torrent) {
 	reg.mu.Lock()
 	defer reg.mu.Unlock()
@@ -167,10 +196,9 @@ func forgetTorrent(sid handleID, t *session.Torrent) {
 	}
 	so := e.obj.(*sessionObj)
 	if id, ok := so.torrents[t]; ok {
-		delete(reg.m, id)
-		delete(so.torrents, t)
+		reg.m = deleteShrinking(reg.m, &reg.peak, id)
+		so.torrents = deleteShrinking(so.torrents, &so.peakTorrents, t)
 	}
-	so.removed[t] = true
 }
 
 // Conversions between ids and the opaque C pointer types. The id's bits are reinterpreted, not

@@ -45,7 +45,7 @@ func bt_session_new(settings *C.capi_csettings, out **C.bt_session) (rc C.int) {
 	if err != nil {
 		return c.err(err)
 	}
-	so := &sessionObj{s: s, torrents: map[*session.Torrent]handleID{}, removed: map[*session.Torrent]bool{}}
+	so := &sessionObj{s: s, torrents: map[*session.Torrent]handleID{}}
 	s.SetAlertNotify(so.notify.fire)
 	*out = (*C.bt_session)(idPtr(register(kindSession, so)))
 	return C.BT_OK

@@ -27,7 +27,9 @@ func (f File) DisplayPath() string { return strings.Join(f.Path, "/") }
 type Info struct {
 	Name        string
 	PieceLength int64
-	Pieces      []byte // concatenated 20-byte SHA-1 hashes, 20*NumPieces()
+	// Pieces is the concatenated 20-byte SHA-1 hashes, 20*NumPieces(). When parsed it is a
+	// read-only view into the info dict's bytes (MetaInfo.InfoBytes), not a copy: never modify it.
+	Pieces []byte
 	// Files lists the files in stream order. A single-file torrent has one
 	// File whose Path is [Name]; a multi-file torrent's paths are relative
 	// to a directory called Name (which is not part of Path).

@@ -1,6 +1,7 @@
 package metainfo
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
@@ -31,6 +32,31 @@ func (l *loose[T]) UnmarshalBencode(b []byte) error {
 	return nil
 }
 
+// sharedString is a bencoded string decoded without copying: V is the value's bytes inside the
+// input itself (capacity cut at its end, so an append cannot write past it). A value that is not
+// a string is as if absent, as with loose. parseInfo uses it for info.pieces, so that
+// Info.Pieces shares the bytes of the info dict the caller keeps (MetaInfo.InfoBytes) instead of
+// holding a second copy of every piece hash.
+type sharedString struct {
+	V  []byte
+	OK bool
+}
+
+// UnmarshalBencode keeps b's bytes, unlike the bencode.Unmarshaler contract asks: parseInfo's
+// input is the caller's info dict, which the decoder passes through without copying and which
+// ParseInfoLimits documents as aliased.
+func (s *sharedString) UnmarshalBencode(b []byte) error {
+	if len(b) == 0 || b[0] < '0' || b[0] > '9' {
+		return nil // an integer, list or dict: not a string
+	}
+	colon := bytes.IndexByte(b, ':')
+	if colon < 0 {
+		return nil // cannot happen: b is one validated value
+	}
+	s.V, s.OK = b[colon+1:len(b):len(b)], true
+	return nil
+}
+
 // rawFile is one entry of info.files as decoded; the keys most files lack are pointers, to
 // keep the decoded list small (72 bytes a file).
 type rawFile struct {
@@ -57,7 +83,7 @@ type rawInfo struct {
 	Name        loose[string]      `bencode:"name"`
 	NameUTF8    loose[string]      `bencode:"name.utf-8"`
 	PieceLength loose[int64]       `bencode:"piece length"`
-	Pieces      loose[[]byte]      `bencode:"pieces"`
+	Pieces      sharedString       `bencode:"pieces"`
 	Private     loose[int64]       `bencode:"private"`
 }
 
@@ -70,6 +96,10 @@ func ParseInfo(infoBytes []byte) (*Info, error) { return ParseInfoLimits(infoByt
 // or max_duplicate_filenames). lim.MaxBufferSize is not applied: the caller bounds the bytes
 // it collects. Paths are sanitised as libtorrent does (see sanitizeElement) and clashing ones
 // renamed; Info.Sanitized says what changed.
+//
+// The piece hashes are not copied: Info.Pieces is a sub-slice of infoBytes, which the caller
+// must therefore keep unmodified for as long as it uses the Info (MetaInfo keeps it as
+// InfoBytes: each piece hash is held once).
 func ParseInfoLimits(infoBytes []byte, lim Limits) (*Info, error) {
 	var n notes
 	in, err := parseInfo(infoBytes, lim.orDefault(), &n)

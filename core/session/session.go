@@ -39,10 +39,11 @@ type Session struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu        sync.Mutex
-	torrents  map[metainfo.InfoHash]*Torrent
-	listeners []net.Listener
-	closed    bool
+	mu           sync.Mutex
+	torrents     map[metainfo.InfoHash]*Torrent
+	peakTorrents int // the most entries torrents has held (shrink.go)
+	listeners    []net.Listener
+	closed       bool
 
 	numConns atomic.Int32 // connected and connecting peers across all torrents
 
@@ -418,7 +419,7 @@ func (s *Session) RemoveTorrent(t *Torrent, deleteFiles bool) error {
 		s.mu.Unlock()
 		return ErrTorrentRemoved
 	}
-	delete(s.torrents, t.infoHash)
+	s.torrents = deleteShrinking(s.torrents, &s.peakTorrents, t.infoHash)
 	s.mu.Unlock()
 	t.shutdown(deleteFiles)
 	s.updates.forget(t)

@@ -238,7 +238,10 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 	if t.name == "" {
 		t.name = t.infoHash.String()
 	}
-	t.ctx, t.cancel = context.WithCancel(s.ctx)
+	// Not derived from s.ctx: a parent context keeps a map of its children, and Go maps never
+	// shrink, so every torrent ever added would leave memory behind. Close shuts every torrent
+	// down (cancelling this) before it cancels s.ctx.
+	t.ctx, t.cancel = context.WithCancel(context.Background())
 
 	s.mu.Lock()
 	if s.closed {
@@ -250,6 +253,7 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		return nil, fmt.Errorf("%w: %s", ErrDuplicateTorrent, t.infoHash)
 	}
 	s.torrents[t.infoHash] = t
+	grown(s.torrents, &s.peakTorrents)
 	s.mu.Unlock()
 
 	t.publish()
@@ -261,6 +265,10 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 	guard.Go("torrent goroutine", func() { t.run(p.MetaInfo) }, s.sessionPanic)
 	return t, nil
 }
+
+// Removed reports whether the torrent was removed from its session (or the session closed):
+// true from the moment RemoveTorrent starts shutting it down; it never becomes false again.
+func (t *Torrent) Removed() bool { return t.stopped.Load() }
 
 // InfoHash returns the torrent's v1 info-hash.
 func (t *Torrent) InfoHash() metainfo.InfoHash { return t.infoHash }

@@ -1,0 +1,25 @@
+package session
+
+// Go maps never give back the memory of deleted entries: a map that once held 10,000 torrents
+// keeps its buckets after they are all removed. The session's maps keyed by torrent are
+// therefore copied into a map of their current size once removals have left them at a quarter
+// of the largest size they had since they were made (amortised O(1) per removal).
+
+// deleteShrinking deletes k from m and returns the map to keep: m itself, or a smaller copy.
+// *peak is the most entries m has held (the caller raises it after each insert; see grown).
+func deleteShrinking[K comparable, V any](m map[K]V, peak *int, k K) map[K]V {
+	delete(m, k)
+	n := len(m)
+	if n >= *peak/4 {
+		return m
+	}
+	small := make(map[K]V, n)
+	for k, v := range m {
+		small[k] = v
+	}
+	*peak = n
+	return small
+}
+
+// grown records m's size after an insert in *peak.
+func grown[K comparable, V any](m map[K]V, peak *int) { *peak = max(*peak, len(m)) }
