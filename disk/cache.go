@@ -457,6 +457,9 @@ func (c *cache) flushStorage(st *Storage, drop bool) error {
 			c.dropPieceLocked(p)
 		}
 	}
+	if drop {
+		c.arena.trim() // a closed storage's memory goes back to the system
+	}
 	return first
 }
 
@@ -467,6 +470,7 @@ func (c *cache) discardStorage(st *Storage) {
 	for _, p := range c.storagePiecesLocked(st) {
 		c.dropPieceLocked(p)
 	}
+	c.arena.trim()
 }
 
 // invalidate drops cached blocks of st overlapping [off, end): used after

@@ -35,8 +35,10 @@
 // blocks out: without room they read around the cache. The cache never
 // holds more than its budget. Its memory is anonymous mmap, outside the Go
 // heap, mlock'd unless CacheOptions.NoLock (a refused lock is reported once
-// through CacheOptions.OnLockFailed and the cache carries on unlocked).
-// IO.Stats reports hits, misses, system calls, cache occupancy, queued and
+// through CacheOptions.OnLockFailed and the cache carries on unlocked),
+// mapped 1 MiB at a time as needed; when a storage is closed or removed, the
+// slabs it leaves wholly free are unmapped, so a removed torrent's cache
+// memory goes back to the system. IO.Stats reports hits, misses, system calls, cache occupancy, queued and
 // locked bytes and flush reasons.
 //
 // Cache metadata is guarded by one mutex; copies into slots happen under

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"math"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"testing"
@@ -149,4 +150,40 @@ func BenchmarkPausedTorrentMemory(b *testing.B) {
 		b.ReportMetric(float64(int64(ms1.StackInuse)-int64(ms0.StackInuse))/n, "stack-B/torrent")
 		s.Close()
 	}
+}
+
+func TestRemovedTorrentsGiveTheDiskCacheBack(t *testing.T) {
+	seeder := newTestSession(t, "127.0.0.1:0")
+	leecher := newTestSession(t, "127.0.0.1:0")
+	d0 := leecher.DiskStats()
+	seederAddr := netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(seeder.ListenPort()))
+	var got []*Torrent
+	for i := range 4 {
+		root := t.TempDir()
+		mi := createTorrent(t, makeFiles(t, root, map[string]int{"data": 1<<20 + i*4096}), 64<<10)
+		st, err := seeder.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+		require.NoError(t, err)
+		waitState(t, st, 10*time.Second, StateSeeding)
+		lt, err := leecher.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: t.TempDir()})
+		require.NoError(t, err)
+		require.NoError(t, lt.ConnectPeer(seederAddr))
+		got = append(got, lt)
+	}
+	for _, lt := range got {
+		waitState(t, lt, 30*time.Second, StateSeeding)
+	}
+	d1 := leecher.DiskStats()
+	t.Logf("cache after 4 downloads: mapped %d, locked %d, %d blocks; before: mapped %d, locked %d",
+		d1.MappedBytes, d1.LockedBytes, d1.WriteBlocks+d1.ReadBlocks, d0.MappedBytes, d0.LockedBytes)
+	require.Positive(t, d1.MappedBytes, "the downloads went through the cache")
+	if !d1.LockFailed {
+		require.Equal(t, d1.MappedBytes, d1.LockedBytes, "lock_disk_cache is on by default")
+	}
+	for _, lt := range got {
+		require.NoError(t, leecher.RemoveTorrent(lt, false))
+	}
+	d2 := leecher.DiskStats()
+	require.Zero(t, d2.WriteBlocks+d2.ReadBlocks)
+	require.Equal(t, d0.MappedBytes, d2.MappedBytes, "the cache's memory went back to the system")
+	require.Equal(t, d0.LockedBytes, d2.LockedBytes, "and is no longer locked")
 }
