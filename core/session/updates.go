@@ -19,6 +19,7 @@ type TorrentUpdate struct {
 type updateSet struct {
 	mu      sync.Mutex
 	pending map[*Torrent]struct{}
+	peak    int // the most entries pending has held (shrink.go): removals give its slots back
 }
 
 func (u *updateSet) mark(t *Torrent) {
@@ -27,12 +28,13 @@ func (u *updateSet) mark(t *Torrent) {
 		u.pending = map[*Torrent]struct{}{}
 	}
 	u.pending[t] = struct{}{}
+	grown(u.pending, &u.peak)
 	u.mu.Unlock()
 }
 
 func (u *updateSet) forget(t *Torrent) {
 	u.mu.Lock()
-	delete(u.pending, t)
+	u.pending = deleteShrinking(u.pending, &u.peak, t)
 	u.mu.Unlock()
 }
 
