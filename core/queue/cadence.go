@@ -24,6 +24,19 @@ func (c *Cadence) Due(now time.Time, s *Settings) bool {
 	return since >= s.AutoManageInterval || (c.triggered && since >= time.Second)
 }
 
+// Next returns when the next pass is due, for a scheduler that sleeps until then: at once for
+// the zero value, a second after the last pass when triggered, else auto_manage_interval after
+// it.
+func (c *Cadence) Next(s *Settings) time.Time {
+	switch {
+	case c.last.IsZero():
+		return time.Time{}
+	case c.triggered:
+		return c.last.Add(time.Second)
+	}
+	return c.last.Add(s.AutoManageInterval)
+}
+
 // Ran records that a pass ran at now.
 func (c *Cadence) Ran(now time.Time) {
 	c.last = now

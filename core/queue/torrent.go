@@ -146,3 +146,42 @@ func PauseAfterCheck(autoManaged bool, sessionTorrents int, s *Settings) bool {
 func StartOnIncoming(paused, autoManaged bool, s *Settings) bool {
 	return paused && autoManaged && s.IncomingStartsQueuedTorrents
 }
+
+// Times keeps one torrent's running and finished times for SeedRank (libtorrent's
+// m_active_time, m_finished_time, m_started, m_became_finished) as the session pauses, resumes
+// and finishes it. The zero value has never run.
+type Times struct {
+	ActiveBefore, FinishedBefore time.Duration
+	Started, BecameFinished      time.Time
+}
+
+// Paused ends a run at now; finished says whether the torrent was finished during it.
+func (t *Times) Paused(now time.Time, finished bool) {
+	t.ActiveBefore += now.Sub(t.Started)
+	if finished {
+		t.FinishedBefore += now.Sub(t.BecameFinished)
+	}
+}
+
+// Resumed starts a run at now (a finished torrent's finished time restarts with it).
+func (t *Times) Resumed(now time.Time, finished bool) {
+	t.Started = now
+	if finished {
+		t.BecameFinished = now
+	}
+}
+
+// Finished records that the torrent became finished at now.
+func (t *Times) Finished(now time.Time) { t.BecameFinished = now }
+
+// Unfinished records that a finished torrent went back to downloading at now.
+func (t *Times) Unfinished(now time.Time, running bool) {
+	if running {
+		t.FinishedBefore += now.Sub(t.BecameFinished)
+	}
+}
+
+// Fill copies the times into a snapshot.
+func (t *Times) Fill(qt *Torrent) {
+	qt.ActiveBefore, qt.FinishedBefore, qt.Started, qt.BecameFinished = t.ActiveBefore, t.FinishedBefore, t.Started, t.BecameFinished
+}

@@ -10,6 +10,12 @@
 //	                   candidates, choker. Everything else reaches it by posting a closure to
 //	                   its inbox (post, which never blocks) or posting and waiting (do); what
 //	                   the inbox can hold is bounded by its producers (inbox.go).
+//	scheduler          one goroutine owns time and the queue (scheduler.go, core/sched,
+//	                   core/queue): it posts a tick each second to every running torrent (none
+//	                   to paused ones, and none while one is still waiting), runs libtorrent's
+//	                   queue over the auto-managed torrents and pauses or resumes them by
+//	                   posting. Torrents notify it by posting to its inbox; it never waits on
+//	                   a torrent.
 //	peerConn           a reader goroutine (decodes messages, posts them to the torrent) and a
 //	                   writer goroutine (drains a mutex-guarded byte buffer with one write per
 //	                   batch, then asks the torrent for more piece data if the peer has
@@ -34,6 +40,8 @@
 //	session.go   listening, incoming handshakes, dialling, settings, alerts API
 //	torrent.go   the Torrent type and its public methods
 //	loop.go      the torrent goroutine: metadata, checking, state, ticks, status snapshots
+//	scheduler.go the session scheduler goroutine, the queue's actions, auto_managed and
+//	             queue_position_* on the torrent
 //	protocol.go  peer wire messages, interest, request pipelining, connecting to peers
 //	peer.go      a peer's protocol state; its socket, reader, writer and send buffer are a
 //	             core/peerconn.Conn

@@ -6,6 +6,7 @@ import (
 	"net"
 
 	"github.com/libbt/libbt/core/guard"
+	"github.com/libbt/libbt/core/queue"
 )
 
 // ErrInternal marks a bug caught at run time: a recovered panic (a *guard.Panic, which names
@@ -19,6 +20,8 @@ type testHooks struct {
 	tick         func(t *Torrent) // on the torrent goroutine, at each tick
 	dhtBootstrap func()           // on the DHT bootstrap goroutine
 	accept       func(net.Conn)   // on a listener's goroutine, for each connection accepted
+	// on the scheduler goroutine, after each queue pass, with the snapshot it judged
+	queuePass func(d *queue.Decision, torrents []queue.Torrent)
 }
 
 // defaultTestHooks are the hooks of sessions made by New: always none, except in the library

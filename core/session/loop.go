@@ -25,6 +25,8 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 		t.state = StateDownloadingMetadata
 		if mi != nil {
 			t.state = StateCheckingFiles // no "downloading_metadata -> checking" for a .torrent
+		}
+		if mi != nil {
 			if err := t.setMetadata(mi); err != nil {
 				t.fail(err)
 			}
@@ -35,15 +37,13 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 		t.publish()
 		t.dhtTick(time.Now()) // a magnet link needs peers before anything else
 	})
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
+	// No ticker of its own: the session scheduler posts a tick each second while the torrent
+	// runs (scheduler.go), none while it is paused.
 	var batch []func()
 	for {
 		select {
 		case <-t.mailbox.Wake():
 			batch = t.runInbox(batch)
-		case now := <-tick.C:
-			t.runTick(now)
 		case <-t.ctx.Done():
 			t.safely("torrent stop", t.stopRunning)
 			return
@@ -51,8 +51,8 @@ func (t *Torrent) run(mi *metainfo.MetaInfo) {
 	}
 }
 
-// runTick is the torrent's once-a-second work (tick) under guard, on the torrent goroutine. Its
-// own ticker calls it today; a session-wide scheduler calls it through postTick instead.
+// runTick is the torrent's once-a-second work (tick) under guard, on the torrent goroutine. The
+// session scheduler calls it through postTick (scheduler.go).
 func (t *Torrent) runTick(now time.Time) {
 	t.safely("torrent tick", func() {
 		if t.s.hooks.tick != nil {
@@ -62,10 +62,18 @@ func (t *Torrent) runTick(now time.Time) {
 	})
 }
 
-// postTick asks the torrent goroutine to run its tick for now without waiting; a torrent with
-// offerLimit closures waiting skips this one (the next tick catches up, as tick reads the clock
-// it is given).
-func (t *Torrent) postTick(now time.Time) { t.tryPost(func() { t.runTick(now) }) }
+// postTick asks the torrent goroutine to run its tick for now without waiting. A torrent whose
+// last tick still waits in its inbox, or with offerLimit closures waiting, skips this one (the
+// next tick catches up, as tick reads the clock it is given), so a busy torrent never piles up
+// ticks and the scheduler never waits on it.
+func (t *Torrent) postTick(now time.Time) {
+	if t.tickQueued.Swap(true) {
+		return
+	}
+	if !t.mailbox.Offer(func() { t.tickQueued.Store(false); t.runTick(now) }, offerLimit) {
+		t.tickQueued.Store(false)
+	}
+}
 
 // stopRunning closes what the torrent goroutine holds open as it returns.
 func (t *Torrent) stopRunning() {
@@ -115,6 +123,14 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 	t.have = bitfield.New(info.NumPieces())
 	t.newPicker()
 	t.addMetaWebSeeds(mi)
+	if t.paused && t.autoManaged.Load() {
+		// Queued: the check waits for the queue to start it (active_checking).
+		t.rememberPeers()
+		t.closeAllPeers("checking files")
+		t.setState(StateCheckingFiles)
+		t.checkPending = true
+		return nil
+	}
 	t.startChecking()
 	return nil
 }
@@ -318,6 +334,7 @@ func (t *Torrent) setState(s State) {
 	}
 	t.s.alerts.push(Alert{Type: AlertStateChanged, Torrent: t, InfoHash: t.infoHash, State: s, PrevState: prev,
 		Message: fmt.Sprintf("%s: %s -> %s", t.name, prev, s)})
+	t.s.sched.stateChanged(t, prev, s)
 	t.publish()
 }
 
@@ -336,19 +353,38 @@ func (t *Torrent) fail(err error) {
 	t.setState(StateError)
 }
 
-func (t *Torrent) setPaused(paused bool) {
+func (t *Torrent) setPaused(paused bool) { t.setPausedFor(paused, "") }
+
+// setPausedFor pauses or resumes the torrent; reason, when the queue decided it, goes in the
+// alert's message.
+func (t *Torrent) setPausedFor(paused bool, reason string) {
 	// Resume also clears an error (libtorrent's clear_error + resume), paused or not.
 	if paused == t.paused && (paused || t.state != StateError) {
 		return
 	}
+	if reason != "" && !paused && t.state == StateError {
+		// The queue never resumes a torrent in error (it decided on news older than the
+		// error): only the user's Resume clears one. Tell the scheduler it stays paused.
+		t.s.sched.paused(t, t.paused)
+		return
+	}
 	t.paused = paused
+	t.s.sched.paused(t, paused)
+	if reason != "" {
+		reason = " (" + reason + ")"
+	}
 	if paused {
+		t.rememberPeers() // reconnected when resumed (libtorrent keeps its peer list too)
 		t.closeAllPeers("torrent paused")
 		t.stopWebSeeds()
 		t.stopTracker(true)
-		t.s.alerts.push(Alert{Type: AlertTorrentPaused, Torrent: t, InfoHash: t.infoHash, Message: t.name + " paused"})
+		t.s.alerts.push(Alert{Type: AlertTorrentPaused, Torrent: t, InfoHash: t.infoHash, Message: t.name + " paused" + reason})
 	} else {
-		t.s.alerts.push(Alert{Type: AlertTorrentResumed, Torrent: t, InfoHash: t.infoHash, Message: t.name + " resumed"})
+		t.s.alerts.push(Alert{Type: AlertTorrentResumed, Torrent: t, InfoHash: t.infoHash, Message: t.name + " resumed" + reason})
+		if t.checkPending {
+			t.checkPending = false
+			t.startChecking()
+		}
 		if t.state == StateError {
 			t.err = nil
 			if t.meta != nil {
@@ -415,6 +451,10 @@ func (t *Torrent) publish() {
 		if p.has.Len() > 0 && p.has.All() {
 			st.NumSeeds++
 		}
+	}
+	if t.paused {
+		// A paused torrent is not ticked, so its meters stop where they were: it moves nothing.
+		st.DownloadRate, st.UploadRate = 0, 0
 	}
 	if t.meta != nil {
 		info := &t.meta.Info

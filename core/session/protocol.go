@@ -521,6 +521,9 @@ func (t *Torrent) connectPeers() {
 					}
 					return
 				}
+				if t.paused {
+					t.candidates[addr] = src // the dial outlived a pause: reconnect on Resume
+				}
 				t.addPeer(c, h, false, src)
 			})
 			if err == nil {

@@ -63,6 +63,8 @@ type Session struct {
 
 	dht *dht.Server // nil unless enable_dht (dht.go); guarded by mu
 
+	sched *scheduler // the one owner of time and of the queue (scheduler.go)
+
 	// wrapBackend, when set (by tests, before adding torrents), wraps every torrent's disk
 	// backend: the seam for fault injection.
 	wrapBackend func(disk.Backend) disk.Backend
@@ -102,6 +104,8 @@ func newSession(pack *Settings, hooks testHooks) (*Session, error) {
 	s.files = disk.NewFilePool(st.FilePoolSize)
 	s.trackers = &tracker.Client{UserAgent: st.UserAgent, UDPTimeout: st.TrackerUDPTimeout}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.sched = newScheduler(s)
+	s.sched.start()
 	s.applyLimits()
 	if err := s.listen(); err != nil {
 		s.Close()
@@ -361,6 +365,7 @@ func (s *Session) ApplySettings(p *Settings) error {
 	}
 	s.alerts.configure(st.AlertQueueSize, Category(st.AlertMask))
 	s.applyLimits()
+	s.sched.settingsChanged()
 	s.lsd.Apply(st.EnableLSD)
 	if st.EnableDHT {
 		return s.startDHT()
@@ -421,6 +426,7 @@ func (s *Session) RemoveTorrent(t *Torrent, deleteFiles bool) error {
 	}
 	s.torrents = deleteShrinking(s.torrents, &s.peakTorrents, t.infoHash)
 	s.mu.Unlock()
+	s.sched.removed(t)
 	t.shutdown(deleteFiles)
 	s.updates.forget(t)
 	s.alerts.push(Alert{Type: AlertTorrentRemoved, InfoHash: t.infoHash, Message: t.Name() + " removed"})

@@ -17,6 +17,7 @@ import (
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
 	"github.com/libbt/libbt/core/rate"
+	"github.com/libbt/libbt/core/sched"
 	"github.com/libbt/libbt/core/smartban"
 	"github.com/libbt/libbt/disk"
 )
@@ -63,6 +64,8 @@ type Status struct {
 	PieceLength         int64
 	InfoHash            metainfo.InfoHash
 	Name                string
+	AutoManaged         bool
+	QueuePosition       int // the download queue place, -1 when not in it (finished, seeding)
 }
 
 // FileInfo describes one file of a torrent.
@@ -77,12 +80,16 @@ type AddTorrentParams struct {
 	// Exactly one of MetaInfo, Magnet, TorrentFile and TorrentData. TorrentFile (a path) and
 	// TorrentData (.torrent bytes, read during AddTorrent only and not kept) are loaded under
 	// the session's load limits (max_buffer_size, max_decode_tokens, ...: see load.go).
-	MetaInfo       *metainfo.MetaInfo
-	Magnet         *metainfo.Magnet
-	TorrentFile    string
-	TorrentData    []byte
-	SavePath       string
-	Paused         bool
+	MetaInfo    *metainfo.MetaInfo
+	Magnet      *metainfo.Magnet
+	TorrentFile string
+	TorrentData []byte
+	SavePath    string
+	Paused      bool
+	// AutoManaged puts the torrent under the queue (active_downloads, active_seeds, ...): added
+	// with Paused as well, it waits its turn, as libtorrent's default add_torrent_params do.
+	// Unlike libtorrent, it is off unless asked for.
+	AutoManaged    bool
 	Sequential     bool
 	SuperSeeding   bool  // BEP 16, once the torrent is a seed
 	FilePriorities []int // 0..7 per file; nil = all 4
@@ -147,6 +154,14 @@ type Torrent struct {
 	trackerDone    chan struct{}
 	rng            *rand.Rand
 	webSeeds       []*webSeed // BEP 19/17 web seeds (webseed.go)
+
+	checkPending bool // a queued auto-managed torrent checks its files when the queue starts it
+
+	// The session scheduler's (scheduler.go).
+	schedID     sched.ID
+	tickQueued  atomic.Bool  // a tick is waiting in the inbox
+	queuePos    atomic.Int64 // the download queue place, -1 when not in it
+	autoManaged atomic.Bool
 
 	// Read from other goroutines.
 	snapshot    atomic.Pointer[Status]
@@ -242,6 +257,9 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 	// shrink, so every torrent ever added would leave memory behind. Close shuts every torrent
 	// down (cancelling this) before it cancels s.ctx.
 	t.ctx, t.cancel = context.WithCancel(context.Background())
+	t.schedID = sched.ID(nextSchedID.Add(1))
+	t.queuePos.Store(-1)
+	t.autoManaged.Store(p.AutoManaged)
 
 	s.mu.Lock()
 	if s.closed {
@@ -262,6 +280,11 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		t.reportSanitized(p.MetaInfo.Sanitized)
 	}
 	t.useResumeData(p.ResumeData)
+	initial := StateDownloadingMetadata
+	if p.MetaInfo != nil {
+		initial = StateCheckingFiles
+	}
+	s.sched.added(t, initial, t.paused, p.AutoManaged) // before run: its notifications follow
 	guard.Go("torrent goroutine", func() { t.run(p.MetaInfo) }, s.sessionPanic)
 	return t, nil
 }
@@ -283,7 +306,9 @@ func (t *Torrent) Status() Status {
 		// Ask for a fresh snapshot, but never wait behind a busy torrent for long.
 		t.doWithin(200*time.Millisecond, t.publish)
 	}
-	return *t.snapshot.Load()
+	st := *t.snapshot.Load()
+	st.AutoManaged, st.QueuePosition = t.AutoManaged(), t.QueuePosition()
+	return st
 }
 
 // Pieces returns the verified pieces as a wire-order bitfield, or nil without metadata.
