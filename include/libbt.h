@@ -593,6 +593,29 @@ int bt_create_params_init(bt_create_params *params, unsigned int version);
 /* Hashes the files (in parallel) and returns the .torrent bytes; free with bt_free(). */
 int bt_create_torrent(const bt_create_params *params, uint8_t **out, size_t *out_size);
 
+/* ---- queueing ---------------------------------------------------------------------------- */
+/*
+ * libtorrent's queueing (since 0.4). An auto-managed torrent is started and paused by the
+ * session's queue to keep the settings active_downloads, active_seeds, active_checking and
+ * active_limit (libtorrent's names, defaults and meanings; dont_count_slow_torrents,
+ * share_ratio_limit, seed_time_limit, auto_manage_interval too): a paused auto-managed torrent
+ * is queued and waits its turn, with torrent_resumed / torrent_paused alerts whose message names
+ * the limit. Auto-management is off unless set; turning it off leaves the torrent as it is.
+ * Downloading torrents have a place in the download queue, 0 first, in the order added;
+ * finished and seeding ones have -1 and moving them does nothing (as in libtorrent).
+ */
+int bt_torrent_set_auto_managed(bt_torrent *torrent, int on);
+int bt_torrent_auto_managed(bt_torrent *torrent, int *out);
+/* The torrent's place in the download queue, or -1. */
+int bt_torrent_queue_position(bt_torrent *torrent, int *out);
+/* Moves the torrent to place position; the ones between shift by one; a place past the end
+ * means the last. BT_E_INVALID_ARG for a negative position. */
+int bt_torrent_queue_position_set(bt_torrent *torrent, int position);
+int bt_torrent_queue_position_up(bt_torrent *torrent);
+int bt_torrent_queue_position_down(bt_torrent *torrent);
+int bt_torrent_queue_position_top(bt_torrent *torrent);
+int bt_torrent_queue_position_bottom(bt_torrent *torrent);
+
 #ifdef __cplusplus
 }
 #endif

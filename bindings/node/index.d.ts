@@ -393,6 +393,18 @@ export class Torrent {
   renameFile(fileIndex: number, path: string): void;
   /** BEP 16; applies to peers connecting later, and only while seeding. */
   setSuperSeeding(on: boolean): void;
+  /** Puts the torrent under the queue (active_downloads, active_seeds, ...), or takes it out. */
+  setAutoManaged(on: boolean): void;
+  /** Whether the queue starts and pauses this torrent. */
+  readonly autoManaged: boolean;
+  /** Place in the download queue, 0 first; -1 when finished or seeding. */
+  readonly queuePosition: number;
+  /** Moves to a place in the download queue; a place past the end means the last. */
+  queuePositionSet(position: number): void;
+  queuePositionUp(): void;
+  queuePositionDown(): void;
+  queuePositionTop(): void;
+  queuePositionBottom(): void;
   peers(): PeerInfo[];
   addWebSeed(url: string, options?: { type?: WebSeedType }): void;
   /** Throws BT_E_INVALID_ARG if there is no web seed with this URL. */

@@ -135,6 +135,42 @@ class Torrent {
     native.torrentSetSuperSeeding(this.#h, on);
   }
 
+  /** Puts the torrent under the queue (active_downloads, active_seeds, ...), or takes it out. */
+  setAutoManaged(on) {
+    native.torrentSetAutoManaged(this.#h, on);
+  }
+
+  /** Whether the queue starts and pauses this torrent. */
+  get autoManaged() {
+    return native.torrentAutoManaged(this.#h);
+  }
+
+  /** Place in the download queue, 0 first; -1 when finished or seeding. */
+  get queuePosition() {
+    return native.torrentQueuePosition(this.#h);
+  }
+
+  /** Moves to a place in the download queue; past the end means last. */
+  queuePositionSet(position) {
+    native.torrentQueuePositionSet(this.#h, position);
+  }
+
+  queuePositionUp() {
+    native.torrentQueuePositionUp(this.#h);
+  }
+
+  queuePositionDown() {
+    native.torrentQueuePositionDown(this.#h);
+  }
+
+  queuePositionTop() {
+    native.torrentQueuePositionTop(this.#h);
+  }
+
+  queuePositionBottom() {
+    native.torrentQueuePositionBottom(this.#h);
+  }
+
   /** The connected peers: `{ endpoint, client, source, flags, incoming, seed, ... }`. */
   peers() {
     return native.torrentPeers(this.#h);

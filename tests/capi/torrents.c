@@ -65,6 +65,28 @@ static void test_torrents(bt_session *se) {
     EXPECT_OK(bt_torrent_set_file_priority(t, 1, 7));
     EXPECT_OK(bt_torrent_set_sequential(t, 1));
 
+    /* queueing (since 0.4) */
+    int am = -1, qp = -2;
+    EXPECT_OK(bt_torrent_auto_managed(t, &am));
+    CHECK(am == 0);
+    EXPECT_OK(bt_torrent_set_auto_managed(t, 1));
+    EXPECT_OK(bt_torrent_auto_managed(t, &am));
+    CHECK(am == 1);
+    EXPECT_OK(bt_torrent_set_auto_managed(t, 0));
+    EXPECT_OK(bt_torrent_queue_position(t, &qp));
+    CHECK(qp == 0 || qp == -1); /* downloading while it checks, then a seed out of the queue */
+    EXPECT_OK(bt_torrent_queue_position_set(t, 1000000)); /* past the end clamps */
+    EXPECT_OK(bt_torrent_queue_position_up(t));
+    EXPECT_OK(bt_torrent_queue_position_down(t));
+    EXPECT_OK(bt_torrent_queue_position_top(t));
+    EXPECT_OK(bt_torrent_queue_position_bottom(t));
+    EXPECT_ERR(bt_torrent_queue_position_set(t, -1), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_queue_position(t, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_auto_managed(t, NULL), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_auto_managed(NULL, &am), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_set_auto_managed(NULL, 1), BT_E_INVALID_ARG);
+    EXPECT_ERR(bt_torrent_queue_position_up(NULL), BT_E_INVALID_ARG);
+
     size_t need = 0;
     EXPECT_ERR(bt_torrent_pieces(t, NULL, 0, &need), BT_E_BUFFER_TOO_SMALL);
     CHECK(need == 1);
@@ -121,6 +143,9 @@ static void test_torrents(bt_session *se) {
     EXPECT_ERR(bt_torrent_status(t, &st), BT_E_BAD_HANDLE);
     EXPECT_ERR(bt_torrent_pause(t), BT_E_BAD_HANDLE);
     EXPECT_ERR(bt_torrent_name(t, &s), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_queue_position(t, &qp), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_queue_position_top(t), BT_E_BAD_HANDLE);
+    EXPECT_ERR(bt_torrent_set_auto_managed(t, 1), BT_E_BAD_HANDLE);
     EXPECT_ERR(bt_session_remove_torrent(se, t, 0), BT_E_BAD_HANDLE);
     EXPECT_ERR(bt_session_find_torrent(se, st.info_hash, &found), BT_E_NOT_FOUND);
     EXPECT_OK(bt_session_torrents(se, list, 4, &count));

@@ -135,6 +135,14 @@ napi_value js_torrent_add_web_seed(napi_env env, napi_callback_info info);
 napi_value js_torrent_remove_web_seed(napi_env env, napi_callback_info info);
 napi_value js_torrent_web_seeds(napi_env env, napi_callback_info info);
 napi_value js_torrent_save_resume_data(napi_env env, napi_callback_info info);
+napi_value js_torrent_set_auto_managed(napi_env env, napi_callback_info info);
+napi_value js_torrent_auto_managed(napi_env env, napi_callback_info info);
+napi_value js_torrent_queue_position(napi_env env, napi_callback_info info);
+napi_value js_torrent_queue_position_set(napi_env env, napi_callback_info info);
+napi_value js_torrent_queue_position_up(napi_env env, napi_callback_info info);
+napi_value js_torrent_queue_position_down(napi_env env, napi_callback_info info);
+napi_value js_torrent_queue_position_top(napi_env env, napi_callback_info info);
+napi_value js_torrent_queue_position_bottom(napi_env env, napi_callback_info info);
 napi_value js_write_resume_file(napi_env env, napi_callback_info info);
 
 /* ---- dht.c ---- */

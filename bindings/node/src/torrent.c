@@ -439,3 +439,64 @@ napi_value js_write_resume_file(napi_env env, napi_callback_info info) {
     free(path);
     return result(env, rc);
 }
+
+/* ---- queueing (libtorrent's auto_managed and queue_position_*) ---- */
+
+napi_value js_torrent_set_auto_managed(napi_env env, napi_callback_info info) {
+    return torrent_call_bool(env, info, "autoManaged", bt_torrent_set_auto_managed);
+}
+
+/* f(t, &int) returned as a boolean (asBool) or a number. */
+static napi_value torrent_get_int(napi_env env, napi_callback_info info, int (*f)(bt_torrent *, int *), int asBool) {
+    napi_value argv[1], out;
+    bt_torrent *t;
+    int v = 0;
+    if (torrent_arg(env, info, 1, argv, &t))
+        return NULL;
+    int rc = f(t, &v);
+    if (rc != BT_OK)
+        return result(env, rc);
+    if (asBool)
+        NAPI_CALL(env, napi_get_boolean(env, v != 0, &out));
+    else
+        NAPI_CALL(env, napi_create_int32(env, v, &out));
+    return out;
+}
+
+napi_value js_torrent_auto_managed(napi_env env, napi_callback_info info) {
+    return torrent_get_int(env, info, bt_torrent_auto_managed, 1);
+}
+
+napi_value js_torrent_queue_position(napi_env env, napi_callback_info info) {
+    return torrent_get_int(env, info, bt_torrent_queue_position, 0);
+}
+
+napi_value js_torrent_queue_position_set(napi_env env, napi_callback_info info) {
+    napi_value argv[2];
+    bt_torrent *t;
+    int64_t pos;
+    if (torrent_arg(env, info, 2, argv, &t) || get_int64(env, argv[1], "position", &pos))
+        return NULL;
+    if (pos < 0) {
+        napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "position must not be negative");
+        return NULL;
+    }
+    /* A place past the end means the last one, as in libtorrent. */
+    return result(env, bt_torrent_queue_position_set(t, pos > INT32_MAX ? INT32_MAX : (int)pos));
+}
+
+napi_value js_torrent_queue_position_up(napi_env env, napi_callback_info info) {
+    return torrent_call(env, info, bt_torrent_queue_position_up);
+}
+
+napi_value js_torrent_queue_position_down(napi_env env, napi_callback_info info) {
+    return torrent_call(env, info, bt_torrent_queue_position_down);
+}
+
+napi_value js_torrent_queue_position_top(napi_env env, napi_callback_info info) {
+    return torrent_call(env, info, bt_torrent_queue_position_top);
+}
+
+napi_value js_torrent_queue_position_bottom(napi_env env, napi_callback_info info) {
+    return torrent_call(env, info, bt_torrent_queue_position_bottom);
+}

@@ -234,3 +234,33 @@ test('moveStorage moves the files and renameFile renames one inside the save pat
   assert.equal(fs.statSync(path.join(dest, 'mv', 'renamed.bin')).size, 40000);
   assert.throws(() => tor.renameFile(x, '../escape'), code('BT_E_INVALID_ARG'));
 });
+
+test('the queue runs auto-managed downloads in queue order', (t) => {
+  const work = tmpdir(t);
+  const s = loopbackSession(t, { active_downloads: 1, active_checking: -1 });
+  const ts = [];
+  for (let i = 0; i < 3; i++) {
+    const root = writeFiles(path.join(work, `src${i}`), 'payload', { 'x.bin': 20000 });
+    const tor = s.addTorrent({ torrentData: createTorrent({ path: root }), savePath: path.join(work, 'dl'), paused: true });
+    assert.equal(tor.autoManaged, false);
+    tor.setAutoManaged(true);
+    ts.push(tor);
+  }
+  assert.deepEqual(ts.map((x) => x.queuePosition), [0, 1, 2]);
+  assert.ok(ts.every((x) => x.autoManaged));
+  const running = () => ts.map((x) => !x.status().paused);
+  until(s, () => running().join() === 'true,false,false', 15000);
+  ts[0].queuePositionBottom();
+  assert.deepEqual(ts.map((x) => x.queuePosition), [2, 0, 1]);
+  until(s, () => running().join() === 'false,true,false', 15000);
+  ts[0].queuePositionSet(1e6); // past the end: stays last
+  ts[2].queuePositionTop();
+  ts[1].queuePositionDown();
+  ts[1].queuePositionUp();
+  assert.deepEqual(ts.map((x) => x.queuePosition), [2, 1, 0]);
+  assert.throws(() => ts[0].queuePositionSet(-1), RangeError);
+  assert.throws(() => ts[0].setAutoManaged('yes'), TypeError);
+  until(s, () => running().join() === 'false,false,true', 15000);
+  ts[0].setAutoManaged(false);
+  assert.equal(ts[0].autoManaged, false);
+});

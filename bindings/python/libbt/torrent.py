@@ -227,6 +227,46 @@ class Torrent:
         connecting after the change, and only while the torrent is a seed."""
         check(lib.bt_torrent_set_super_seeding(self._handle, 1 if on else 0))
 
+    # ---- queueing (libtorrent's auto_managed and queue_position_*) ----
+
+    @property
+    def auto_managed(self) -> bool:
+        """Whether the session's queue starts and pauses this torrent (active_downloads,
+        active_seeds, active_checking, active_limit). Setting it to False leaves the torrent
+        paused or running as it is."""
+        out = c_int()
+        check(lib.bt_torrent_auto_managed(self._handle, byref(out)))
+        return out.value != 0
+
+    @auto_managed.setter
+    def auto_managed(self, on: bool) -> None:
+        check(lib.bt_torrent_set_auto_managed(self._handle, 1 if on else 0))
+
+    @property
+    def queue_position(self) -> int:
+        """Place in the download queue, 0 first; -1 when finished or seeding."""
+        out = c_int()
+        check(lib.bt_torrent_queue_position(self._handle, byref(out)))
+        return out.value
+
+    def queue_position_set(self, position: int) -> None:
+        """Moves the torrent to ``position``; a place past the end means the last."""
+        if position < 0:
+            raise ValueError(f"queue position {position} is negative")
+        check(lib.bt_torrent_queue_position_set(self._handle, min(position, 2**31 - 1)))
+
+    def queue_position_up(self) -> None:
+        check(lib.bt_torrent_queue_position_up(self._handle))
+
+    def queue_position_down(self) -> None:
+        check(lib.bt_torrent_queue_position_down(self._handle))
+
+    def queue_position_top(self) -> None:
+        check(lib.bt_torrent_queue_position_top(self._handle))
+
+    def queue_position_bottom(self) -> None:
+        check(lib.bt_torrent_queue_position_bottom(self._handle))
+
     # ---- peers ----
 
     def peers(self) -> list[PeerInfo]:

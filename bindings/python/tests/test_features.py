@@ -9,7 +9,7 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -347,3 +347,44 @@ def test_torrent_updates_name_only_what_changed(session: libbt.Session, tmp_path
         batch = session.torrent_updates()
     assert [t for t, _ in batch] == [torrents[42]]
     assert batch[0][1].paused is False
+
+
+def test_queue_runs_auto_managed_downloads_in_queue_order(
+    make_session: Callable[..., libbt.Session], tmp_path: Path
+) -> None:
+    s = make_session(active_downloads=1, active_checking=-1)
+    ts = []
+    for i in range(3):
+        root = tmp_path / f"src{i}" / "payload"
+        write_tree(root, {"x.bin": 20_000}, seed=i + 1)
+        t = s.add_torrent(libbt.create_torrent(root), save_path=tmp_path / "dl", paused=True)
+        assert not t.auto_managed
+        t.auto_managed = True
+        ts.append(t)
+    assert [t.queue_position for t in ts] == [0, 1, 2]
+    assert all(t.auto_managed for t in ts)
+
+    def running() -> list[bool]:
+        return [not t.status().paused for t in ts]
+
+    def wait_running(want: list[bool]) -> None:
+        deadline = time.monotonic() + 15
+        while running() != want:
+            assert time.monotonic() < deadline, f"running {running()}, want {want}"
+            time.sleep(0.05)
+
+    wait_running([True, False, False])  # active_downloads = 1, the front of the queue
+    ts[0].queue_position_bottom()
+    assert [t.queue_position for t in ts] == [2, 0, 1]
+    wait_running([False, True, False])
+    ts[0].queue_position_set(10**6)  # past the end: stays last
+    ts[2].queue_position_top()
+    assert [t.queue_position for t in ts] == [2, 1, 0]
+    ts[1].queue_position_down()
+    ts[1].queue_position_up()
+    assert [t.queue_position for t in ts] == [2, 1, 0]
+    with pytest.raises(ValueError):
+        ts[0].queue_position_set(-1)
+    wait_running([False, False, True])
+    ts[0].auto_managed = False  # left as it is: paused
+    assert not ts[0].auto_managed
