@@ -8,10 +8,11 @@ Every sub-command binds to loopback only and prints one JSON object per line.
 
   ltpeer.py make  --data PATH --out X.torrent [--piece-size N] [--tracker URL]
                   [--webseed URL] [--v1only|--v2only] [--private]
-  ltpeer.py seed  --torrent X.torrent --save DIR [--port P] [--transport tcp|utp|both]
+  ltpeer.py seed  --torrent X.torrent [--torrent Y.torrent ...] --save DIR [--port P] [--transport tcp|utp|both]
                   [--dht] [--dht-bootstrap HOST:PORT] [--seconds S] [--encryption forced|enabled|disabled]
                   [--seed-mode] [--upload-limit BYTES_PER_S]
-                  prints {"ready": true} once its files are checked and it seeds
+                  prints {"ready": true} once its files are checked and it seeds (every torrent,
+                  each from DIR, when several are given)
   ltpeer.py get   (--torrent X.torrent | --magnet URI) --save DIR [--peer HOST:PORT ...]
                   [--port P] [--transport ...] [--dht] [--dht-bootstrap HOST:PORT] [--seconds S]
   ltpeer.py dht   --port P [--dht-bootstrap HOST:PORT] [--announce INFOHASH] [--seconds S]
@@ -161,9 +162,41 @@ def run_loop(ses, h, args, until_done):
 
 def cmd_seed(args):
     ses = session(args, args.port)
+    torrents = args.torrent or [None]  # None: --magnet
+    if len(torrents) > 1:
+        return seed_many(ses, torrents, args)
+    args.torrent = torrents[0]
     h = add(ses, args, seed=True)
     say(seeding=args.torrent, port=args.port)
     return run_loop(ses, h, args, until_done=False)
+
+
+def seed_many(ses, torrents, args):
+    """Seeds several torrents from --save in one session; ready once every one seeds. Torrents
+    are auto-managed by default in libtorrent: the queue's limits make room for all of them."""
+    n = len(torrents)
+    ses.apply_settings({"active_seeds": n, "active_limit": n + 10, "active_checking": 8})
+    handles = []
+    for t in torrents:
+        args.torrent = t
+        handles.append(add(ses, args, seed=True))
+    say(seeding=len(handles), port=args.port)
+    start = time.time()
+    last = 0
+    ready = False
+    while time.time() - start < args.seconds:
+        time.sleep(0.05)
+        drain(ses, args.verbose)
+        sts = [h.status() for h in handles]
+        if not ready and all(st.is_seeding for st in sts):
+            ready = True
+            say(ready=True, torrents=len(sts))
+        now = time.time()
+        if now - last >= 1:
+            last = now
+            say(seeds=sum(st.is_seeding for st in sts), up=sum(st.upload_rate for st in sts),
+                peers=sum(st.num_peers for st in sts), total_up=sum(st.total_payload_upload for st in sts))
+    return 0
 
 
 def cmd_get(args):
@@ -211,8 +244,11 @@ def main():
         if name == "seed":
             p.add_argument("--seed-mode", action="store_true",
                            help="skip the start-up check (libtorrent's seed_mode); by default files are checked first")
-        if name != "dht":
+        if name == "seed":
+            p.add_argument("--torrent", action="append")
+        elif name == "get":
             p.add_argument("--torrent")
+        if name != "dht":
             p.add_argument("--magnet")
             p.add_argument("--save", required=True)
             p.add_argument("--peer", action="append")
