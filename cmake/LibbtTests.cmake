@@ -19,6 +19,9 @@
 #                  (tests/abi/0.2.0) run against this library under ASan, the 0.2 layouts,
 #                  exports and symbol versions, abidiff against the checked-in ABI of 0.2.0
 #                  and of this release, alert types in every language, the header in C and C++
+#   bench-scale-smoke  scripts/bench_scale.py --smoke: the scale benchmark of make bench at 200
+#                  paused and 20 seeding torrents (2 peers each), libbt and libtorrent through
+#                  their Python bindings; asserts counts only (added, paused, seeding, peers)
 set(_src "${CMAKE_CURRENT_SOURCE_DIR}")
 set(_scripts "${_src}/scripts")
 # What every test sees: where the library is, for the bindings and the C programs.
@@ -52,6 +55,7 @@ endif()
 if(IS_DIRECTORY "${_src}/tests/abi")
     libbt_test(abi 600 bash "${_scripts}/test-abi.sh" "${CMAKE_BINARY_DIR}")
 endif()
+libbt_test(bench-scale-smoke 600 python3 "${_scripts}/bench_scale.py" --smoke --build "${CMAKE_BINARY_DIR}")
 if(IS_DIRECTORY "${_src}/tests/interop")
     libbt_test(interop 1200 bash "${_scripts}/test-interop.sh")
 endif()
