@@ -19,21 +19,18 @@ func bt_torrent_set_auto_managed(h *C.bt_torrent, on C.int) (rc C.int) {
 func bt_torrent_auto_managed(h *C.bt_torrent, out *C.int) (rc C.int) {
 	const c = call("bt_torrent_auto_managed")
 	defer c.recover(&rc)
-	if out == nil {
-		return c.fail(C.BT_E_INVALID_ARG, "out is NULL")
-	}
-	tr, rc := lookupTorrent(c, h)
-	if rc != C.BT_OK {
-		return rc
-	}
-	*out = cint(tr.t.AutoManaged())
-	return C.BT_OK
+	return torrentInt(c, h, out, func(t *session.Torrent) int { return int(cint(t.AutoManaged())) })
 }
 
 //export bt_torrent_queue_position
 func bt_torrent_queue_position(h *C.bt_torrent, out *C.int) (rc C.int) {
 	const c = call("bt_torrent_queue_position")
 	defer c.recover(&rc)
+	return torrentInt(c, h, out, (*session.Torrent).QueuePosition)
+}
+
+// torrentInt writes get's answer for a live torrent to *out.
+func torrentInt(c call, h *C.bt_torrent, out *C.int, get func(t *session.Torrent) int) C.int {
 	if out == nil {
 		return c.fail(C.BT_E_INVALID_ARG, "out is NULL")
 	}
@@ -41,7 +38,7 @@ func bt_torrent_queue_position(h *C.bt_torrent, out *C.int) (rc C.int) {
 	if rc != C.BT_OK {
 		return rc
 	}
-	*out = C.int(tr.t.QueuePosition())
+	*out = C.int(get(tr.t))
 	return C.BT_OK
 }
 

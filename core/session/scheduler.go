@@ -25,6 +25,7 @@ type scheduler struct {
 	cadence  queue.Cadence
 	qs       queue.Settings
 	entries  map[sched.ID]*schedEntry
+	peak     int // len(entries) at its largest since it last shrank (shrink.go)
 	auto     int // auto-managed torrents
 	snapshot []queue.Torrent
 }
@@ -207,6 +208,7 @@ func (sc *scheduler) added(t *Torrent, state State, paused, autoManaged bool) {
 		now := time.Now()
 		e := &schedEntry{t: t, paused: true, autoManaged: autoManaged, state: state, times: queue.Times{Started: now}}
 		sc.entries[t.schedID] = e
+		sc.peak = max(sc.peak, len(sc.entries))
 		if autoManaged {
 			sc.auto++
 		}
@@ -229,7 +231,7 @@ func (sc *scheduler) removed(t *Torrent) {
 		if e.autoManaged {
 			sc.auto--
 		}
-		delete(sc.entries, t.schedID)
+		sc.entries = deleteShrinking(sc.entries, &sc.peak, t.schedID)
 		sc.policy.Remove(t.schedID)
 		sc.queue.Remove(queue.ID(t.schedID))
 		sc.cadence.Trigger()
