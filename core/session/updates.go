@@ -1,6 +1,9 @@
 package session
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // Batched status, libtorrent's post_torrent_updates: a client showing thousands of torrents
 // asks once for the ones whose status changed instead of polling each. A torrent marks itself
@@ -86,12 +89,5 @@ func statusChanged(a, b *Status) bool {
 	}
 	x, y := *a, *b
 	x.Err, y.Err = nil, nil
-	return x != y || errText(a.Err) != errText(b.Err)
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
+	return x != y || fmt.Sprint(a.Err) != fmt.Sprint(b.Err)
 }
