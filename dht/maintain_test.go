@@ -22,8 +22,9 @@ func TestMaintenancePingsQuestionableNodesAndRefreshesStaleBuckets(t *testing.T)
 	require.NoError(t, err)
 	require.Equal(t, 1, a.Stats().Good4)
 	// b pings a back to verify the newcomer; that must land before the clock moves, or it
-	// makes b good again on a's side.
-	waitFor(t, func() bool { return a.Stats().QueriesIn >= 1 }, "b's verification ping")
+	// makes b good again on a's side. a counts the query before it updates its table and
+	// answers after, so wait for b to have the answer.
+	waitFor(t, func() bool { return b.Stats().ResponsesIn >= 1 }, "b's verification ping answered")
 	clk.advance(16 * time.Minute)
 	require.Equal(t, 0, a.Stats().Good4, "silent for 15 minutes: questionable")
 	before := b.Stats().QueriesIn
