@@ -96,7 +96,6 @@ func registerLocked(k kind, obj any) handleID {
 	id := reg.next
 	reg.next++
 	reg.m[id] = &entry{kind: k, obj: obj}
-	reg.peak = max(reg.peak, len(reg.m))
 	return id
 }
 
@@ -181,7 +180,6 @@ func torrentID(sid handleID, t *session.Torrent) handleID {
 	}
 	id = registerLocked(kindTorrent, &torrentObj{t: t, owner: sid})
 	so.torrents[t] = id
-	so.peakTorrents = max(so.peakTorrents, len(so.torrents))
 	return id
 }
 

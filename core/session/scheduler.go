@@ -208,7 +208,6 @@ func (sc *scheduler) added(t *Torrent, state State, paused, autoManaged bool) {
 		now := time.Now()
 		e := &schedEntry{t: t, paused: true, autoManaged: autoManaged, state: state, times: queue.Times{Started: now}}
 		sc.entries[t.schedID] = e
-		sc.peak = max(sc.peak, len(sc.entries))
 		if autoManaged {
 			sc.auto++
 		}

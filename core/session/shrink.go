@@ -6,10 +6,12 @@ package session
 // of the largest size they had since they were made (amortised O(1) per removal).
 
 // deleteShrinking deletes k from m and returns the map to keep: m itself, or a smaller copy.
-// *peak is the most entries m has held (the caller raises it after each insert; see grown).
+// *peak tracks the most entries m has held since it was last copied; it needs no upkeep on
+// insert, since a map is at its largest just before a delete.
 func deleteShrinking[K comparable, V any](m map[K]V, peak *int, k K) map[K]V {
 	delete(m, k)
 	n := len(m)
+	*peak = max(*peak, n+1)
 	if n >= *peak/4 {
 		return m
 	}
@@ -20,6 +22,3 @@ func deleteShrinking[K comparable, V any](m map[K]V, peak *int, k K) map[K]V {
 	*peak = n
 	return small
 }
-
-// grown records m's size after an insert in *peak.
-func grown[K comparable, V any](m map[K]V, peak *int) { *peak = max(*peak, len(m)) }

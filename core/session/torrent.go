@@ -271,7 +271,6 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		return nil, fmt.Errorf("%w: %s", ErrDuplicateTorrent, t.infoHash)
 	}
 	s.torrents[t.infoHash] = t
-	grown(s.torrents, &s.peakTorrents)
 	s.mu.Unlock()
 
 	t.publish()

@@ -31,7 +31,6 @@ func (u *updateSet) mark(t *Torrent) {
 		u.pending = map[*Torrent]struct{}{}
 	}
 	u.pending[t] = struct{}{}
-	grown(u.pending, &u.peak)
 	u.mu.Unlock()
 }
 
@@ -66,7 +65,7 @@ func (s *Session) TorrentUpdatesUpTo(limit int) ([]TorrentUpdate, int) {
 	for t := range u.pending {
 		taken = append(taken, t)
 	}
-	clear(u.pending)
+	u.pending, u.peak = nil, 0 // not clear(): a cleared map keeps the buckets of its largest batch
 	u.mu.Unlock()
 	// A torrent publishing from here on marks itself again: it is in this batch with the
 	// snapshot loaded below and, if that was older, in the next one too. One removed while it
