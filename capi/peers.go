@@ -81,16 +81,9 @@ func bt_torrent_peers(h *C.bt_torrent, out *C.bt_peer_info, capacity C.size_t, c
 	if out == nil && capacity > 0 {
 		return c.fail(C.BT_E_INVALID_ARG, "out is NULL but cap is %d", uint64(capacity))
 	}
-	// The first element's version chooses the layout of the whole array (see libbt.h).
-	var (
-		size    uintptr
-		version C.uint
-	)
-	if capacity > 0 {
-		version = out.version
-		if size, rc = structSize(c, C.CAPI_PEER_INFO, version); rc != C.BT_OK {
-			return rc
-		}
+	size, version, rc := arrayLayout(c, C.CAPI_PEER_INFO, capacity, func() C.uint { return out.version })
+	if rc != C.BT_OK {
+		return rc
 	}
 	tr, rc := lookupTorrent(c, h)
 	if rc != C.BT_OK {

@@ -307,16 +307,9 @@ func bt_session_torrent_updates(h *C.bt_session, torrents **C.bt_torrent, status
 	if capacity > 0 && (torrents == nil || statuses == nil) {
 		return c.fail(C.BT_E_INVALID_ARG, "torrents or statuses is NULL but cap is %d", uint64(capacity))
 	}
-	// The first element's version chooses the layout of the whole array (see libbt.h).
-	var (
-		size    uintptr
-		version C.uint
-	)
-	if capacity > 0 {
-		version = statuses.version
-		if size, rc = structSize(c, C.CAPI_TORRENT_STATUS, version); rc != C.BT_OK {
-			return rc
-		}
+	size, version, rc := arrayLayout(c, C.CAPI_TORRENT_STATUS, capacity, func() C.uint { return statuses.version })
+	if rc != C.BT_OK {
+		return rc
 	}
 	so, sid, rc := lookupSession(c, h)
 	if rc != C.BT_OK {

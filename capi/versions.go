@@ -7,6 +7,18 @@ import "C"
 
 import "unsafe"
 
+// arrayLayout is structSize for an array the caller allocated: the first element's version
+// (read by first, only when capacity > 0) chooses the layout of the whole array (see libbt.h).
+// It returns the element stride and that version; both are 0 for an empty array.
+func arrayLayout(c call, kind C.capi_struct, capacity C.size_t, first func() C.uint) (uintptr, C.uint, C.int) {
+	if capacity == 0 {
+		return 0, 0, C.BT_OK
+	}
+	version := first()
+	size, rc := structSize(c, kind, version)
+	return size, version, rc
+}
+
 // structSize checks the version member of a struct the caller passed and returns the size of
 // that version: the only bytes of the caller's struct that may be read or written. An unknown
 // version (0, or newer than this libbt) fails with BT_E_VERSION and a message naming the struct.
