@@ -12,11 +12,13 @@
 //     three bytes are zero). It goes to the tracker transaction registered with NewTx under its
 //     transaction id, and only if it comes from the address that transaction was sent to.
 //   - uTP: the first byte's low nibble is version 1, its high nibble a type 0-4, and the header
-//     is 20 bytes. It goes to the handler set with SetUTPHandler.
+//     is 20 bytes. It goes to the handler set with SetUTPHandler (core/utp's Socket.Deliver),
+//     which takes a SYN or a packet for a connection id it knows and refuses the rest.
 //
 // The three classes cannot overlap: a tracker reply starts with 0x00, KRPC with 0x64, uTP with
 // 0x01, 0x11, 0x21, 0x31 or 0x41. Anything else, a class with nobody to take it, a tracker
-// reply nobody waits for (unknown transaction id, or a known one from the wrong address) and
+// reply nobody waits for (unknown transaction id, or a known one from the wrong address), uTP
+// for no connection of ours and
 // a datagram larger than its class allows are dropped and counted (Stats).
 //
 // Concurrency: a Mux has one reader goroutine (started through core/guard, restarted after a

@@ -76,7 +76,7 @@ type Mux struct {
 	mu   sync.Mutex
 	txs  map[uint32]*Tx // bounded by cfg.MaxPendingTx (NewTx)
 	view *View
-	utp  func(b []byte, from netip.AddrPort)
+	utp  func(b []byte, from netip.AddrPort) bool
 
 	st     counters
 	closed chan struct{}
@@ -137,9 +137,11 @@ func (m *Mux) WriteTo(b []byte, addr netip.AddrPort) (int, error) {
 	return n, nil
 }
 
-// SetUTPHandler sets (or, with nil, removes) the uTP handler. It is called on the reader
-// goroutine with a datagram that is valid only during the call, and must not block.
-func (m *Mux) SetUTPHandler(h func(b []byte, from netip.AddrPort)) {
+// SetUTPHandler sets (or, with nil, removes) the uTP handler (core/utp's Socket.Deliver). It
+// is called on the reader goroutine with a datagram that is valid only during the call, and
+// must not block. It returns whether the datagram was uTP for us: a SYN, or a packet for a
+// connection it knows; the others are counted as DroppedUTPNoConn.
+func (m *Mux) SetUTPHandler(h func(b []byte, from netip.AddrPort) bool) {
 	m.mu.Lock()
 	m.utp = h
 	m.mu.Unlock()
@@ -205,8 +207,11 @@ func (m *Mux) dispatch(b []byte, from netip.AddrPort) {
 			m.st.drop(&m.st.noUTP)
 			return
 		}
+		if !h(b, from) {
+			m.st.drop(&m.st.utpNoConn)
+			return
+		}
 		m.st.utpIn.Add(1)
-		h(b, from)
 	default:
 		m.st.drop(&m.st.unknown)
 	}

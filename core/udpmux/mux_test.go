@@ -224,21 +224,28 @@ func TestUTPGoesToItsHandlerOrIsDroppedAndCounted(t *testing.T) {
 	st := waitIn(t, m, 1)
 	require.Equal(t, uint64(1), st.DroppedNoUTP)
 
-	got := make(chan []byte, 1)
-	m.SetUTPHandler(func(b []byte, from netip.AddrPort) {
+	got := make(chan []byte, 2)
+	m.SetUTPHandler(func(b []byte, from netip.AddrPort) bool {
 		require.Equal(t, addrOf(p), from)
 		got <- append([]byte(nil), b...)
+		return b[0] == syn[0] // takes SYNs only
 	})
 	send(t, p, m, syn)
 	require.Equal(t, syn, recv(t, got))
 	require.Equal(t, uint64(1), m.Stats().UTPIn)
+	data := append([]byte{0x01}, syn[1:]...) // ST_DATA for a connection the handler does not know
+	send(t, p, m, data)
+	require.Equal(t, data, recv(t, got))
+	st = waitIn(t, m, 3)
+	require.Equal(t, uint64(1), st.DroppedUTPNoConn)
+	require.Equal(t, uint64(1), st.UTPIn)
 }
 
 func TestReaderSurvivesAPanickingHandler(t *testing.T) {
 	var panics atomic.Int32
 	m := listen(t, udpmux.Config{OnPanic: func(*guard.Panic) { panics.Add(1) }})
 	p := peer(t)
-	m.SetUTPHandler(func([]byte, netip.AddrPort) { panic("uTP bug") })
+	m.SetUTPHandler(func([]byte, netip.AddrPort) bool { panic("uTP bug") })
 	syn := make([]byte, 20)
 	syn[0] = 0x41
 	send(t, p, m, syn)
@@ -275,7 +282,7 @@ func TestGarbageIsDroppedAndCountedNeverDelivered(t *testing.T) {
 	}
 	st := waitIn(t, m, n)
 	require.Equal(t, st.PacketsIn, st.Dropped, "every datagram dropped: %+v", st)
-	require.Equal(t, st.Dropped, st.DroppedUnknown+st.DroppedNoUTP+st.DroppedUnknownTx+st.DroppedWrongSource+st.DroppedOversized+st.DroppedNoDHT)
+	require.Equal(t, st.Dropped, st.DroppedUnknown+st.DroppedNoUTP+st.DroppedUTPNoConn+st.DroppedUnknownTx+st.DroppedWrongSource+st.DroppedOversized+st.DroppedNoDHT)
 	require.Positive(t, st.DroppedUnknown)
 	select {
 	case <-tx.Reply():

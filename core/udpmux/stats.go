@@ -13,6 +13,7 @@ type Stats struct {
 	DroppedUnknown     uint64 // not KRPC, not a tracker reply, not uTP
 	DroppedNoDHT       uint64 // KRPC with no view open
 	DroppedNoUTP       uint64 // uTP with no handler set
+	DroppedUTPNoConn   uint64 // uTP the handler refused: no such connection and not a SYN
 	DroppedQueueFull   uint64 // KRPC while the view's queue was full
 	DroppedUnknownTx   uint64 // tracker replies with a transaction id nobody waits for
 	DroppedWrongSource uint64 // tracker replies with a pending id from another address
@@ -32,6 +33,7 @@ type counters struct {
 	dropped, unknown, noDHT, noUTP           atomic.Uint64
 	queueFull, unknownTx, wrongSource        atomic.Uint64
 	duplicate, oversized, txRefused          atomic.Uint64
+	utpNoConn                                atomic.Uint64
 	readErrors, writeErrors                  atomic.Uint64
 }
 
@@ -52,6 +54,7 @@ func (m *Mux) Stats() Stats {
 		KRPCIn: c.krpcIn.Load(), TrackerIn: c.trackerIn.Load(), UTPIn: c.utpIn.Load(),
 		Dropped: c.dropped.Load(), DroppedUnknown: c.unknown.Load(),
 		DroppedNoDHT: c.noDHT.Load(), DroppedNoUTP: c.noUTP.Load(),
+		DroppedUTPNoConn: c.utpNoConn.Load(),
 		DroppedQueueFull: c.queueFull.Load(), DroppedUnknownTx: c.unknownTx.Load(),
 		DroppedWrongSource: c.wrongSource.Load(), DroppedDuplicate: c.duplicate.Load(),
 		DroppedOversized: c.oversized.Load(), TxRefused: c.txRefused.Load(),
