@@ -119,7 +119,9 @@ func (s *scheduler) finish(j *job) []*job {
 	switch {
 	case empty:
 	case wide:
-		s.wide = removeJob(s.wide, j)
+		if s.wide = removeJob(s.wide, j); len(s.wide) == 0 {
+			s.wide = nil
+		}
 	default:
 		for r := first; r <= last; r++ {
 			if b := removeJob(s.buckets[r], j); len(b) > 0 {
@@ -127,6 +129,9 @@ func (s *scheduler) finish(j *job) []*job {
 			} else {
 				delete(s.buckets, r)
 			}
+		}
+		if len(s.buckets) == 0 {
+			s.buckets = nil // an idle storage (a paused torrent's) keeps no map: add makes one
 		}
 	}
 	var ready []*job

@@ -8,9 +8,15 @@
 // Offer is for producers with no such bound (traffic from the network that repeats itself,
 // such as LSD announces): it drops what would grow the queue past a limit.
 //
+// An inbox made by NewOnDemand has a consumer only while it has work: the Post that finds no
+// consumer starts one (Drain, on a goroutine its owner starts), which returns once the queue is
+// empty and its owner says it may rest (a paused torrent), so a resting actor costs no
+// goroutine, stack or wake-up until something is posted to it.
+//
 // # Concurrency
 //
-// Post, Offer, Len and Close are safe from any goroutine. Wake and Take belong to the consumer.
+// Post, Offer, Len and Close are safe from any goroutine. Wake, Take and Drain belong to the
+// consumer.
 package inbox
 
 import "sync"
@@ -25,6 +31,10 @@ type Inbox struct {
 	queue  []func()
 	closed bool
 	wake   chan struct{} // one token while queue is non-empty and the consumer has not been woken
+	// On demand (NewOnDemand): start starts a consumer running Drain; consuming says one runs
+	// (or is being started), so no other is.
+	start     func()
+	consuming bool
 }
 
 // New returns an empty, open inbox.
@@ -44,6 +54,13 @@ func (b *Inbox) Offer(f func(), max int) bool {
 	return b.put(f, max)
 }
 
+// NewOnDemand returns an empty, open inbox with no consumer yet: Posts queue until the owner
+// calls start itself (once it is ready to be served); from then on, a Post that finds no
+// consumer calls start, which must run Drain on a new goroutine and return at once.
+func NewOnDemand(start func()) *Inbox {
+	return &Inbox{wake: make(chan struct{}, 1), start: start, consuming: true}
+}
+
 func (b *Inbox) put(f func(), max int) bool {
 	b.mu.Lock()
 	if b.closed || max >= 0 && len(b.queue) > max {
@@ -51,6 +68,12 @@ func (b *Inbox) put(f func(), max int) bool {
 		return false
 	}
 	b.queue = append(b.queue, f)
+	if b.start != nil && !b.consuming {
+		b.consuming = true
+		b.mu.Unlock()
+		b.start() // the new consumer Takes before it waits: no wake-up needed
+		return true
+	}
 	b.mu.Unlock()
 	select {
 	case b.wake <- struct{}{}:
@@ -77,6 +100,63 @@ func (b *Inbox) Take(spare []func()) []func() {
 	return out
 }
 
+// Drain is the consumer of an on-demand inbox: it runs the closures with step, in posting order,
+// and waits for more while awake() is true. It returns when the inbox is closed (closures not
+// yet run are dropped) or when the queue is empty and awake() is false; the queue's array is
+// then let go and the next Post starts a new consumer. awake and step run on Drain's goroutine.
+func (b *Inbox) Drain(step func(func()), awake func() bool) {
+	rested := false
+	defer func() {
+		if !rested { // closed, or step panicked through: let a later Post start a consumer
+			b.mu.Lock()
+			b.consuming = false
+			b.mu.Unlock()
+		}
+	}()
+	var batch []func()
+	for {
+		batch = b.Take(batch)
+		for i, f := range batch {
+			if b.isClosed() {
+				clear(batch[i:])
+				return
+			}
+			step(f)
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		if b.isClosed() {
+			return
+		}
+		if !awake() {
+			if rested = b.rest(); rested {
+				return
+			}
+			continue
+		}
+		<-b.wake
+	}
+}
+
+// rest ends the consumer if nothing is queued, dropping the queue's array.
+func (b *Inbox) rest() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) > 0 {
+		return false
+	}
+	b.queue = nil
+	b.consuming = false
+	return true
+}
+
+func (b *Inbox) isClosed() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.closed
+}
+
 // Len is the number of closures waiting.
 func (b *Inbox) Len() int {
 	b.mu.Lock()
@@ -92,4 +172,8 @@ func (b *Inbox) Close() {
 	clear(b.queue)
 	b.queue = nil
 	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}: // a consumer waiting in Drain returns
+	default:
+	}
 }

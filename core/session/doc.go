@@ -6,10 +6,10 @@
 //
 //	Session            listen sockets (one accept goroutine each), the disk service, the
 //	                   tracker client, the alert queue, the torrent map (mu)
-//	Torrent            one goroutine (run) owns all torrent state: picker, bitfields, peer set,
-//	                   candidates, choker. Everything else reaches it by posting a closure to
-//	                   its inbox (post, which never blocks) or posting and waiting (do); what
-//	                   the inbox can hold is bounded by its producers (inbox.go).
+//	Torrent            one goroutine owns all torrent state (picker, bitfields, peers, choker),
+//	                   running only while it has work (none for a paused torrent, loop.go). All
+//	                   else reaches it by posting a closure to its inbox (post, never blocking)
+//	                   or posting and waiting (do); producers bound the inbox (inbox.go).
 //	scheduler          one goroutine owns time and the queue (scheduler.go, core/sched,
 //	                   core/queue): it posts a tick each second to every running torrent (none
 //	                   to paused ones, and none while one is still waiting), runs libtorrent's

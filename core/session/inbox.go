@@ -103,14 +103,3 @@ func (t *Torrent) doWithin(limit time.Duration, f func()) bool {
 	}
 	return false
 }
-
-// runInbox runs the closures waiting in the inbox, each under guard (guard.go): a panic in one
-// puts the torrent in its error state and the next still runs. batch is the slice the previous
-// call returned.
-func (t *Torrent) runInbox(batch []func()) []func() {
-	batch = t.mailbox.Take(batch)
-	for _, f := range batch {
-		t.safely("torrent goroutine", f)
-	}
-	return batch
-}

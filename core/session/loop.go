@@ -14,41 +14,38 @@ import (
 	"github.com/libbt/libbt/disk"
 )
 
-// run is the torrent goroutine: it owns every field marked "owned by the torrent goroutine".
-// Each step (a closure from the inbox, a tick) runs under guard: a panic puts the torrent in its
-// error state (guard.go) and the goroutine goes on serving its inbox, so Pause, Resume, Status
-// and removal still work.
-func (t *Torrent) run(mi *metainfo.MetaInfo) {
-	defer close(t.done)
-	defer t.mailbox.Close()
-	t.safely("torrent start", func() {
-		t.state = StateDownloadingMetadata
-		if mi != nil {
-			t.state = StateCheckingFiles // no "downloading_metadata -> checking" for a .torrent
-		}
-		if mi != nil {
-			if err := t.setMetadata(mi); err != nil {
-				t.fail(err)
-			}
-		}
-		if !t.paused {
-			t.startTracker()
-		}
-		t.publish()
-		t.dhtTick(time.Now()) // a magnet link needs peers before anything else
-	})
-	// No ticker of its own: the session scheduler posts a tick each second while the torrent
-	// runs (scheduler.go), none while it is paused.
-	var batch []func()
-	for {
-		select {
-		case <-t.mailbox.Wake():
-			batch = t.runInbox(batch)
-		case <-t.ctx.Done():
-			t.safely("torrent stop", t.stopRunning)
-			return
+// The torrent goroutine owns every field marked "owned by the torrent goroutine". It runs only
+// while the torrent has work (core/inbox's on-demand consumer): a Post finding none starts one
+// (spawn), which serves the inbox while the torrent runs and returns once the inbox is empty
+// while it is paused, so a paused torrent has no goroutine. Each closure runs under guard: a
+// panic puts the torrent in its error state (guard.go) and the inbox is still served, so Pause,
+// Resume, Status and removal still work.
+func (t *Torrent) spawn() {
+	guard.Go("torrent goroutine", func() { t.mailbox.Drain(t.step, t.awake) }, t.s.sessionPanic)
+}
+
+func (t *Torrent) step(f func()) { t.safely("torrent goroutine", f) }
+
+// awake keeps the goroutine between closures while the torrent runs (ticks and peers post to
+// it all the time); a paused one gives it up.
+func (t *Torrent) awake() bool { return !t.paused }
+
+// start is the torrent's first step, on its goroutine. No ticker of its own: the session
+// scheduler posts a tick each second while the torrent runs (scheduler.go), none while it is
+// paused.
+func (t *Torrent) start(mi *metainfo.MetaInfo) {
+	t.state = StateDownloadingMetadata
+	if mi != nil {
+		t.state = StateCheckingFiles // no "downloading_metadata -> checking" for a .torrent
+		if err := t.setMetadata(mi); err != nil {
+			t.fail(err)
 		}
 	}
+	if !t.paused {
+		t.startTracker()
+	}
+	t.publish()
+	t.dhtTick(time.Now()) // a magnet link needs peers before anything else
 }
 
 // runTick is the torrent's once-a-second work (tick) under guard, on the torrent goroutine. The
@@ -225,6 +222,7 @@ func (t *Torrent) startChecking() {
 					return // superseded by another check, or stopping
 				}
 				t.checking = nil
+				cancel() // else the context stays among t.ctx's children
 				t.checkDone(have, err)
 			})
 		})
@@ -526,6 +524,11 @@ func (t *Torrent) shutdown(deleteFiles bool) {
 		return nil
 	})
 	t.cancel()
+	t.mailbox.Post(func() {
+		t.safely("torrent stop", t.stopRunning)
+		t.mailbox.Close() // closures posted after this one are dropped
+		close(t.done)
+	})
 	<-t.done
 	t.waitDisk(5 * time.Second)
 	if t.storage != nil {

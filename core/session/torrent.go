@@ -12,7 +12,6 @@ import (
 
 	"github.com/libbt/libbt/core/bitfield"
 	"github.com/libbt/libbt/core/choker"
-	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/inbox"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
@@ -103,7 +102,7 @@ type Torrent struct {
 	infoHash metainfo.InfoHash
 	savePath string
 
-	mailbox *inbox.Inbox // closures run on the torrent goroutine (inbox.go)
+	mailbox *inbox.Inbox // closures run on the torrent goroutine (inbox.go, loop.go)
 	ctx     context.Context
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when run returns
@@ -214,7 +213,6 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 	t := &Torrent{
 		s:            s,
 		savePath:     p.SavePath,
-		mailbox:      inbox.New(),
 		done:         make(chan struct{}),
 		peers:        map[*peerConn]struct{}{},
 		candidates:   map[netip.AddrPort]peerSource{},
@@ -257,6 +255,8 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 	// shrink, so every torrent ever added would leave memory behind. Close shuts every torrent
 	// down (cancelling this) before it cancels s.ctx.
 	t.ctx, t.cancel = context.WithCancel(context.Background())
+	t.mailbox = inbox.NewOnDemand(t.spawn)
+	t.mailbox.Post(func() { t.start(p.MetaInfo) }) // first in line: waits for spawn below
 	t.schedID = sched.ID(nextSchedID.Add(1))
 	t.queuePos.Store(-1)
 	t.autoManaged.Store(p.AutoManaged)
@@ -283,8 +283,8 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 	if p.MetaInfo != nil {
 		initial = StateCheckingFiles
 	}
-	s.sched.added(t, initial, t.paused, p.AutoManaged) // before run: its notifications follow
-	guard.Go("torrent goroutine", func() { t.run(p.MetaInfo) }, s.sessionPanic)
+	s.sched.added(t, initial, t.paused, p.AutoManaged) // before start: its notifications follow
+	t.spawn()
 	return t, nil
 }
 
