@@ -60,7 +60,7 @@ func (p *Picker) inc(piece int) {
 		ps.count++
 		return
 	}
-	lv := &p.levels[ps.prio]
+	lv := p.levels[ps.prio] // it holds the piece (pos >= 0)
 	c := int(ps.count)
 	if c+1 >= len(lv.bounds) {
 		lv.bounds = append(lv.bounds, int32(len(lv.list)))
@@ -81,7 +81,7 @@ func (p *Picker) dec(piece int) {
 		ps.count--
 		return
 	}
-	lv := &p.levels[ps.prio]
+	lv := p.levels[ps.prio] // it holds the piece (pos >= 0)
 	c := int(ps.count)
 	first := lv.start(c)
 	p.swap(lv, ps.pos, first)

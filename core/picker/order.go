@@ -10,6 +10,14 @@ type level struct {
 	fresh  bitset
 }
 
+// level returns the level of priority prio, making it on first use (most torrents use one).
+func (p *Picker) level(prio int) *level {
+	if p.levels[prio] == nil {
+		p.levels[prio] = &level{fresh: newBitset(p.numPieces)}
+	}
+	return p.levels[prio]
+}
+
 func (lv *level) start(c int) int32 {
 	if c == 0 {
 		return 0
@@ -39,7 +47,7 @@ func (p *Picker) shuffleInto(lv *level, idx int32, c int) {
 // insertFresh adds piece (wanted, not had, not partial) to its level.
 func (p *Picker) insertFresh(piece int) {
 	ps := &p.pieces[piece]
-	lv := &p.levels[ps.prio]
+	lv := p.level(int(ps.prio))
 	c := int(ps.count)
 	for len(lv.bounds) <= c {
 		lv.bounds = append(lv.bounds, int32(len(lv.list)))
@@ -62,7 +70,7 @@ func (p *Picker) insertFresh(piece int) {
 // removeFresh takes piece out of its level; O(number of buckets above it).
 func (p *Picker) removeFresh(piece int) {
 	ps := &p.pieces[piece]
-	lv := &p.levels[ps.prio]
+	lv := p.levels[ps.prio] // it holds the piece (pos >= 0)
 	idx := ps.pos
 	last := len(lv.bounds) - 1
 	for d := int(ps.count); d <= last; d++ {

@@ -38,6 +38,9 @@ func (p *Picker) peer(k PeerKey) *peerState {
 	ps := p.peers[k]
 	if ps == nil {
 		ps = &peerState{out: make(map[uint64]struct{})}
+		if p.peers == nil {
+			p.peers = make(map[PeerKey]*peerState)
+		}
 		p.peers[k] = ps
 	}
 	return ps
@@ -67,6 +70,9 @@ func (p *Picker) startPartial(piece int) *partial {
 	pp.piece, pp.free, pp.received, pp.hint, pp.owner = piece, n, 0, 0, 0
 	ps.flags |= flagPartial
 	p.partials = append(p.partials, pp)
+	if p.partialOf == nil {
+		p.partialOf = make(map[int]*partial)
+	}
 	p.partialOf[piece] = pp
 	return pp
 }

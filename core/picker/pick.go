@@ -87,8 +87,8 @@ func (p *Picker) takeFree(k PeerKey, ps *peerState, pp *partial, need int, out [
 // nextFresh returns the next not-yet-started piece of priority lvl that the
 // peer has, or -1.
 func (p *Picker) nextFresh(lvl int, has *bitfield.Bitfield) int {
-	lv := &p.levels[lvl]
-	if len(lv.list) == 0 {
+	lv := p.levels[lvl]
+	if lv == nil || len(lv.list) == 0 {
 		return -1
 	}
 	if p.sequential {
@@ -171,7 +171,10 @@ func (p *Picker) intersect(a bitset, has *bitfield.Bitfield, f func(int) bool) {
 // provide is already requested or received.
 func (p *Picker) InEndgame() bool {
 	for lvl := 1; lvl <= PriorityMax; lvl++ {
-		lv := &p.levels[lvl]
+		lv := p.levels[lvl]
+		if lv == nil {
+			continue
+		}
 		n := len(lv.list)
 		if p.seeds == 0 && len(lv.bounds) > 0 {
 			n -= int(lv.bounds[0])

@@ -50,9 +50,9 @@ type Picker struct {
 	blocksPer   int // blocks in a full piece
 
 	pieces []pieceState
-	need   bitset                 // wanted (priority > 0) and not had
-	levels [PriorityMax + 1]level // index = priority; levels[0] unused
-	seeds  int                    // peers that have every piece
+	need   bitset                  // wanted (priority > 0) and not had
+	levels [PriorityMax + 1]*level // index = priority, made on first use (level); levels[0] unused
+	seeds  int                     // peers that have every piece
 
 	partials  []*partial // in start order
 	partialOf map[int]*partial
@@ -109,8 +109,7 @@ func New(numPieces int, pieceLength, totalLength int64, opts ...Option) *Picker 
 		totalLength: totalLength,
 		blocksPer:   int((pieceLength + BlockSize - 1) / BlockSize),
 		pieces:      make([]pieceState, numPieces),
-		partialOf:   make(map[int]*partial),
-		peers:       make(map[PeerKey]*peerState),
+		// partialOf and peers are made on first use: a paused torrent's picker has neither
 	}
 	for _, o := range opts {
 		o(p)
@@ -118,11 +117,8 @@ func New(numPieces int, pieceLength, totalLength int64, opts ...Option) *Picker 
 	if p.rng == nil {
 		p.rng = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
-	for i := range p.levels {
-		p.levels[i].fresh = newBitset(numPieces)
-	}
 	p.need = newBitset(numPieces)
-	lv := &p.levels[PriorityDefault]
+	lv := p.level(PriorityDefault)
 	lv.list = make([]int32, numPieces)
 	for i := range p.pieces {
 		lv.list[i] = int32(i)

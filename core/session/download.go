@@ -124,7 +124,7 @@ func (t *Torrent) writeFailed(err error) {
 // write it. The digests of its blocks come back when it fails, and when it passes after an
 // earlier failure (smart ban compares the two).
 func (t *Torrent) finishPiece(index int) {
-	t.hashing[index] = true
+	setIn(&t.hashing, index, true)
 	t.diskPending.Add(1)
 	want := t.meta.Info.PieceHash(metainfo.PieceIndex(index))
 	t.s.disk.FinishPieceDigests(t.storage, t.diskPiece(index), want, t.smart.WantsDigests(index), func(ok bool, digests []disk.BlockDigest, err error) {

@@ -208,7 +208,8 @@ func (t *Torrent) startChecking() {
 	t.closeAllPeers("checking files")
 	t.stopWebSeeds()
 	t.setState(StateCheckingFiles)
-	ctx, cancel := context.WithCancel(t.ctx)
+	// Not a child of t.ctx (its children map would outlive the check): stopRunning cancels it.
+	ctx, cancel := context.WithCancel(context.Background())
 	t.checking = cancel
 	checked := new(atomic.Int64)
 	t.checked.Store(checked)

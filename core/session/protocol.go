@@ -83,7 +83,7 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 		t.s.numConns.Add(-1)
 		return
 	}
-	t.peers[p] = struct{}{}
+	setIn(&t.peers, p, struct{}{})
 	if t.meta != nil {
 		p.has = bitfield.New(t.meta.Info.NumPieces())
 	}
@@ -506,7 +506,7 @@ func (t *Torrent) connectPeers() {
 		if !t.s.conf().EnableOutgoingTCP {
 			continue
 		}
-		t.connecting[addr] = true
+		setIn(&t.connecting, addr, true)
 		t.s.numConns.Add(1)
 		t.goSafely("peer dial", func() {
 			c, h, err := t.s.dial(t.ctx, addr, t.infoHash)

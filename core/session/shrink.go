@@ -22,3 +22,12 @@ func deleteShrinking[K comparable, V any](m map[K]V, peak *int, k K) map[K]V {
 	*peak = n
 	return small
 }
+
+// setIn sets m[k] = v, making the map on first use: what only a running torrent fills stays nil
+// while it is paused (reading and deleting from a nil map are fine).
+func setIn[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
+}

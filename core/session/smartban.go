@@ -141,7 +141,7 @@ func (t *Torrent) assignParole() {
 		if !ready[src] {
 			delete(t.parole, src)
 			if t.smart.Suspect(src) && (len(t.paroleStalls) < maxParoleStalls || t.paroleStalls[src] > 0) {
-				t.paroleStalls[src]++ // it stalled, left or was backed off during its turn
+				setIn(&t.paroleStalls, src, t.paroleStalls[src]+1) // it stalled, left or was backed off during its turn
 			}
 		}
 	}
@@ -166,7 +166,7 @@ func (t *Torrent) assignParole() {
 	})
 	granted := waiting[:min(free, len(waiting))]
 	for _, src := range granted {
-		t.parole[src] = true
+		setIn(&t.parole, src, true)
 	}
 	for _, src := range granted {
 		if src.IsWebSeed() {
@@ -237,7 +237,7 @@ func (t *Torrent) ban(c smartban.Conviction) {
 			break
 		}
 	}
-	t.banned[addr] = true
+	setIn(&t.banned, addr, true)
 	t.smart.Forget(c.Source)
 	delete(t.parole, c.Source)
 	endpoint := netip.AddrPortFrom(addr, 0) // the port is unknown once it has left

@@ -211,25 +211,19 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		}
 	}
 	t := &Torrent{
-		s:            s,
-		savePath:     p.SavePath,
-		done:         make(chan struct{}),
-		peers:        map[*peerConn]struct{}{},
-		candidates:   map[netip.AddrPort]peerSource{},
-		connecting:   map[netip.AddrPort]bool{},
-		banned:       map[netip.Addr]bool{},
-		smart:        smartban.New(smartban.Options{}),
-		parole:       map[smartban.Source]bool{},
-		paroleStalls: map[smartban.Source]int{},
-		hashing:      map[int]bool{},
-		addedAt:      time.Now().Unix(),
-		paused:       p.Paused,
-		sequential:   p.Sequential,
-		superSeed:    p.SuperSeeding,
-		filePrio:     p.FilePriorities,
-		trackerWake:  make(chan trackerEvent, 4),
-		rng:          rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
-		wire:         s.wireSettings(),
+		s:           s,
+		savePath:    p.SavePath,
+		done:        make(chan struct{}),
+		candidates:  map[netip.AddrPort]peerSource{}, // peers, connecting, ...: made on first use (setIn)
+		smart:       smartban.New(smartban.Options{}),
+		addedAt:     time.Now().Unix(),
+		paused:      p.Paused,
+		sequential:  p.Sequential,
+		superSeed:   p.SuperSeeding,
+		filePrio:    p.FilePriorities,
+		trackerWake: make(chan trackerEvent, 4),
+		rng:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		wire:        s.wireSettings(),
 	}
 	t.choker = &choker.Choker{Slots: s.conf().UnchokeSlotsLimit}
 	if p.MetaInfo != nil {

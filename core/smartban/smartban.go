@@ -102,8 +102,7 @@ func New(opts Options) *Tracker {
 	if opts.MaxSources <= 0 {
 		opts.MaxSources = defaultMaxSources
 	}
-	return &Tracker{opts: opts, pending: map[int]*senders{}, failed: map[int][]*attempt{}, standing: map[Source]*standing{},
-		verified: map[Source]int{}}
+	return &Tracker{opts: opts} // maps are made on first use: most torrents never need them
 }
 
 // BlockReceived records that src sent block (index within the piece) of piece, which has
@@ -117,6 +116,9 @@ func (t *Tracker) BlockReceived(piece, block, numBlocks int, src Source) {
 		s = &senders{block: make([]int32, numBlocks)}
 		for i := range s.block {
 			s.block[i] = -1
+		}
+		if t.pending == nil {
+			t.pending = map[int]*senders{}
 		}
 		t.pending[piece] = s
 	}
@@ -282,6 +284,9 @@ func (t *Tracker) PieceFailed(piece int, digests []Digest) Verdict {
 	}
 	if keep {
 		a := &attempt{piece: piece, senders: s, digests: digests}
+		if t.failed == nil {
+			t.failed = map[int][]*attempt{}
+		}
 		t.failed[piece] = append(t.failed[piece], a)
 		a.elem = t.order.PushBack(a)
 		t.held += len(digests)
@@ -348,6 +353,9 @@ func (t *Tracker) PiecePassed(piece int, digests []Digest) Verdict {
 			}
 			src := s.sources[i]
 			if _, ok := t.verified[src]; ok || len(t.verified) < t.opts.MaxSources {
+				if t.verified == nil {
+					t.verified = map[Source]int{}
+				}
 				t.verified[src]++
 			}
 		}
@@ -381,6 +389,9 @@ func (t *Tracker) stand(src Source) *standing {
 		}
 	}
 	st := &standing{}
+	if t.standing == nil {
+		t.standing = map[Source]*standing{}
+	}
 	t.standing[src] = st
 	return st
 }
