@@ -6,6 +6,7 @@ import (
 	"unsafe"
 
 	"github.com/libbt/libbt/core/session"
+	"github.com/libbt/libbt/core/shrink"
 )
 
 // kind tags a registry entry, so a handle of one kind passed as another is rejected.
@@ -46,7 +47,7 @@ type sessionObj struct {
 	// are never reused, so a stale handle stays stale), and torrentID refuses it a new one
 	// because the engine says it is Removed.
 	torrents     map[*session.Torrent]handleID
-	peakTorrents int // the most entries torrents has held (see deleteShrinking)
+	peakTorrents int // the most entries torrents has held (see shrink.Delete)
 }
 
 type torrentObj struct {
@@ -63,27 +64,8 @@ var reg = struct {
 	mu   sync.RWMutex
 	next handleID
 	m    map[handleID]*entry
-	peak int // the most entries m has held (see deleteShrinking)
+	peak int // the most entries m has held (see shrink.Delete)
 }{next: firstID, m: map[handleID]*entry{}}
-
-// deleteShrinking deletes k from m and returns the map to keep: m itself or, once deletes have
-// left it at a quarter of the most entries it held (*peak), a copy of its current size. Go maps
-// never give back the memory of deleted entries; without this a session that once held 10,000
-// torrents would keep their slots after removing them. Amortised O(1) per delete.
-func deleteShrinking[K comparable, V any](m map[K]V, peak *int, k K) map[K]V {
-	delete(m, k)
-	n := len(m)
-	*peak = max(*peak, n+1)
-	if n >= *peak/4 {
-		return m
-	}
-	small := make(map[K]V, n)
-	for k, v := range m {
-		small[k] = v
-	}
-	*peak = n
-	return small
-}
 
 // register adds obj and returns its new id. Caller must not hold reg.mu.
 func register(k kind, obj any) handleID {
@@ -130,7 +112,7 @@ func unregister(id handleID, k kind) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg.m = deleteShrinking(reg.m, &reg.peak, id)
+	reg.m = shrink.Delete(reg.m, &reg.peak, id)
 	return obj, nil
 }
 
@@ -143,9 +125,9 @@ func freeSession(id handleID) (*sessionObj, error) {
 		return nil, err
 	}
 	so := obj.(*sessionObj)
-	reg.m = deleteShrinking(reg.m, &reg.peak, id)
+	reg.m = shrink.Delete(reg.m, &reg.peak, id)
 	for _, tid := range so.torrents {
-		reg.m = deleteShrinking(reg.m, &reg.peak, tid)
+		reg.m = shrink.Delete(reg.m, &reg.peak, tid)
 	}
 	so.torrents = nil
 	return so, nil
@@ -194,8 +176,8 @@ func forgetTorrent(sid handleID, t *session.Torrent) {
 	}
 	so := e.obj.(*sessionObj)
 	if id, ok := so.torrents[t]; ok {
-		reg.m = deleteShrinking(reg.m, &reg.peak, id)
-		so.torrents = deleteShrinking(so.torrents, &so.peakTorrents, t)
+		reg.m = shrink.Delete(reg.m, &reg.peak, id)
+		so.torrents = shrink.Delete(so.torrents, &so.peakTorrents, t)
 	}
 }
 

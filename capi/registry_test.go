@@ -117,26 +117,3 @@ func TestConcurrentLookupsCannotResurrectARemovedTorrent(t *testing.T) {
 	require.Empty(t, so.torrents)
 	reg.mu.RUnlock()
 }
-
-func TestDeleteShrinkingGivesBackAMapsSlots(t *testing.T) {
-	m, peak := map[int]int{}, 0
-	for i := range 1000 {
-		m[i] = i
-		peak = max(peak, len(m))
-	}
-	orig := m
-	for i := range 750 {
-		m = deleteShrinking(m, &peak, i)
-	}
-	require.Len(t, m, 250)
-	m = deleteShrinking(m, &peak, 750)
-	require.Len(t, m, 249)
-	orig[-1] = -1
-	_, shared := m[-1]
-	require.False(t, shared, "below a quarter of its peak the map is a fresh copy")
-	require.Equal(t, 249, peak)
-	for i := 751; i < 1000; i++ {
-		m = deleteShrinking(m, &peak, i)
-	}
-	require.Empty(t, m)
-}

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+
+	"github.com/libbt/libbt/core/shrink"
 )
 
 var (
@@ -31,6 +34,7 @@ const LastPosition Position = math.MaxInt
 type Queue struct {
 	order  []ID
 	pos    map[ID]Position
+	peak   int // the most entries pos has held (see shrink.Delete)
 	onMove func(ID, Position)
 }
 
@@ -84,7 +88,10 @@ func (q *Queue) Remove(id ID) bool {
 	}
 	copy(q.order[cur:], q.order[cur+1:])
 	q.order = q.order[:len(q.order)-1]
-	delete(q.pos, id)
+	if len(q.order) < cap(q.order)/4 { // give back what 10,000 removed torrents held
+		q.order = slices.Clone(q.order)
+	}
+	q.pos = shrink.Delete(q.pos, &q.peak, id)
 	if q.onMove != nil {
 		q.onMove(id, NoPosition)
 	}

@@ -220,3 +220,18 @@ func checkQueueOps(t *testing.T, ops []byte) {
 		}
 	}
 }
+
+// A queue that once held 10,000 torrents gives their slots back as they leave (issue 10:
+// removing torrents returns memory), and stays correct across the copies.
+func TestQueueGivesBackItsSlotsAsTorrentsLeave(t *testing.T) {
+	q := queueOf(10_000)
+	for i := 1; i <= 9_990; i++ {
+		require.True(t, q.Remove(ID(i)))
+	}
+	require.Equal(t, 10, q.Len())
+	require.Less(t, cap(q.order), 100, "the order keeps no room for the torrents that left")
+	require.Less(t, q.peak, 100, "the position map was copied to its current size")
+	for i := 9_991; i <= 10_000; i++ {
+		require.Equal(t, Position(i-9_991), q.Position(ID(i)))
+	}
+}

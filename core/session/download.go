@@ -8,6 +8,7 @@ import (
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/shrink"
 	"github.com/libbt/libbt/core/smartban"
 	"github.com/libbt/libbt/disk"
 )
@@ -124,7 +125,7 @@ func (t *Torrent) writeFailed(err error) {
 // write it. The digests of its blocks come back when it fails, and when it passes after an
 // earlier failure (smart ban compares the two).
 func (t *Torrent) finishPiece(index int) {
-	setIn(&t.hashing, index, true)
+	shrink.Set(&t.hashing, index, true)
 	t.diskPending.Add(1)
 	want := t.meta.Info.PieceHash(metainfo.PieceIndex(index))
 	t.s.disk.FinishPieceDigests(t.storage, t.diskPiece(index), want, t.smart.WantsDigests(index), func(ok bool, digests []disk.BlockDigest, err error) {

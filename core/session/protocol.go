@@ -13,6 +13,7 @@ import (
 	"github.com/libbt/libbt/core/ext"
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/shrink"
 )
 
 // errProtocol marks a peer that broke the protocol; it is disconnected with a peer_error alert.
@@ -83,7 +84,7 @@ func (t *Torrent) addPeer(c net.Conn, h peerwire.Handshake, incoming bool, src p
 		t.s.numConns.Add(-1)
 		return
 	}
-	setIn(&t.peers, p, struct{}{})
+	shrink.Set(&t.peers, p, struct{}{})
 	if t.meta != nil {
 		p.has = bitfield.New(t.meta.Info.NumPieces())
 	}
@@ -506,7 +507,7 @@ func (t *Torrent) connectPeers() {
 		if !t.s.conf().EnableOutgoingTCP {
 			continue
 		}
-		setIn(&t.connecting, addr, true)
+		shrink.Set(&t.connecting, addr, true)
 		t.s.numConns.Add(1)
 		t.goSafely("peer dial", func() {
 			c, h, err := t.s.dial(t.ctx, addr, t.infoHash)

@@ -9,6 +9,7 @@ import (
 	"github.com/libbt/libbt/core/inbox"
 	"github.com/libbt/libbt/core/queue"
 	"github.com/libbt/libbt/core/sched"
+	"github.com/libbt/libbt/core/shrink"
 )
 
 // scheduler is the session's one owner of time (issue 10): its goroutine ticks the running
@@ -230,7 +231,7 @@ func (sc *scheduler) removed(t *Torrent) {
 		if e.autoManaged {
 			sc.auto--
 		}
-		sc.entries = deleteShrinking(sc.entries, &sc.peak, t.schedID)
+		sc.entries = shrink.Delete(sc.entries, &sc.peak, t.schedID)
 		sc.policy.Remove(t.schedID)
 		sc.queue.Remove(queue.ID(t.schedID))
 		sc.cadence.Trigger()

@@ -18,6 +18,7 @@ import (
 	"github.com/libbt/libbt/core/peerwire"
 	"github.com/libbt/libbt/core/rate"
 	"github.com/libbt/libbt/core/settings"
+	"github.com/libbt/libbt/core/shrink"
 	"github.com/libbt/libbt/core/tracker"
 	"github.com/libbt/libbt/dht"
 	"github.com/libbt/libbt/disk"
@@ -424,7 +425,7 @@ func (s *Session) RemoveTorrent(t *Torrent, deleteFiles bool) error {
 		s.mu.Unlock()
 		return ErrTorrentRemoved
 	}
-	s.torrents = deleteShrinking(s.torrents, &s.peakTorrents, t.infoHash)
+	s.torrents = shrink.Delete(s.torrents, &s.peakTorrents, t.infoHash)
 	s.mu.Unlock()
 	s.sched.removed(t)
 	t.shutdown(deleteFiles)

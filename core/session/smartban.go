@@ -10,6 +10,7 @@ import (
 
 	"github.com/libbt/libbt/core/bitfield"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/shrink"
 	"github.com/libbt/libbt/core/smartban"
 )
 
@@ -141,7 +142,7 @@ func (t *Torrent) assignParole() {
 		if !ready[src] {
 			delete(t.parole, src)
 			if t.smart.Suspect(src) && (len(t.paroleStalls) < maxParoleStalls || t.paroleStalls[src] > 0) {
-				setIn(&t.paroleStalls, src, t.paroleStalls[src]+1) // it stalled, left or was backed off during its turn
+				shrink.Set(&t.paroleStalls, src, t.paroleStalls[src]+1) // it stalled, left or was backed off during its turn
 			}
 		}
 	}
@@ -166,7 +167,7 @@ func (t *Torrent) assignParole() {
 	})
 	granted := waiting[:min(free, len(waiting))]
 	for _, src := range granted {
-		setIn(&t.parole, src, true)
+		shrink.Set(&t.parole, src, true)
 	}
 	for _, src := range granted {
 		if src.IsWebSeed() {
@@ -237,7 +238,7 @@ func (t *Torrent) ban(c smartban.Conviction) {
 			break
 		}
 	}
-	setIn(&t.banned, addr, true)
+	shrink.Set(&t.banned, addr, true)
 	t.smart.Forget(c.Source)
 	delete(t.parole, c.Source)
 	endpoint := netip.AddrPortFrom(addr, 0) // the port is unknown once it has left

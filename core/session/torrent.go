@@ -214,7 +214,7 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		s:           s,
 		savePath:    p.SavePath,
 		done:        make(chan struct{}),
-		candidates:  map[netip.AddrPort]peerSource{}, // peers, connecting, ...: made on first use (setIn)
+		candidates:  map[netip.AddrPort]peerSource{}, // peers, connecting, ...: made on first use (shrink.Set)
 		smart:       smartban.New(smartban.Options{}),
 		addedAt:     time.Now().Unix(),
 		paused:      p.Paused,

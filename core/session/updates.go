@@ -3,6 +3,8 @@ package session
 import (
 	"fmt"
 	"sync"
+
+	"github.com/libbt/libbt/core/shrink"
 )
 
 // Batched status, libtorrent's post_torrent_updates: a client showing thousands of torrents
@@ -22,7 +24,7 @@ type TorrentUpdate struct {
 type updateSet struct {
 	mu      sync.Mutex
 	pending map[*Torrent]struct{}
-	peak    int // the most entries pending has held (shrink.go): removals give its slots back
+	peak    int // the most entries pending has held (see shrink.Delete)
 }
 
 func (u *updateSet) mark(t *Torrent) {
@@ -36,7 +38,7 @@ func (u *updateSet) mark(t *Torrent) {
 
 func (u *updateSet) forget(t *Torrent) {
 	u.mu.Lock()
-	u.pending = deleteShrinking(u.pending, &u.peak, t)
+	u.pending = shrink.Delete(u.pending, &u.peak, t)
 	u.mu.Unlock()
 }
 
