@@ -26,7 +26,7 @@ type scheduler struct {
 	cadence  queue.Cadence
 	qs       queue.Settings
 	entries  map[sched.ID]*schedEntry
-	peak     int // len(entries) at its largest since it last shrank (shrink.go)
+	peak     int // len(entries) at its largest since it last shrank (see shrink.Delete)
 	auto     int // auto-managed torrents
 	snapshot []queue.Torrent
 }

@@ -42,7 +42,7 @@ type Session struct {
 
 	mu           sync.Mutex
 	torrents     map[metainfo.InfoHash]*Torrent
-	peakTorrents int // the most entries torrents has held (shrink.go)
+	peakTorrents int // the most entries torrents has held (see shrink.Delete)
 	listeners    []net.Listener
 	closed       bool
 
