@@ -73,19 +73,27 @@ func cBuf(c call, what string, p *C.capi_cuint8, n C.size_t, limit int) ([]byte,
 	return bytes.Clone(unsafe.Slice((*byte)(unsafe.Pointer(p)), int(n))), C.BT_OK
 }
 
+// hexID reads a 20-byte id (an info-hash, a DHT target) given as 40 hex characters.
 func hexID(c call, what string, p *C.capi_cchar) ([20]byte, C.int) {
-	var id [20]byte
 	s, ok := gostr(p)
 	if !ok {
-		return id, c.fail(C.BT_E_INVALID_ARG, "%s is NULL", what)
+		return [20]byte{}, c.fail(C.BT_E_INVALID_ARG, "%s is NULL", what)
 	}
-	if len(s) != 2*len(id) {
-		return id, c.fail(C.BT_E_INVALID_ARG, "%s %q: want 40 hex characters", what, s)
-	}
-	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
+	id, ok := parseHexID(s)
+	if !ok {
 		return id, c.fail(C.BT_E_INVALID_ARG, "%s %q: want 40 hex characters", what, s)
 	}
 	return id, C.BT_OK
+}
+
+// parseHexID parses 40 hex characters (either case).
+func parseHexID(s string) ([20]byte, bool) {
+	var id [20]byte
+	if len(s) != hex.EncodedLen(len(id)) {
+		return id, false
+	}
+	_, err := hex.Decode(id[:], []byte(s))
+	return id, err == nil
 }
 
 //export bt_session_dht_stats
@@ -131,13 +139,9 @@ func bt_session_dht_announce(h *C.bt_session, infoHash *C.capi_cchar, port C.int
 	if port > 65535 {
 		return c.fail(C.BT_E_INVALID_ARG, "port %d is outside 0..65535", int(port))
 	}
-	s, ok := gostr(infoHash)
-	if !ok {
-		return c.fail(C.BT_E_INVALID_ARG, "info_hash is NULL")
-	}
-	ih, ok := parseInfoHash(s)
-	if !ok {
-		return c.fail(C.BT_E_INVALID_ARG, "info_hash %q: want 40 hex characters", s)
+	ih, rc := hexID(c, "info_hash", infoHash)
+	if rc != C.BT_OK {
+		return rc
 	}
 	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {
@@ -158,13 +162,9 @@ func bt_session_dht_get_peers(h *C.bt_session, infoHash *C.capi_cchar, timeoutMs
 		return c.fail(C.BT_E_INVALID_ARG, "out or count is NULL")
 	}
 	*out, *count = nil, 0
-	s, ok := gostr(infoHash)
-	if !ok {
-		return c.fail(C.BT_E_INVALID_ARG, "info_hash is NULL")
-	}
-	ih, ok := parseInfoHash(s)
-	if !ok {
-		return c.fail(C.BT_E_INVALID_ARG, "info_hash %q: want 40 hex characters", s)
+	ih, rc := hexID(c, "info_hash", infoHash)
+	if rc != C.BT_OK {
+		return rc
 	}
 	d, ctx, cancel, rc := dhtCall(c, h, timeoutMs)
 	if rc != C.BT_OK {

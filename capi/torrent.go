@@ -204,16 +204,6 @@ func bt_session_torrents(h *C.bt_session, out **C.bt_torrent, capacity C.size_t,
 	return C.BT_OK
 }
 
-// parseInfoHash parses 40 hex characters.
-func parseInfoHash(s string) (metainfo.InfoHash, bool) {
-	var ih metainfo.InfoHash
-	if len(s) != hex.EncodedLen(len(ih)) {
-		return ih, false
-	}
-	_, err := hex.Decode(ih[:], []byte(s))
-	return ih, err == nil
-}
-
 //export bt_session_find_torrent
 func bt_session_find_torrent(h *C.bt_session, infoHash *C.capi_cchar, out **C.bt_torrent) (rc C.int) {
 	const c = call("bt_session_find_torrent")
@@ -226,21 +216,17 @@ func bt_session_find_torrent(h *C.bt_session, infoHash *C.capi_cchar, out **C.bt
 	if rc != C.BT_OK {
 		return rc
 	}
-	s, ok := gostr(infoHash)
-	if !ok {
-		return c.fail(C.BT_E_INVALID_ARG, "info_hash is NULL")
-	}
-	ih, ok := parseInfoHash(s)
-	if !ok {
-		return c.fail(C.BT_E_INVALID_ARG, "info_hash %q: want 40 hex characters", s)
+	ih, rc := hexID(c, "info_hash", infoHash)
+	if rc != C.BT_OK {
+		return rc
 	}
 	t := so.s.FindTorrent(ih)
 	if t == nil {
-		return c.fail(C.BT_E_NOT_FOUND, "no torrent with info-hash %s", s)
+		return c.fail(C.BT_E_NOT_FOUND, "no torrent with info-hash %x", ih)
 	}
 	id := torrentID(sid, t)
 	if id == 0 {
-		return c.fail(C.BT_E_NOT_FOUND, "no torrent with info-hash %s", s)
+		return c.fail(C.BT_E_NOT_FOUND, "no torrent with info-hash %x", ih)
 	}
 	*out = (*C.bt_torrent)(idPtr(id))
 	return C.BT_OK

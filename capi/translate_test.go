@@ -46,12 +46,12 @@ func TestVersionNumberMatchesHeaderFormula(t *testing.T) {
 	require.Equal(t, 20000, versionNumber("2"))
 }
 
-func TestParseInfoHashWantsFortyHexDigits(t *testing.T) {
-	ih, ok := parseInfoHash("0123456789abcdefABCDEF0123456789abcdef01")
+func TestParseHexIDWantsFortyHexDigits(t *testing.T) {
+	ih, ok := parseHexID("0123456789abcdefABCDEF0123456789abcdef01")
 	require.True(t, ok)
 	require.Equal(t, byte(0x01), ih[0])
 	for _, bad := range []string{"", "00", "0123456789abcdef0123456789abcdef0123456g", "0123456789abcdef0123456789abcdef012345678"} {
-		_, ok := parseInfoHash(bad)
+		_, ok := parseHexID(bad)
 		require.False(t, ok, bad)
 	}
 }
