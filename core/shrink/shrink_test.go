@@ -61,3 +61,12 @@ func TestDeleteReturnsTheHeap(t *testing.T) {
 	require.Greater(t, full, int64(3<<20))
 	require.Less(t, after, full/100, "full %d B, after deleting all %d B", full, after)
 }
+
+func TestSetMakesTheMapOnFirstUse(t *testing.T) {
+	var m map[string]int
+	require.Zero(t, m["a"], "a nil map reads as empty")
+	Set(&m, "a", 1)
+	require.Equal(t, map[string]int{"a": 1}, m)
+	Set(&m, "b", 2)
+	require.Len(t, m, 2)
+}
