@@ -174,7 +174,7 @@ func TestPackageSizes(t *testing.T) {
 // docs/ARCHITECTURE.md ("Ownership") names them.
 var (
 	purePackages = []string{"core/bitfield", "core/choker", "core/ext", "core/inflight", "core/limits",
-		"core/picker", "core/queue", "core/sched", "core/shrink", "core/smartban", "core/superseed", "core/utmetadata"}
+		"core/merkle", "core/picker", "core/queue", "core/sched", "core/shrink", "core/smartban", "core/superseed", "core/utmetadata"}
 	passivePackages = []string{"core/bencode", "core/inbox", "core/peerwire", "core/pex", "core/settings", "core/upload"}
 )
 
