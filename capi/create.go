@@ -115,6 +115,8 @@ func createOptions(p *C.capi_ccreate_params) (metainfo.CreateOptions, error) {
 		Private:     cbool(p.is_private),
 		Comment:     comment,
 		CreatedBy:   creator, // CreationDate 0: now
+		// v1 until bt_create_params has a field for the kind (metainfo creates hybrids by default)
+		Mode: metainfo.CreateV1Only,
 	}
 	return opts, nil
 }

@@ -173,7 +173,7 @@ func TestPackageSizes(t *testing.T) {
 // pure ones do not read the clock or lock either: time is passed in, and the caller serialises.
 // docs/ARCHITECTURE.md ("Ownership") names them.
 var (
-	purePackages = []string{"core/bitfield", "core/choker", "core/ext", "core/inflight", "core/limits",
+	purePackages = []string{"core/bitfield", "core/choker", "core/ext", "core/filetree", "core/inflight", "core/limits",
 		"core/merkle", "core/picker", "core/queue", "core/sched", "core/shrink", "core/smartban", "core/superseed", "core/utmetadata"}
 	passivePackages = []string{"core/bencode", "core/inbox", "core/peerwire", "core/pex", "core/settings", "core/upload"}
 )

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/libbt/libbt/core/create"
 )
 
 // expectedPieces hashes the concatenation of the given files.
@@ -35,6 +37,7 @@ func TestCreateSingleFileTorrentParsesBack(t *testing.T) {
 	path := filepath.Join(dir, "movie.mkv")
 	data, m, err := Create(CreateOptions{
 		Path:         path,
+		Mode:         CreateV1Only,
 		PieceLength:  16384,
 		Trackers:     [][]string{{"http://127.0.0.1:6969/announce"}},
 		Comment:      "c",
@@ -79,6 +82,7 @@ func TestCreateMultiFileTorrentWithOddSizesAndSubfolder(t *testing.T) {
 	var calls [][2]int
 	data, m, err := Create(CreateOptions{
 		Path:         root,
+		Mode:         CreateV1Only,
 		PieceLength:  16384,
 		Trackers:     [][]string{{"http://127.0.0.1:1/a", ""}, {}, {"udp://127.0.0.1:2"}},
 		WebSeeds:     []string{"http://127.0.0.1:3/"},
@@ -115,7 +119,7 @@ func TestCreateMultiFileTorrentWithOddSizesAndSubfolder(t *testing.T) {
 	require.Equal(t, [2]int{m.Info.NumPieces(), m.Info.NumPieces()}, calls[len(calls)-1])
 
 	// The result does not depend on the number of workers.
-	data1, _, err := Create(CreateOptions{Path: root, PieceLength: 16384, Private: true, CreationDate: -1, Workers: 1,
+	data1, _, err := Create(CreateOptions{Path: root, Mode: CreateV1Only, PieceLength: 16384, Private: true, CreationDate: -1, Workers: 1,
 		Trackers: [][]string{{"http://127.0.0.1:1/a"}, {"udp://127.0.0.1:2"}}, WebSeeds: []string{"http://127.0.0.1:3/"}})
 	require.NoError(t, err)
 	require.Equal(t, data, data1)
@@ -131,7 +135,7 @@ func TestCreatePicksPowerOfTwoPieceLength(t *testing.T) {
 		{1 << 40, 16 << 20},
 	}
 	for _, c := range cases {
-		pl := autoPieceLength(c.total)
+		pl := create.AutoPieceLength(c.total)
 		require.Equal(t, c.want, pl, "total %d", c.total)
 		if c.total > 2000*16<<10 && c.total < 2000*16<<20 {
 			n := (c.total + pl - 1) / pl
@@ -202,6 +206,8 @@ func TestCreatedTorrentIsAcceptedByLibtorrent(t *testing.T) {
 	for _, opts := range []CreateOptions{
 		{Path: root, Trackers: [][]string{{"http://127.0.0.1:1/a", "http://127.0.0.1:2/a"}, {"udp://127.0.0.1:3"}}, WebSeeds: []string{"http://127.0.0.1:4/"}, Private: true, Comment: "x"},
 		{Path: single, PieceLength: 32768},
+		{Path: root, Mode: CreateV1Only, Trackers: [][]string{{"http://127.0.0.1:1/a"}}, Private: true},
+		{Path: single, Mode: CreateV1Only, PieceLength: 32768},
 	} {
 		data, m, err := Create(opts)
 		require.NoError(t, err)

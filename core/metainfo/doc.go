@@ -1,8 +1,17 @@
 // Package metainfo owns the description of a torrent's content: the typed
-// IDs (InfoHash, PieceIndex, FileIndex), parsing and validating v1 .torrent
-// files (BEP 3, 12, 17, 19, 27, 47; hybrid v1+v2 torrents are read through
-// their v1 fields, v2-only torrents are rejected), creating torrents from
-// files on disk, and magnet URIs (BEP 9).
+// IDs (InfoHash, InfoHashV2, InfoHashes, PieceIndex, FileIndex), parsing and
+// validating .torrent files (BEP 3, 12, 17, 19, 27, 47, 52): v1, hybrid and
+// v2-only, creating torrents from files on disk (core/create does the work),
+// and magnet URIs (BEP 9, with btmh).
+//
+// v2 (BEP 52): the file tree is read by core/filetree and laid out as
+// libtorrent lays it out (each file starts a piece; pad files between them),
+// pieces roots are kept per file (Info.PiecesRoots) and the piece layers beside
+// the info dict are checked against them with core/merkle. A hybrid's v1 file
+// list must agree with its tree (ErrInconsistentFiles). ParseLimits, ReadFile,
+// ParseInfoLimits and ParseMagnet give what the session downloads today: v1
+// and hybrid torrents (the latter through their v1 half), refusing v2-only
+// ones with ErrV2Only; ParseAny, ParseInfoAny and ParseMagnetAny take those.
 //
 // Loading is as liberal as libtorrent's and bounded like it: ParseLimits /
 // ParseInfoLimits / ReadFile apply Limits (max_buffer_size, max_decode_depth,

@@ -103,7 +103,7 @@ func FuzzParseMagnet(f *testing.F) {
 		if err != nil {
 			t.Fatalf("String() output %q does not parse: %v", m.String(), err)
 		}
-		if back.InfoHash != m.InfoHash || back.Name != m.Name ||
+		if back.InfoHash != m.InfoHash || back.InfoHashV2 != m.InfoHashV2 || back.Name != m.Name ||
 			len(back.Trackers) != len(m.Trackers) || len(back.WebSeeds) != len(m.WebSeeds) || len(back.Peers) != len(m.Peers) {
 			t.Fatalf("round trip changed %#v into %#v", m, back)
 		}

@@ -3,6 +3,8 @@ package metainfo
 import (
 	"sort"
 	"strings"
+
+	"github.com/libbt/libbt/core/merkle"
 )
 
 // File is one file of a torrent.
@@ -40,10 +42,29 @@ type Info struct {
 	// Sanitized says what loading changed in the info dict (paths sanitised or renamed,
 	// non-canonical bencoding), one line each; nil if nothing.
 	Sanitized []string
+	// MetaVersion is 2 for v2-only and hybrid torrents (BEP 52), else 1. In both, every file
+	// starts a piece: Files holds a pad file after each file that does not end on a piece
+	// boundary (the last one too, as libtorrent lays them out), named ".pad/<length>".
+	MetaVersion int
+	// PiecesRoots holds, for v2-only and hybrid torrents, each file's merkle root ("pieces
+	// root", see core/merkle), parallel to Files: zero for pad files, empty files and
+	// symlinks. nil for v1 torrents.
+	PiecesRoots []merkle.Hash
 }
 
+// HasV1 reports whether the torrent has v1 piece hashes (a v1 or hybrid torrent).
+func (in *Info) HasV1() bool { return in.Pieces != nil }
+
+// HasV2 reports whether the torrent has a v2 file tree (a v2-only or hybrid torrent).
+func (in *Info) HasV2() bool { return in.MetaVersion == 2 }
+
 // NumPieces returns the number of pieces.
-func (in *Info) NumPieces() int { return len(in.Pieces) / 20 }
+func (in *Info) NumPieces() int {
+	if in.Pieces == nil && in.MetaVersion == 2 && in.PieceLength > 0 {
+		return int((in.TotalLength + in.PieceLength - 1) / in.PieceLength)
+	}
+	return len(in.Pieces) / 20
+}
 
 // PieceHash returns the expected SHA-1 of piece p. It panics if p is out of
 // range, like a slice index.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/libbt/libbt/core/bencode"
 	"github.com/libbt/libbt/core/limits"
+	"github.com/libbt/libbt/core/merkle"
 )
 
 // MaxPieceLength is the largest piece length accepted (256 MiB).
@@ -90,10 +91,12 @@ type rawInfo struct {
 // ParseInfo parses a bencoded v1 info dict with DefaultLimits; see ParseInfoLimits.
 func ParseInfo(infoBytes []byte) (*Info, error) { return ParseInfoLimits(infoBytes, DefaultLimits()) }
 
-// ParseInfoLimits parses and validates a bencoded v1 info dict, as received via ut_metadata
-// (BEP 9) or taken from a .torrent file, refusing input past lim while decoding it (a
-// *limits.Error naming max_decode_depth, max_decode_tokens, max_pieces, max_directory_depth
-// or max_duplicate_filenames). lim.MaxBufferSize is not applied: the caller bounds the bytes
+// ParseInfoLimits parses and validates a bencoded v1 or hybrid info dict, as received via
+// ut_metadata (BEP 9) or taken from a .torrent file, refusing input past lim while decoding it
+// (a *limits.Error naming max_decode_depth, max_decode_tokens, max_pieces, max_directory_depth
+// or max_duplicate_filenames). A hybrid's file tree is checked against its v1 file list
+// (ErrInconsistentFiles) and its pieces roots kept in Info.PiecesRoots; a v2-only info dict is
+// refused with ErrV2Only (ParseInfoAny takes it). lim.MaxBufferSize is not applied: the caller bounds the bytes
 // it collects. Paths are sanitised as libtorrent does (see sanitizeElement) and clashing ones
 // renamed; Info.Sanitized says what changed.
 //
@@ -101,8 +104,17 @@ func ParseInfo(infoBytes []byte) (*Info, error) { return ParseInfoLimits(infoByt
 // must therefore keep unmodified for as long as it uses the Info (MetaInfo keeps it as
 // InfoBytes: each piece hash is held once).
 func ParseInfoLimits(infoBytes []byte, lim Limits) (*Info, error) {
+	return parseInfoNotes(infoBytes, lim, false)
+}
+
+// ParseInfoAny is ParseInfoLimits for every kind of torrent: v1, hybrid and v2-only.
+func ParseInfoAny(infoBytes []byte, lim Limits) (*Info, error) {
+	return parseInfoNotes(infoBytes, lim, true)
+}
+
+func parseInfoNotes(infoBytes []byte, lim Limits, v2Only bool) (*Info, error) {
 	var n notes
-	in, err := parseInfo(infoBytes, lim.orDefault(), &n)
+	in, err := parseInfo(infoBytes, lim.orDefault(), &n, v2Only)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +122,8 @@ func ParseInfoLimits(infoBytes []byte, lim Limits) (*Info, error) {
 	return in, nil
 }
 
-func parseInfo(infoBytes []byte, lim Limits, n *notes) (*Info, error) {
+// parseInfo parses an info dict; v2Only says whether a v2-only torrent is accepted.
+func parseInfo(infoBytes []byte, lim Limits, n *notes, v2Only bool) (*Info, error) {
 	var ri rawInfo
 	if err := lim.decoder().Unmarshal(infoBytes, &ri); err != nil {
 		return nil, fmt.Errorf("metainfo: info: %w", err)
@@ -118,13 +131,20 @@ func parseInfo(infoBytes []byte, lim Limits, n *notes) (*Info, error) {
 	if ri.MetaVersion.V > 2 {
 		return nil, fmt.Errorf("metainfo: info.meta version %d is not supported", ri.MetaVersion.V)
 	}
-	if !ri.Pieces.OK && (ri.MetaVersion.V == 2 || ri.FileTree != nil) {
-		return nil, fmt.Errorf("metainfo: v2-only torrents are not supported")
+	v2 := ri.MetaVersion.V == 2
+	hasV1 := ri.Files != nil || ri.Length.OK || !v2 // a v1 torrent without files fails below
+	switch {
+	case v2 && ri.FileTree == nil:
+		return nil, fmt.Errorf("metainfo: info: %w: meta version 2 without a file tree", ErrFileTree)
+	case !v2 && ri.FileTree != nil:
+		return nil, fmt.Errorf("metainfo: info: %w: a file tree without meta version 2", ErrFileTree)
+	case v2 && !hasV1 && !v2Only:
+		return nil, fmt.Errorf("metainfo: %w", ErrV2Only)
 	}
 	if err := bencode.CheckCanonical(infoBytes); err != nil {
 		n.add("the info dict is not canonical bencoding (%v); its info-hash is that of its bytes as given", err)
 	}
-	in := &Info{Private: ri.Private.V != 0}
+	in := &Info{Private: ri.Private.V != 0, MetaVersion: 1}
 
 	if !ri.PieceLength.OK {
 		return nil, fmt.Errorf("metainfo: info.piece length missing")
@@ -133,15 +153,20 @@ func parseInfo(infoBytes []byte, lim Limits, n *notes) (*Info, error) {
 	if in.PieceLength <= 0 || in.PieceLength > MaxPieceLength {
 		return nil, fmt.Errorf("metainfo: info.piece length %d is not in 1..%d", in.PieceLength, MaxPieceLength)
 	}
-	if !ri.Pieces.OK {
-		return nil, fmt.Errorf("metainfo: info.pieces missing")
+	if v2 && merkle.BlocksPerPiece(in.PieceLength) == 0 {
+		return nil, fmt.Errorf("metainfo: info.piece length %d is not a power of two of at least 16 KiB (meta version 2)", in.PieceLength)
 	}
-	in.Pieces = ri.Pieces.V
-	if len(in.Pieces)%20 != 0 {
-		return nil, fmt.Errorf("metainfo: pieces length %d is not a multiple of 20", len(in.Pieces))
-	}
-	if err := limits.Check(LimitPieces, int64(len(in.Pieces)/20), int64(lim.MaxPieces)); err != nil {
-		return nil, fmt.Errorf("metainfo: info.pieces: %w", err)
+	if hasV1 {
+		if !ri.Pieces.OK {
+			return nil, fmt.Errorf("metainfo: info.pieces missing")
+		}
+		in.Pieces = ri.Pieces.V
+		if len(in.Pieces)%20 != 0 {
+			return nil, fmt.Errorf("metainfo: pieces length %d is not a multiple of 20", len(in.Pieces))
+		}
+		if err := limits.Check(LimitPieces, int64(len(in.Pieces)/20), int64(lim.MaxPieces)); err != nil {
+			return nil, fmt.Errorf("metainfo: info.pieces: %w", err)
+		}
 	}
 
 	// Name: name.utf-8 when it is a string, else name.
@@ -156,33 +181,15 @@ func parseInfo(infoBytes []byte, lim Limits, n *notes) (*Info, error) {
 	if name != rawName.V && rawName.V != "" {
 		n.add("name %q loaded as %q", clip(rawName.V), clip(name))
 	}
-
-	switch {
-	case ri.Length.OK && ri.Files != nil:
-		return nil, fmt.Errorf("metainfo: info has both length and files")
-	case ri.Files != nil:
-		in.MultiFile = true
-		if name == "" { // libtorrent names the directory after the info-hash
-			h := sha1.Sum(infoBytes)
-			name = hex.EncodeToString(h[:])
-			n.add("name %q loaded as %q", clip(rawName.V), name)
-		}
-		in.Name = name
-		if err := in.setFiles(*ri.Files, lim, n); err != nil {
+	if hasV1 {
+		if err := in.setV1Files(&ri, name, rawName.V, infoBytes, lim, n); err != nil {
 			return nil, err
 		}
-	case ri.Length.OK:
-		if rawName.V == "" || name == "" {
-			return nil, fmt.Errorf("metainfo: info.name %q is not a file name", clip(rawName.V))
+	}
+	if v2 {
+		if err := in.setV2Files(&ri, name, rawName.V, infoBytes, lim, n); err != nil {
+			return nil, err
 		}
-		if ri.Length.V < 0 {
-			return nil, fmt.Errorf("metainfo: info.length %d is negative", ri.Length.V)
-		}
-		in.Name = name
-		in.Files = []File{{Path: []string{name}, Length: ri.Length.V}}
-		in.TotalLength = ri.Length.V
-	default:
-		return nil, fmt.Errorf("metainfo: info has neither length nor files")
 	}
 
 	if in.TotalLength == 0 {
@@ -197,6 +204,35 @@ func parseInfo(infoBytes []byte, lim Limits, n *notes) (*Info, error) {
 			in.NumPieces(), in.TotalLength, in.PieceLength, want)
 	}
 	return in, nil
+}
+
+// setV1Files sets the files of a v1 or hybrid torrent from its "length" or "files".
+func (in *Info) setV1Files(ri *rawInfo, name, rawName string, infoBytes []byte, lim Limits, n *notes) error {
+	switch {
+	case ri.Length.OK && ri.Files != nil:
+		return fmt.Errorf("metainfo: info has both length and files")
+	case ri.Files != nil:
+		in.MultiFile = true
+		if name == "" { // libtorrent names the directory after the info-hash
+			h := sha1.Sum(infoBytes)
+			name = hex.EncodeToString(h[:])
+			n.add("name %q loaded as %q", clip(rawName), name)
+		}
+		in.Name = name
+		return in.setFiles(*ri.Files, lim, n)
+	case ri.Length.OK:
+		if rawName == "" || name == "" {
+			return fmt.Errorf("metainfo: info.name %q is not a file name", clip(rawName))
+		}
+		if ri.Length.V < 0 {
+			return fmt.Errorf("metainfo: info.length %d is negative", ri.Length.V)
+		}
+		in.Name = name
+		in.Files = []File{{Path: []string{name}, Length: ri.Length.V}}
+		in.TotalLength = ri.Length.V
+		return nil
+	}
+	return fmt.Errorf("metainfo: info has neither length nor files")
 }
 
 // setFiles builds the file list of a multi-file torrent: lengths and offsets, sanitised
@@ -252,16 +288,7 @@ func (in *Info) setFiles(raw []rawFile, lim Limits, n *notes) error {
 		}
 		if symlink {
 			if target := orZero(rf.SymlinkPath); target.OK {
-				var elems []string
-				for _, e := range target.V {
-					if s, ok := sanitizeElement(e); ok {
-						elems = append(elems, s)
-					}
-				}
-				f.Symlink = strings.Join(elems, "/")
-				if f.Symlink == "" {
-					f.Symlink = "."
-				}
+				f.Symlink = symlinkTarget(target.V)
 				n.add("file %d: symlink %q -> %q is not created (libbt does not create symlinks)", i, clip(f.DisplayPath()), clip(f.Symlink))
 			}
 			// Without a target libtorrent makes it an empty file, and so does libbt.

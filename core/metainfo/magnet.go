@@ -8,22 +8,35 @@ import (
 	"strings"
 )
 
-// Magnet is a parsed magnet URI (BEP 9) for a v1 torrent.
+// Magnet is a parsed magnet URI (BEP 9): v1 (urn:btih), v2 (urn:btmh, BEP 52) or both.
 type Magnet struct {
+	// InfoHash is the v1 info-hash, or for a v2-only magnet the v2 one truncated to 20 bytes:
+	// the key the torrent is known by today.
 	InfoHash InfoHash
-	Name     string   // dn
-	Trackers []string // tr, in order, duplicates removed
-	WebSeeds []string // ws
-	Peers    []string // x.pe "host:port", invalid entries dropped
+	// InfoHashV2 is the v2 info-hash of a urn:btmh parameter; zero if there is none.
+	InfoHashV2 InfoHashV2
+	Name       string   // dn
+	Trackers   []string // tr, in order, duplicates removed
+	WebSeeds   []string // ws
+	Peers      []string // x.pe "host:port", invalid entries dropped
 }
 
 const magnetPrefix = "magnet:?"
 
-// ParseMagnet parses a magnet URI. It needs an xt=urn:btih: parameter with
-// a 40-hex or 32-base32 info-hash; urn:btmh (v2) parameters are ignored when
-// a btih is present, and alone are an error. Parameters may carry numbered
-// suffixes (tr.1, xt.2). Unknown parameters are ignored.
-func ParseMagnet(uri string) (*Magnet, error) {
+// ParseMagnet parses a magnet URI. It needs an xt=urn:btih: parameter with a 40-hex or
+// 32-base32 info-hash; an xt=urn:btmh:1220 parameter (the multihash of a SHA-256, 64 hex
+// characters) beside it gives the v2 info-hash of a hybrid torrent. A v2-only magnet is
+// refused with ErrV2Only (ParseMagnetAny takes it). Parameters may carry numbered suffixes
+// (tr.1, xt.2). Unknown parameters are ignored.
+func ParseMagnet(uri string) (*Magnet, error) { return parseMagnet(uri, false) }
+
+// ParseMagnetAny is ParseMagnet for v2-only magnets too.
+func ParseMagnetAny(uri string) (*Magnet, error) { return parseMagnet(uri, true) }
+
+// btmhPrefix is urn:btmh: and the multihash header of a SHA-256 (code 0x12, 32 bytes).
+const btmhPrefix = "urn:btmh:1220"
+
+func parseMagnet(uri string, v2Only bool) (*Magnet, error) {
 	if len(uri) < len(magnetPrefix) || !strings.EqualFold(uri[:len(magnetPrefix)], magnetPrefix) {
 		return nil, fmt.Errorf("magnet: %q does not start with magnet:?", clip(uri))
 	}
@@ -62,7 +75,17 @@ func ParseMagnet(uri string) (*Magnet, error) {
 				}
 				m.InfoHash, haveBTIH = h, true
 			case hasPrefixFold(val, "urn:btmh:"):
-				haveBTMH = true
+				if !hasPrefixFold(val, btmhPrefix) {
+					return nil, fmt.Errorf("magnet: %q is not the multihash of a SHA-256 (urn:btmh:1220...)", clip(val))
+				}
+				h, err := ParseInfoHashV2(val[len(btmhPrefix):])
+				if err != nil {
+					return nil, fmt.Errorf("magnet: %w", err)
+				}
+				if haveBTMH && h != m.InfoHashV2 {
+					return nil, fmt.Errorf("magnet: conflicting v2 info-hashes %s and %s", m.InfoHashV2, h)
+				}
+				m.InfoHashV2, haveBTMH = h, true
 			}
 		case "dn":
 			m.Name = val
@@ -83,11 +106,13 @@ func ParseMagnet(uri string) (*Magnet, error) {
 			}
 		}
 	}
-	if !haveBTIH {
-		if haveBTMH {
-			return nil, fmt.Errorf("magnet: v2-only (urn:btmh) magnets are not supported")
-		}
-		return nil, fmt.Errorf("magnet: missing xt=urn:btih")
+	switch {
+	case !haveBTIH && !haveBTMH:
+		return nil, fmt.Errorf("magnet: missing xt=urn:btih or xt=urn:btmh")
+	case !haveBTIH && !v2Only:
+		return nil, fmt.Errorf("magnet: v2-only (urn:btmh) magnets are not supported: %w", ErrV2Only)
+	case !haveBTIH:
+		m.InfoHash = m.InfoHashV2.Truncated()
 	}
 	return m, nil
 }
@@ -116,11 +141,31 @@ func validPeer(s string) bool {
 	return err == nil && p > 0 && p < 65536
 }
 
-// String returns the magnet URI: xt (hex), then dn, tr, ws and x.pe.
+// InfoHashes returns the info-hashes the magnet names.
+func (m *Magnet) InfoHashes() InfoHashes {
+	h := InfoHashes{V1: m.InfoHash, V2: m.InfoHashV2}
+	if h.HasV2() && h.V1 == h.V2.Truncated() {
+		h.V1 = InfoHash{} // a v2-only magnet
+	}
+	return h
+}
+
+// String returns the magnet URI: xt (btih in hex, then btmh), then dn, tr, ws and x.pe.
 func (m *Magnet) String() string {
 	var b strings.Builder
-	b.WriteString("magnet:?xt=urn:btih:")
-	b.WriteString(m.InfoHash.String())
+	b.WriteString("magnet:?")
+	h := m.InfoHashes()
+	if h.HasV1() || !h.HasV2() {
+		b.WriteString("xt=urn:btih:")
+		b.WriteString(m.InfoHash.String())
+	}
+	if h.HasV2() {
+		if h.HasV1() {
+			b.WriteString("&")
+		}
+		b.WriteString("xt=" + btmhPrefix)
+		b.WriteString(m.InfoHashV2.String())
+	}
 	if m.Name != "" {
 		b.WriteString("&dn=")
 		b.WriteString(url.QueryEscape(m.Name))
@@ -140,7 +185,7 @@ func (m *Magnet) String() string {
 // Magnet returns a magnet link for the torrent: its info-hash, name, all
 // trackers (tiers flattened, duplicates removed) and web seeds.
 func (m *MetaInfo) Magnet() *Magnet {
-	mg := &Magnet{InfoHash: m.InfoHash, Name: m.Info.Name}
+	mg := &Magnet{InfoHash: m.InfoHash, InfoHashV2: m.InfoHashes.V2, Name: m.Info.Name}
 	seen := map[string]bool{}
 	for _, tier := range m.TrackerTiers() {
 		mg.Trackers = appendNew(mg.Trackers, seen, tier...)

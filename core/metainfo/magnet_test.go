@@ -111,3 +111,49 @@ func TestMetaInfoMagnetFlattensTrackers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, m, back)
 }
+
+func TestMagnetsCarryV2InfoHashes(t *testing.T) {
+	v2 := strings.Repeat("ab", 32)
+	hybrid := "magnet:?xt=urn:btih:" + hexHash + "&xt=urn:btmh:1220" + strings.ToUpper(v2) + "&dn=x"
+	m, err := ParseMagnet(hybrid)
+	require.NoError(t, err)
+	require.Equal(t, hexHash, m.InfoHash.String())
+	require.Equal(t, v2, m.InfoHashV2.String())
+	h := m.InfoHashes()
+	require.True(t, h.HasV1() && h.HasV2())
+	require.Equal(t, hexHash+","+v2, h.String())
+	require.Equal(t, "magnet:?xt=urn:btih:"+hexHash+"&xt=urn:btmh:1220"+v2+"&dn=x", m.String())
+
+	v2only := "magnet:?xt=urn:btmh:1220" + v2
+	_, err = ParseMagnet(v2only)
+	require.ErrorIs(t, err, ErrV2Only)
+	m, err = ParseMagnetAny(v2only)
+	require.NoError(t, err)
+	require.Equal(t, m.InfoHashV2.Truncated(), m.InfoHash, "a v2-only magnet is known by its truncated hash")
+	require.Equal(t, InfoHashes{V2: m.InfoHashV2}, m.InfoHashes())
+	require.Equal(t, v2only, m.String())
+	require.Equal(t, m.InfoHashV2.Truncated(), m.InfoHashes().Best())
+
+	for _, bad := range []string{
+		"magnet:?xt=urn:btmh:1114" + v2,       // a SHA-1 multihash
+		"magnet:?xt=urn:btmh:1220" + v2[:62],  // short
+		"magnet:?xt=urn:btmh:1220" + v2 + "0", // long
+		"magnet:?xt=urn:btmh:1220" + v2 + "&xt=urn:btmh:1220" + strings.Repeat("cd", 32),
+	} {
+		_, err := ParseMagnetAny(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestInfoHashesNameV1V2OrBoth(t *testing.T) {
+	v1, _ := ParseInfoHash(hexHash)
+	v2, err := ParseInfoHashV2(strings.Repeat("0f", 32))
+	require.NoError(t, err)
+	require.True(t, InfoHashes{}.IsZero())
+	require.Equal(t, v1, InfoHashes{V1: v1}.Best())
+	require.Equal(t, v2.Truncated(), InfoHashes{V1: v1, V2: v2}.Best(), "libtorrent's get_best prefers v2")
+	require.Equal(t, strings.Repeat("0f", 20), v2.Truncated().String())
+	require.Equal(t, hexHash, InfoHashes{V1: v1}.String())
+	_, err = ParseInfoHashV2("zz" + strings.Repeat("0f", 31))
+	require.Error(t, err)
+}

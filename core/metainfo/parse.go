@@ -2,6 +2,7 @@ package metainfo
 
 import (
 	"crypto/sha1"
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"net"
@@ -10,13 +11,23 @@ import (
 
 	"github.com/libbt/libbt/core/bencode"
 	"github.com/libbt/libbt/core/limits"
+	"github.com/libbt/libbt/core/merkle"
 )
 
 // MetaInfo is a parsed .torrent file.
 type MetaInfo struct {
-	Info         Info
-	InfoBytes    []byte   // the raw bencoded info dict, exactly as in the file
-	InfoHash     InfoHash // SHA-1 of InfoBytes
+	Info      Info
+	InfoBytes []byte // the raw bencoded info dict, exactly as in the file
+	// InfoHash is the SHA-1 of InfoBytes for v1 and hybrid torrents, and for v2-only torrents
+	// the SHA-256 truncated to 20 bytes: the key the torrent is known by today.
+	InfoHash InfoHash
+	// InfoHashes holds the v1 info-hash (v1 and hybrid torrents) and the v2 one (SHA-256 of
+	// InfoBytes; v2-only and hybrid torrents).
+	InfoHashes InfoHashes
+	// PieceLayers holds the checked "piece layers" of a v2 or hybrid torrent: for each file of
+	// more than one piece whose layer the torrent carries, its pieces root to its piece hashes
+	// (32 bytes each, concatenated; views into the torrent's bytes). See PieceLayer.
+	PieceLayers  map[merkle.Hash][]byte
 	Announce     string
 	AnnounceList [][]string // BEP 12 tiers, as in the file (empty entries dropped)
 	URLList      []string   // BEP 19 web seeds
@@ -62,7 +73,16 @@ func Parse(data []byte) (*MetaInfo, error) { return ParseLimits(data, DefaultLim
 // sanitising (see ParseInfoLimits) are all loaded, and each change is described in
 // Sanitized. The info-hash is the SHA-1 of the info dict's bytes exactly as in data.
 // Malformed optional top-level fields (comment, announce-list, ...) are ignored.
-func ParseLimits(data []byte, lim Limits) (*MetaInfo, error) {
+//
+// A hybrid torrent (BEP 52 with v1 fields) is checked in full: its file tree against its v1
+// files (ErrInconsistentFiles) and its piece layers against their roots (ErrPieceLayer,
+// ErrPieceLayerMismatch). A v2-only torrent is refused with ErrV2Only; ParseAny takes it.
+func ParseLimits(data []byte, lim Limits) (*MetaInfo, error) { return parse(data, lim, false) }
+
+// ParseAny is ParseLimits for every kind of torrent: v1, hybrid and v2-only.
+func ParseAny(data []byte, lim Limits) (*MetaInfo, error) { return parse(data, lim, true) }
+
+func parse(data []byte, lim Limits, v2Only bool) (*MetaInfo, error) {
 	lim = lim.orDefault()
 	if err := limits.Check(LimitBufferSize, int64(len(data)), lim.MaxBufferSize); err != nil {
 		return nil, fmt.Errorf("metainfo: %w", err)
@@ -76,11 +96,26 @@ func ParseLimits(data []byte, lim Limits) (*MetaInfo, error) {
 	if !ok {
 		return nil, fmt.Errorf("metainfo: info dict missing")
 	}
-	info, err := ParseInfoLimits(infoBytes, lim)
+	info, err := parseInfoNotes(infoBytes, lim, v2Only)
 	if err != nil {
 		return nil, err
 	}
-	m := &MetaInfo{Info: *info, InfoBytes: infoBytes, InfoHash: sha1.Sum(infoBytes)}
+	m := &MetaInfo{Info: *info, InfoBytes: infoBytes}
+	if info.HasV1() {
+		m.InfoHashes.V1 = sha1.Sum(infoBytes)
+	}
+	if info.HasV2() {
+		m.InfoHashes.V2 = sha256.Sum256(infoBytes)
+		if raw, ok := top["piece layers"]; ok {
+			if m.PieceLayers, err = parsePieceLayers(raw, &m.Info); err != nil {
+				return nil, err
+			}
+		}
+	}
+	m.InfoHash = m.InfoHashes.V1
+	if !info.HasV1() {
+		m.InfoHash = m.InfoHashes.V2.Truncated()
+	}
 	if end < len(data) {
 		m.Sanitized = append(m.Sanitized, fmt.Sprintf("%d bytes after the torrent's dictionary were ignored", len(data)-end))
 	}

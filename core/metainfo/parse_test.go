@@ -1,6 +1,7 @@
 package metainfo
 
 import (
+	"bytes"
 	"crypto/sha1"
 	"testing"
 
@@ -217,7 +218,8 @@ func TestParsePrefersValidUTF8Names(t *testing.T) {
 func TestParseAcceptsHybridTorrentsUsingV1Fields(t *testing.T) {
 	info := singleInfo(40000, 16384)
 	info["meta version"] = int64(2)
-	info["file tree"] = map[string]any{"file.bin": map[string]any{"": map[string]any{"length": int64(40000), "pieces root": make([]byte, 32)}}}
+	// libtorrent refuses a zero pieces root (torrent_missing_pieces_root): any other will do.
+	info["file tree"] = map[string]any{"file.bin": map[string]any{"": map[string]any{"length": int64(40000), "pieces root": bytes.Repeat([]byte{1}, 32)}}}
 	data := enc(t, map[string]any{"info": info, "piece layers": map[string]any{}})
 	m, err := Parse(data)
 	require.NoError(t, err)

@@ -19,7 +19,7 @@ func FuzzState(f *testing.F) {
 	require.NoError(f, os.MkdirAll(dir, 0o755))
 	require.NoError(f, os.WriteFile(filepath.Join(dir, "a"), make([]byte, 40_000), 0o644))
 	require.NoError(f, os.WriteFile(filepath.Join(dir, "b"), make([]byte, 7), 0o644))
-	_, mi, err := metainfo.Create(metainfo.CreateOptions{Path: dir, PieceLength: 16 << 10})
+	_, mi, err := metainfo.Create(metainfo.CreateOptions{Path: dir, Mode: metainfo.CreateV1Only, PieceLength: 16 << 10})
 	require.NoError(f, err)
 	info := &mi.Info
 	require.Equal(f, 3, info.NumPieces())

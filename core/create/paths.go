@@ -1,4 +1,4 @@
-package metainfo
+package create
 
 import (
 	"errors"
@@ -39,4 +39,12 @@ func checkComponent(c string) error {
 		return errors.New("starts with a drive letter")
 	}
 	return nil
+}
+
+// clip shortens s for error messages.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
 }
