@@ -1,6 +1,7 @@
 // Package peerwire is the BitTorrent peer wire codec: the BEP 3 handshake and
 // messages, the BEP 6 fast extension messages and allowed-fast set, and the
-// BEP 10 extension protocol framing and extended handshake.
+// BEP 10 extension protocol framing and extended handshake, and the BEP 52 hash
+// request / hashes / hash reject bodies (hashes.go).
 //
 // It owns encoding and decoding only. It owns no sockets, goroutines, timers or
 // per-connection state beyond the buffers of a Reader: callers pass an

@@ -64,6 +64,12 @@ func (id MessageID) String() string {
 		return "allowed_fast"
 	case Extended:
 		return "extended"
+	case HashRequest:
+		return "hash_request"
+	case Hashes:
+		return "hashes"
+	case HashReject:
+		return "hash_reject"
 	}
 	return fmt.Sprintf("unknown(%d)", uint8(id))
 }
