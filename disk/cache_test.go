@@ -681,3 +681,48 @@ func TestMaxWriteSizeSplitsFlushes(t *testing.T) {
 	require.Equal(t, []int64{0, 4 * BlockSize, 8 * BlockSize, 12 * BlockSize}, fb.writeOffsets())
 	require.Equal(t, f.data, f.onDisk())
 }
+
+// Many slow readers, each going through a piece of its own a block at a time, with far more
+// pieces in play than the cache holds (a seeder of thousands of torrents with peers on
+// different pieces): whole-piece read-ahead evicts itself before it is asked for and reads
+// every byte many times (16x here). The window shrinks until what it reads is used.
+func TestReadAheadShrinksWhenItIsEvictedUnused(t *testing.T) {
+	const readers, pieceBlocks = 32, 16
+	f := newCacheFixture(t, 64, readers, pieceBlocks, nil)
+	f.putOnDisk()
+	served := 0
+	for bi := range pieceBlocks {
+		for p := range readers {
+			r := f.read(p, bi*BlockSize, BlockSize)
+			require.NoError(t, r.err)
+			require.Equal(t, f.block(p, bi), r.data)
+			served += BlockSize
+		}
+	}
+	s := f.d.Stats()
+	t.Logf("read %d B from disk for %d B served; read-ahead: %d blocks, %d wasted, window %d",
+		s.ReadBytes, served, s.ReadAheadBlocks, s.ReadAheadWasted, s.ReadAheadWindow)
+	require.Positive(t, s.ReadAheadWasted, "the cache was too small for whole pieces")
+	require.Less(t, s.ReadBytes, uint64(2*served), "read-ahead stops reading what is evicted unused")
+}
+
+// One reader going through the pieces in order keeps reading whole pieces at once, also after
+// a spell of waste shrank the window.
+func TestReadAheadGrowsBackForASequentialReader(t *testing.T) {
+	f := newCacheFixture(t, 64, 8, 16, nil)
+	f.putOnDisk()
+	f.d.cache.mu.Lock()
+	f.d.cache.ahead = 0
+	f.d.cache.mu.Unlock()
+	for p := range f.pieces {
+		for bi := range 16 {
+			r := f.read(p, bi*BlockSize, BlockSize)
+			require.NoError(t, r.err)
+			require.Equal(t, f.block(p, bi), r.data)
+		}
+	}
+	s := f.d.Stats()
+	require.Zero(t, s.ReadAheadWasted)
+	require.GreaterOrEqual(t, s.ReadAheadWindow, int64(15), "a whole piece again")
+	require.Less(t, s.ReadSyscalls, uint64(8*16/2), "reads are batched again (%d calls)", s.ReadSyscalls)
+}

@@ -360,6 +360,10 @@ func (c *cache) read(st *Storage, pc Piece, begin, length int, fn func([]byte, e
 			continue
 		}
 		if b != nil {
+			if b.ahead {
+				b.ahead = false
+				c.ahead = min(c.ahead+1, maxAhead)
+			}
 			b.pins++
 			pinned = append(pinned, b)
 			c.relist(p, false, true)
@@ -369,6 +373,11 @@ func (c *cache) read(st *Storage, pc Piece, begin, length int, fn func([]byte, e
 		if !missed {
 			missed = true
 			c.ctr.misses.Add(1)
+		}
+		if bi > 0 && p.blocks[bi-1] != nil && !p.blocks[bi-1].ahead {
+			// A reader moving on from a block it had: a bigger window would have had this one
+			// too (and a window shrunk to nothing learns again here).
+			c.ahead = min(c.ahead+1, maxAhead)
 		}
 		err := c.readAheadLocked(p, bi)
 		if err == errNoRoom {
@@ -431,8 +440,9 @@ func (c *cache) readUncached(st *Storage, pc Piece, begin, length int, fn func([
 
 // readAheadLocked loads the run of uncached blocks of p around bi (back to
 // the previous cached block, forward to the next one or the piece's end)
-// with one vectored read per file, as far as free or evictable slots go.
-// The run always contains bi; errNoRoom if not even bi fits.
+// with one vectored read per file, as far as free or evictable slots and
+// the read-ahead window (c.ahead blocks besides bi) go. The run always
+// contains bi; errNoRoom if not even bi fits.
 func (c *cache) readAheadLocked(p *cpiece, bi int) error {
 	lo, hi := bi, bi
 	for lo > 0 && p.blocks[lo-1] == nil {
@@ -453,22 +463,26 @@ func (c *cache) readAheadLocked(p *cpiece, bi int) error {
 	if !get(bi) {
 		return errNoRoom
 	}
+	budget := c.ahead
 	end := bi + 1
-	for end <= hi && get(end) {
+	for end <= hi && budget > 0 && get(end) {
 		end++
+		budget--
 	}
 	start := bi
 	if end > hi { // the rest of the piece fits: also fill in before bi
-		for start > lo && get(start-1) {
+		for start > lo && budget > 0 && get(start-1) {
 			start--
+			budget--
 		}
 	}
+	c.ctr.aheadLoaded.Add(uint64(end - start - 1))
 	bufs := make([][]byte, 0, end-start)
 	blocks := make([]*cblock, 0, end-start)
 	for i := start; i < end; i++ {
 		// Pinned while loading: the slot must outlive the read even if the
 		// piece is dropped meanwhile.
-		b := &cblock{buf: slots[i][:blockLen(p.pc, i)], loading: true, pins: 1}
+		b := &cblock{buf: slots[i][:blockLen(p.pc, i)], loading: true, pins: 1, ahead: i != bi}
 		c.insertLocked(p, i, b)
 		bufs = append(bufs, b.buf)
 		blocks = append(blocks, b)

@@ -9,6 +9,10 @@ type Stats struct {
 	// Block cache lookups by ReadBlock, in blocks.
 	ReadHits   uint64 // served from memory
 	ReadMisses uint64 // needed a disk read (which reads ahead)
+	// Read-ahead, in blocks: loaded beside the one a miss asked for, and of those evicted before
+	// anyone asked (the window shrinks on each; see ReadAheadWindow).
+	ReadAheadBlocks uint64
+	ReadAheadWasted uint64
 
 	// System calls: one per file touched by each pread/preadv/pwrite/pwritev.
 	ReadSyscalls  uint64
@@ -33,6 +37,7 @@ type Stats struct {
 	WriteBlocks      int64 // dirty blocks in the cache (not on disk yet)
 	ReadBlocks       int64 // clean blocks in the cache (also on disk)
 	CacheBlocks      int64 // cache capacity in blocks (CacheOptions.Size / BlockSize)
+	ReadAheadWindow  int64 // blocks a miss reads beyond the one asked for (up to the piece's end)
 	QueuedWriteBytes int64 // bytes of submitted writes not yet in the cache or on disk
 	MappedBytes      int64 // cache memory mapped so far
 	LockedBytes      int64 // of which locked in RAM
@@ -46,6 +51,7 @@ type counters struct {
 	hits, misses                                 atomic.Uint64
 	flushed, failed, readBacks, readBackBlocks   atomic.Uint64
 	writeThroughs                                atomic.Uint64
+	aheadLoaded, aheadWasted                     atomic.Uint64
 	flushComplete, flushBudget, flushClose       atomic.Uint64
 	failedWritten                                atomic.Uint64
 }
@@ -70,6 +76,8 @@ func (d *IO) Stats() Stats {
 	s := Stats{
 		ReadHits:           c.hits.Load(),
 		ReadMisses:         c.misses.Load(),
+		ReadAheadBlocks:    c.aheadLoaded.Load(),
+		ReadAheadWasted:    c.aheadWasted.Load(),
 		ReadSyscalls:       c.readCalls.Load(),
 		WriteSyscalls:      c.writeCalls.Load(),
 		ReadBytes:          c.readBytes.Load(),
