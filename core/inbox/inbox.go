@@ -31,6 +31,7 @@ type Inbox struct {
 	queue  []func()
 	closed bool
 	wake   chan struct{} // one token while queue is non-empty and the consumer has not been woken
+	// (on demand: made when a consumer first waits, dropped when it rests)
 	// On demand (NewOnDemand): start starts a consumer running Drain; consuming says one runs
 	// (or is being started), so no other is.
 	start     func()
@@ -58,7 +59,7 @@ func (b *Inbox) Offer(f func(), max int) bool {
 // calls start itself (once it is ready to be served); from then on, a Post that finds no
 // consumer calls start, which must run Drain on a new goroutine and return at once.
 func NewOnDemand(start func()) *Inbox {
-	return &Inbox{wake: make(chan struct{}, 1), start: start, consuming: true}
+	return &Inbox{start: start, consuming: true}
 }
 
 func (b *Inbox) put(f func(), max int) bool {
@@ -74,9 +75,10 @@ func (b *Inbox) put(f func(), max int) bool {
 		b.start() // the new consumer Takes before it waits: no wake-up needed
 		return true
 	}
+	wake := b.wake
 	b.mu.Unlock()
 	select {
-	case b.wake <- struct{}{}:
+	case wake <- struct{}{}: // nil (an on-demand consumer that is not waiting): no-op
 	default: // a wake-up is already pending
 	}
 	return true
@@ -135,8 +137,24 @@ func (b *Inbox) Drain(step func(func()), awake func() bool) {
 			}
 			continue
 		}
-		<-b.wake
+		if wake := b.waitable(); wake != nil {
+			<-wake
+		}
 	}
+}
+
+// waitable returns the channel the consumer waits on, made on first use, or nil if closures
+// arrived meanwhile (the consumer Takes them instead of waiting).
+func (b *Inbox) waitable() chan struct{} {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.queue) > 0 || b.closed {
+		return nil
+	}
+	if b.wake == nil {
+		b.wake = make(chan struct{}, 1)
+	}
+	return b.wake
 }
 
 // rest ends the consumer if nothing is queued, dropping the queue's array.
@@ -147,6 +165,7 @@ func (b *Inbox) rest() bool {
 		return false
 	}
 	b.queue = nil
+	b.wake = nil // a resting inbox holds no channel either
 	b.consuming = false
 	return true
 }
@@ -171,9 +190,10 @@ func (b *Inbox) Close() {
 	b.closed = true
 	clear(b.queue)
 	b.queue = nil
+	wake := b.wake
 	b.mu.Unlock()
 	select {
-	case b.wake <- struct{}{}: // a consumer waiting in Drain returns
+	case wake <- struct{}{}: // a consumer waiting in Drain returns
 	default:
 	}
 }

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net/netip"
 	"strings"
 	"sync"
@@ -151,7 +150,6 @@ type Torrent struct {
 	trackerWake    chan trackerEvent
 	trackerStop    context.CancelFunc
 	trackerDone    chan struct{}
-	rng            *rand.Rand
 	webSeeds       []*webSeed // BEP 19/17 web seeds (webseed.go)
 
 	checkPending bool // a queued auto-managed torrent checks its files when the queue starts it
@@ -222,7 +220,6 @@ func (s *Session) addTorrent(p *AddTorrentParams) (*Torrent, error) {
 		superSeed:   p.SuperSeeding,
 		filePrio:    p.FilePriorities,
 		trackerWake: make(chan trackerEvent, 4),
-		rng:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 		wire:        s.wireSettings(),
 	}
 	t.choker = &choker.Choker{Slots: s.conf().UnchokeSlotsLimit}
