@@ -24,7 +24,7 @@ const maxLines = 2000
 // oversized are the packages still larger than maxLines, with the ceiling each may not pass
 // while it is split up (issue 10). Lower a ceiling when a package shrinks; never raise one.
 var oversized = map[string]int{
-	"core/session": 6300,
+	"core/session": 6270,
 	"disk":         4500,
 	"dht":          3000,
 	"capi":         3000,
@@ -174,7 +174,7 @@ func TestPackageSizes(t *testing.T) {
 // docs/ARCHITECTURE.md ("Ownership") names them.
 var (
 	purePackages = []string{"core/bitfield", "core/choker", "core/ext", "core/filetree", "core/inflight", "core/limits",
-		"core/merkle", "core/picker", "core/queue", "core/sched", "core/shrink", "core/smartban", "core/superseed", "core/utmetadata"}
+		"core/merkle", "core/picker", "core/progress", "core/queue", "core/sched", "core/shrink", "core/smartban", "core/superseed", "core/utmetadata"}
 	passivePackages = []string{"core/bencode", "core/inbox", "core/peerwire", "core/pex", "core/settings", "core/upload"}
 )
 

@@ -1,9 +1,15 @@
 package session
 
 import (
+	"net/netip"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/libbt/libbt/core/metainfo"
 
 	"github.com/stretchr/testify/require"
 )
@@ -64,4 +70,75 @@ func TestPausedTorrentsHaveNoGoroutine(t *testing.T) {
 		require.ErrorIs(t, tor.Pause(), ErrTorrentRemoved)
 	}
 	require.LessOrEqual(t, goroutinesDownTo(g0), g0+slack)
+}
+
+// A torrent added paused has no picker until it is resumed (its status comes from
+// core/progress's totals); priorities set meanwhile count, and once resumed it downloads.
+func TestPausedTorrentHasNoPickerUntilResumed(t *testing.T) {
+	seeder := newTestSession(t, "127.0.0.1:0")
+	leecher := newTestSession(t, "127.0.0.1:0")
+	root := t.TempDir()
+	mi := createTorrent(t, makeFiles(t, root, map[string]int{"a": 300 << 10, "b": 200 << 10}), 64<<10)
+	st, err := seeder.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: root})
+	require.NoError(t, err)
+	waitState(t, st, 10*time.Second, StateSeeding)
+
+	dir := t.TempDir()
+	lt, err := leecher.AddTorrent(AddTorrentParams{MetaInfo: mi, SavePath: dir, Paused: true})
+	require.NoError(t, err)
+	waitState(t, lt, 10*time.Second, StateDownloading)
+	hasPicker := func() (has bool) {
+		require.NoError(t, lt.do(func() error { has = lt.picker != nil; return nil }))
+		return has
+	}
+	require.False(t, hasPicker(), "a paused torrent that never ran has no picker")
+	status := lt.Status()
+	require.EqualValues(t, mi.Info.TotalLength, status.TotalWanted)
+	require.Zero(t, status.TotalDone)
+
+	// Skip b: only the pieces a overlaps (from the first, up to the one a ends in, never the
+	// torrent's last) are still wanted.
+	skip := -1
+	var wantA int64
+	for i, f := range lt.Files() {
+		if strings.HasSuffix(f.Path, "/b") {
+			skip = i
+		}
+		if fa := mi.Info.Files[i]; strings.HasSuffix(f.Path, "/a") {
+			require.Zero(t, fa.Offset)
+			wantA = ((fa.Length-1)/mi.Info.PieceLength + 1) * mi.Info.PieceLength
+		}
+	}
+	require.Positive(t, wantA)
+	require.Less(t, wantA, mi.Info.TotalLength)
+	require.NoError(t, lt.SetFilePriority(metainfo.FileIndex(skip), 0))
+	require.EqualValues(t, wantA, lt.Status().TotalWanted)
+	require.False(t, hasPicker())
+	rd, err := lt.SaveResumeData()
+	require.NoError(t, err, "a paused torrent without a picker saves its resume data")
+	require.NotEmpty(t, rd)
+
+	require.NoError(t, lt.Resume())
+	require.True(t, hasPicker())
+	require.NoError(t, lt.ConnectPeer(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(seeder.ListenPort()))))
+	status = waitState(t, lt, 30*time.Second, StateFinished)
+	require.EqualValues(t, wantA, status.TotalWantedDone)
+	want, err := os.ReadFile(filepath.Join(root, "content", "a"))
+	require.NoError(t, err)
+	got, err := os.ReadFile(filepath.Join(dir, "content", "a"))
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+
+	// Paused again with no piece in progress, it gives its picker up; resumed, it has the same
+	// pieces and wants the same bytes.
+	require.NoError(t, lt.Pause())
+	require.False(t, hasPicker())
+	require.Equal(t, status.TotalWantedDone, lt.Status().TotalWantedDone)
+	require.NoError(t, lt.Resume())
+	require.True(t, hasPicker())
+	status2 := waitState(t, lt, 10*time.Second, StateFinished)
+	require.Equal(t, status.PiecesDone, status2.PiecesDone)
+	require.Equal(t, status.TotalWanted, status2.TotalWanted)
+	require.NoError(t, lt.SetFilePriority(metainfo.FileIndex(skip), 4)) // b is wanted again: fetched
+	waitState(t, lt, 30*time.Second, StateSeeding)
 }

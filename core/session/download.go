@@ -151,10 +151,7 @@ func (t *Torrent) pieceFinished(index int, ok bool, digests []disk.BlockDigest, 
 	t.applyVerdict(t.smart.PiecePassed(index, digests))
 	t.picker.PieceVerified(index)
 	t.have.Set(index)
-	t.countPiece(index, true, false)
-	if t.picker.Priority(index) > 0 {
-		t.bytes.wantedDone += t.meta.Info.PieceSize(metainfo.PieceIndex(index))
-	}
+	t.bytes.Verified(&t.meta.Info, index, t.picker.Priority(index) > 0)
 	if t.s.alerts.wants(AlertPieceFinished) {
 		t.s.alerts.push(Alert{Type: AlertPieceFinished, Torrent: t, InfoHash: t.infoHash, Piece: index,
 			Message: fmt.Sprintf("%s: piece %d finished", t.name, index)})

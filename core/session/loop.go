@@ -11,6 +11,7 @@ import (
 	"github.com/libbt/libbt/core/guard"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/progress"
 	"github.com/libbt/libbt/disk"
 )
 
@@ -132,44 +133,43 @@ func (t *Torrent) setMetadata(mi *metainfo.MetaInfo) error {
 	return nil
 }
 
+// newPicker makes a new picker from the pieces the torrent has and its priorities. A paused
+// torrent gets none (what its status needs is in t.bytes): Resume makes it (setPausedFor).
 func (t *Torrent) newPicker() {
 	info := &t.meta.Info
+	t.picker = nil
+	if t.paused {
+		t.applyPriorities()
+		return
+	}
 	t.picker = picker.New(info.NumPieces(), info.PieceLength, info.TotalLength)
-	t.smart.Reset() // blocks in progress start over with the new picker
 	t.picker.SetSequential(t.sequential)
 	t.applyPriorities()
+	for i := range t.have.Len() {
+		if t.have.Has(i) {
+			t.picker.SetHave(i)
+		}
+	}
 	for p := range t.peers {
 		p.registeredAll = false
 		t.peerAvailability(p)
 	}
 }
 
-// applyPriorities maps file priorities onto pieces: a piece gets the highest priority of the
-// files it overlaps, so a piece shared with a wanted file is still fetched.
+// applyPriorities maps file priorities onto pieces (core/progress) for the picker, the byte
+// totals and the disk.
 func (t *Torrent) applyPriorities() {
-	if t.picker == nil {
+	if t.meta == nil {
 		return
 	}
 	info := &t.meta.Info
-	n := info.NumPieces()
-	prio := make([]int, n)
-	for i, f := range info.Files {
-		if f.Length == 0 || f.Pad {
-			continue
-		}
-		first := int(f.Offset / info.PieceLength)
-		last := int((f.Offset + f.Length - 1) / info.PieceLength)
-		fp := t.filePriority(i)
-		for p := first; p <= last && p < n; p++ {
-			if fp > prio[p] {
-				prio[p] = fp
-			}
-		}
-	}
+	prio := progress.PiecePriorities(info, t.filePriority)
 	for p, v := range prio {
-		t.picker.SetPiecePriority(p, v)
+		if t.picker != nil { // none while paused
+			t.picker.SetPiecePriority(p, v)
+		}
 	}
-	t.recountBytes()
+	t.bytes = progress.Count(info, t.have, prio)
 	// Skipped files are never created: bytes of theirs in a piece shared with a wanted file go
 	// to the part file instead.
 	fileprio := make([]int, len(info.Files))
@@ -235,14 +235,13 @@ func (t *Torrent) checkDone(have []bool, err error) {
 		return
 	}
 	t.have = bitfield.New(t.meta.Info.NumPieces())
-	t.newPicker()
+	t.smart.Reset() // blocks in progress start over with the new picker
 	for i, ok := range have {
 		if ok {
 			t.have.Set(i)
-			t.picker.SetHave(i)
 		}
 	}
-	t.recountBytes()
+	t.newPicker() // and the byte totals
 	t.s.alerts.push(Alert{Type: AlertTorrentChecked, Torrent: t, InfoHash: t.infoHash,
 		Message: fmt.Sprintf("%s checked: %d of %d pieces present", t.name, t.have.Count(), t.have.Len())})
 	t.emptyFilesDone = false
@@ -258,7 +257,7 @@ func (t *Torrent) checkDone(have []bool, err error) {
 // updateCompletion moves between downloading, finished and seeding. announce says whether a
 // transition to finished counts as a download completing (alert + tracker event).
 func (t *Torrent) updateCompletion(announce bool) {
-	if t.picker == nil || t.state == StateCheckingFiles || t.state == StateError {
+	if t.meta == nil || t.state == StateCheckingFiles || t.state == StateError {
 		return
 	}
 	next := t.completionState()
@@ -315,7 +314,7 @@ func (t *Torrent) completionState() State {
 	switch {
 	case t.have.All():
 		return StateSeeding
-	case t.picker.Complete():
+	case t.bytes.Complete():
 		return StateFinished
 	}
 	return StateDownloading
@@ -377,6 +376,9 @@ func (t *Torrent) setPausedFor(paused bool, reason string) {
 		t.closeAllPeers("torrent paused")
 		t.stopWebSeeds()
 		t.stopTracker(true)
+		if t.picker != nil && len(t.hashing) == 0 && len(t.picker.SnapshotPartial()) == 0 {
+			t.picker = nil // nothing in progress: Resume makes a new one
+		}
 		t.s.alerts.push(Alert{Type: AlertTorrentPaused, Torrent: t, InfoHash: t.infoHash, Message: t.name + " paused" + reason})
 	} else {
 		t.s.alerts.push(Alert{Type: AlertTorrentResumed, Torrent: t, InfoHash: t.infoHash, Message: t.name + " resumed" + reason})
@@ -391,6 +393,9 @@ func (t *Torrent) setPausedFor(paused bool, reason string) {
 			} else {
 				t.setState(StateDownloadingMetadata)
 			}
+		}
+		if t.picker == nil && t.meta != nil && t.checking == nil {
+			t.newPicker() // a paused torrent had none
 		}
 		t.startTracker()
 		t.connectPeers()
@@ -461,9 +466,9 @@ func (t *Torrent) publish() {
 		st.NumPieces = info.NumPieces()
 		st.PieceLength = info.PieceLength
 		st.PiecesDone = t.have.Count()
-		st.TotalDone = t.bytes.done
-		st.TotalWanted = t.bytes.wanted
-		st.TotalWantedDone = t.bytes.wantedDone
+		st.TotalDone = t.bytes.Done
+		st.TotalWanted = t.bytes.Wanted
+		st.TotalWantedDone = t.bytes.WantedDone
 		switch {
 		case t.state == StateCheckingFiles && st.NumPieces > 0:
 			// As libtorrent: while checking, progress is the check's.
@@ -478,36 +483,6 @@ func (t *Torrent) publish() {
 	}
 	if statusChanged(t.snapshot.Swap(st), st) {
 		t.s.updates.mark(t)
-	}
-}
-
-// byteCounts are the byte totals behind Status, kept up to date piece by piece so a status
-// snapshot costs O(1) rather than a walk over every piece.
-type byteCounts struct {
-	done, wanted, wantedDone int64
-}
-
-// recountBytes recomputes the totals after a check or a priority change.
-func (t *Torrent) recountBytes() {
-	t.bytes = byteCounts{}
-	if t.picker == nil {
-		return
-	}
-	for p := 0; p < t.meta.Info.NumPieces(); p++ {
-		t.countPiece(p, t.have.Has(p), t.picker.Priority(p) > 0)
-	}
-}
-
-func (t *Torrent) countPiece(p int, have, wanted bool) {
-	size := t.meta.Info.PieceSize(metainfo.PieceIndex(p))
-	if have {
-		t.bytes.done += size
-	}
-	if wanted {
-		t.bytes.wanted += size
-		if have {
-			t.bytes.wantedDone += size
-		}
 	}
 }
 

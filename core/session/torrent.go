@@ -14,6 +14,7 @@ import (
 	"github.com/libbt/libbt/core/inbox"
 	"github.com/libbt/libbt/core/metainfo"
 	"github.com/libbt/libbt/core/picker"
+	"github.com/libbt/libbt/core/progress"
 	"github.com/libbt/libbt/core/rate"
 	"github.com/libbt/libbt/core/sched"
 	"github.com/libbt/libbt/core/smartban"
@@ -131,11 +132,11 @@ type Torrent struct {
 	lastRechoke    time.Time
 	wire           wireSettings // peer-wire settings, re-read every tick (wire.go)
 	nextPeerKey    picker.PeerKey
-	hashing        map[int]bool // pieces being hashed
-	resume         []byte       // resume data for the first check (resume.go)
-	addedAt        int64        // unix seconds: when first added (kept across restarts by resume data)
-	bytes          byteCounts   // totals behind Status
-	emptyFilesDone bool         // the zero-length files exist (set once complete)
+	hashing        map[int]bool    // pieces being hashed
+	resume         []byte          // resume data for the first check (resume.go)
+	addedAt        int64           // unix seconds: when first added (kept across restarts by resume data)
+	bytes          progress.Totals // byte totals behind Status
+	emptyFilesDone bool            // the zero-length files exist (set once complete)
 	creatingFiles  bool
 	parked         []parkedPeer // connections waiting for a check to end
 	dhtBusy        bool         // a DHT announce is running
