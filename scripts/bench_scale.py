@@ -5,6 +5,8 @@ their Python bindings, in the same run (issue 10).
   scripts/bench_scale.py [--paused N] [--seeding M] [--peers P] [--idle-seconds S]
                          [--cpu-seconds S] [--build DIR] [--smoke]
 
+  --seeding 0 runs the paused part alone.
+
   paused:  N paused torrents (16 MiB each, 1 MiB pieces; .torrent bytes made in memory, no
            files) added to one session: the add time, memory per torrent (RSS delta / N, after
            the idle window) and the session's CPU while idle for S seconds.
@@ -535,39 +537,40 @@ def main() -> int:
               f"memory per torrent {ratio(b['kib_per_torrent'], l['kib_per_torrent'])}, "
               f"idle CPU {ratio(b['idle_cpu_pct'], l['idle_cpu_pct'])}", flush=True)
 
-    # (b) seeding torrents with peers
-    work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    try:
-        size, piece = (256 * 1024, 16 * 1024) if a.smoke else (2 * MiB, 256 * 1024)
-        data, tdir = make_seed_data(work, a.seeding, size, piece)
-        sres = {}
-        for name in engines:
-            r = run_seeding(name, a.seeding, a.peers, a.cpu_seconds, a.peer_rate, a.settle_seconds,
-                            work, tdir, data, env)
-            sres[name] = r
-            up = r["uploaded"] / r["seconds"] / 1e6
-            print(f"{tag}: {name:10s} {a.seeding} seeding torrents, {r['peers']} peers "
-                  f"({r['with_peers']} torrents with {a.peers}+; {r['seeder_saw']} peers "
-                  f"{r['connect_s']} s after the peers started): "
-                  f"CPU {r['cpu_pct']:.2f} % of a core, serving {up:.2f} MB/s "
-                  f"({100 * r['cpu_s'] / max(r['uploaded'] / 1e6, 1e-9):.3f} CPU-% s per MB)", flush=True)
-            check(r["ready_torrents"] == a.seeding and r["ready_seeding"] == a.seeding,
-                  f"{name}: {r['ready_seeding']} of {r['ready_torrents']} torrents seeding, want {a.seeding}")
-            check(r["peers_connected"] >= a.seeding * a.peers,
-                  f"{name}: the peers saw {r['peers_connected']} connected torrents, want {a.seeding * a.peers}")
-            check(r["peers"] >= a.seeding * a.peers and r["with_peers"] == a.seeding,
-                  f"{name}: the seeder counts {r['peers']} peers, {r['with_peers']} torrents with "
-                  f"{a.peers}+, want {a.seeding * a.peers} and {a.seeding}")
-            check(r["uploaded_total"] > 0, f"{name}: served no bytes")
-        b, l = sres.get("libbt"), sres.get("libtorrent")
-        if b and l:
-            print(f"{tag}: seeding ratio libbt/libtorrent: session CPU per second "
-                  f"{ratio(b['cpu_pct'], l['cpu_pct'])}, per peer connected "
-                  f"{ratio(b['cpu_pct'] / max(b['peers'], 1), l['cpu_pct'] / max(l['peers'], 1))}, per byte "
-                  f"served {ratio(b['cpu_s'] / max(b['uploaded'], 1), l['cpu_s'] / max(l['uploaded'], 1))}",
-                  flush=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    # (b) seeding torrents with peers (--seeding 0: the paused part alone)
+    if a.seeding > 0:
+        work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+        try:
+            size, piece = (256 * 1024, 16 * 1024) if a.smoke else (2 * MiB, 256 * 1024)
+            data, tdir = make_seed_data(work, a.seeding, size, piece)
+            sres = {}
+            for name in engines:
+                r = run_seeding(name, a.seeding, a.peers, a.cpu_seconds, a.peer_rate, a.settle_seconds,
+                                work, tdir, data, env)
+                sres[name] = r
+                up = r["uploaded"] / r["seconds"] / 1e6
+                print(f"{tag}: {name:10s} {a.seeding} seeding torrents, {r['peers']} peers "
+                      f"({r['with_peers']} torrents with {a.peers}+; {r['seeder_saw']} peers "
+                      f"{r['connect_s']} s after the peers started): "
+                      f"CPU {r['cpu_pct']:.2f} % of a core, serving {up:.2f} MB/s "
+                      f"({100 * r['cpu_s'] / max(r['uploaded'] / 1e6, 1e-9):.3f} CPU-% s per MB)", flush=True)
+                check(r["ready_torrents"] == a.seeding and r["ready_seeding"] == a.seeding,
+                      f"{name}: {r['ready_seeding']} of {r['ready_torrents']} torrents seeding, want {a.seeding}")
+                check(r["peers_connected"] >= a.seeding * a.peers,
+                      f"{name}: the peers saw {r['peers_connected']} connected torrents, want {a.seeding * a.peers}")
+                check(r["peers"] >= a.seeding * a.peers and r["with_peers"] == a.seeding,
+                      f"{name}: the seeder counts {r['peers']} peers, {r['with_peers']} torrents with "
+                      f"{a.peers}+, want {a.seeding * a.peers} and {a.seeding}")
+                check(r["uploaded_total"] > 0, f"{name}: served no bytes")
+            b, l = sres.get("libbt"), sres.get("libtorrent")
+            if b and l:
+                print(f"{tag}: seeding ratio libbt/libtorrent: session CPU per second "
+                      f"{ratio(b['cpu_pct'], l['cpu_pct'])}, per peer connected "
+                      f"{ratio(b['cpu_pct'] / max(b['peers'], 1), l['cpu_pct'] / max(l['peers'], 1))}, per byte "
+                      f"served {ratio(b['cpu_s'] / max(b['uploaded'], 1), l['cpu_s'] / max(l['uploaded'], 1))}",
+                      flush=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     if failures:
         print(f"{tag}: {len(failures)} failed", flush=True)
         return 1
